@@ -41,6 +41,7 @@
 #![warn(missing_docs)]
 
 pub mod activation;
+pub mod bounds;
 pub mod error;
 pub mod loss;
 pub mod matrix;

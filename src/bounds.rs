@@ -1,0 +1,468 @@
+//! How far apart the two paths may be: rounding bounds computed from the data.
+//!
+//! Floating-point addition is not associative, and the two paths add in
+//! different orders (the loop path one term after another, the matrix kernel
+//! in blocks), so their results may differ in the last bits. This module
+//! computes, element by element, a bound that the difference can never exceed,
+//! using the standard model of floating-point arithmetic
+//! (`fl(a ∘ b) = (a ∘ b)(1 + θ)`, `|θ| ≤ u`) and the sum bound
+//! `γ_k = k·u / (1 - k·u)` ([`crate::gamma`]):
+//!
+//! * **One product** `P = X·Y` with inner dimension `k`, computed by each path
+//!   in any order (with or without fused multiply-add) from inputs that may
+//!   themselves differ by `δX`, `δY`:
+//!   `|P_seq - P_mat| ≤ δX·Ȳ + |X|·δY + 2γ_k·X̄·Ȳ + k·η`,
+//!   where `X̄ = |X| + δX`, `Ȳ = |Y| + δY` bound both paths' inputs and `η`
+//!   covers products that underflow. With `δX = δY = 0` (the same inputs) this
+//!   is DESIGN's `2·γ_k·|X||Y|`; the forward pass adds the bias as one more
+//!   term, `2·γ_{n_in+1}·(|A_in||W| + |B|)`.
+//! * **Elementwise steps** (`g`, `g'`, the loss): both paths call the same
+//!   function, so equal inputs give equal bits; different inputs are covered
+//!   by the function's Lipschitz constant plus its evaluation error (a few
+//!   units of `u` for `exp`/`tanh`, as glibc documents ≤ 2 ulp).
+//!
+//! Layer by layer the bounds are carried forward (through `Z` and `A`) and
+//! back (through `dZ` and `dA`), so the whole network gets a bound that is
+//! derived, not tuned. The reference values are the matrix path's; the
+//! bounds are computed in `f64` and enlarged by [`OWN_ROUNDING`] to cover
+//! their own rounding.
+
+use crate::activation::Activation;
+use crate::error::Result;
+use crate::loss::{BCE_EPSILON, Loss};
+use crate::matrix;
+use crate::network::Network;
+use crate::real::{Real, gamma};
+use nalgebra::{DMatrix, DVector};
+
+/// Factor applied to every bound to cover the rounding of the bound's own
+/// `f64` arithmetic (relative error below `k·2⁻⁵³`, about `1e-13` for the
+/// sizes here).
+pub const OWN_ROUNDING: f64 = 1.0 + 1e-9;
+
+/// Constants of one activation for the bounds.
+struct Constants {
+    /// Lipschitz constant of `g`: `max |g'|`.
+    lip: f64,
+    /// Evaluation error of `g` relative to `|g(z)|`, in units of `u`.
+    err: f64,
+    /// Lipschitz constant of `g'`: `max |g''|` (unused for relu, whose `g'` jumps at 0).
+    lip_prime: f64,
+    /// Absolute evaluation error of `g'`, in units of `u`.
+    err_prime: f64,
+}
+
+fn constants(g: Activation) -> Constants {
+    match g {
+        // Exact: z itself, max(0, z), and constant derivatives.
+        Activation::Linear | Activation::Relu => Constants {
+            lip: 1.0,
+            err: 0.0,
+            lip_prime: 0.0,
+            err_prime: 0.0,
+        },
+        // σ' ≤ 1/4; |σ''| ≤ 1/(6√3) ≈ 0.0962. σ(z) = 1/(1 + e^{-z}): exp within
+        // 1 ulp (2u), then one add and one divide: under 4u relative; 6u allowed.
+        // σ'(z) = s(1 - s) from that s: under 12u absolute; 16u allowed.
+        Activation::Sigmoid => Constants {
+            lip: 0.25,
+            err: 6.0,
+            lip_prime: 0.1,
+            err_prime: 16.0,
+        },
+        // tanh' ≤ 1; |tanh''| ≤ 4/(3√3) ≈ 0.770. glibc's tanh is within 2 ulp (4u);
+        // 6u allowed. 1 - t² from that t: under 10u absolute; 16u allowed.
+        Activation::Tanh => Constants {
+            lip: 1.0,
+            err: 6.0,
+            lip_prime: 0.8,
+            err_prime: 16.0,
+        },
+    }
+}
+
+fn abs<T: Real>(m: &DMatrix<T>) -> DMatrix<f64> {
+    m.map(|v| v.as_f64().abs())
+}
+
+/// Bounds on `|Z_seq - Z_mat|` and `|A_seq - A_mat|` for one dense layer
+/// forward, each `(m, units)`.
+///
+/// `a_in`, `z` and `a` are the reference (matrix path) values; `da_in` bounds
+/// how far the other path's input may be from `a_in` (zeros when both paths
+/// are given the same input).
+pub fn dense_forward_bound<T: Real>(
+    a_in: &DMatrix<T>,
+    da_in: &DMatrix<f64>,
+    w: &DMatrix<T>,
+    b: &DVector<T>,
+    g: Activation,
+    a: &DMatrix<T>,
+) -> (DMatrix<f64>, DMatrix<f64>) {
+    let n_in = w.nrows();
+    let w_abs = abs(w);
+    let x_bar = abs(a_in) + da_in;
+    let gamma = gamma::<T>(n_in + 1);
+    let eta = (n_in + 1) as f64 * T::MIN_SUBNORMAL;
+    // δZ ≤ δA_in·|W| + 2γ_{n_in+1}·(Ā_in·|W| + |B|) + (n_in+1)·η
+    let mut dz = da_in * &w_abs + (&x_bar * &w_abs) * (2.0 * gamma);
+    for (mut col, bj) in dz.column_iter_mut().zip(b.iter()) {
+        col.add_scalar_mut(2.0 * gamma * bj.as_f64().abs() + eta);
+    }
+    dz *= OWN_ROUNDING;
+    let c = constants(g);
+    let u = T::UNIT_ROUNDOFF;
+    let da = dz.zip_map(&abs(a), |dz, a| {
+        // |g(z_s) - g(z_m)| ≤ lip·δZ, plus each path's evaluation error.
+        (c.lip * dz + 2.0 * c.err * u * (a + c.lip * dz) + 8.0 * T::MIN_SUBNORMAL) * OWN_ROUNDING
+    });
+    (dz, da)
+}
+
+/// Bounds on `|dA_in|`, `|dW|`, `|db|` differences for one dense layer
+/// backward from `dZ`: `dZ·Wᵀ` (inner dimension `units`), `A_inᵀ·dZ` and
+/// `Σ_rows dZ` (inner dimension `m`).
+///
+/// `dz` and `a_in` are the reference values, `ddz` and `da_in` bound the
+/// other path's distance from them. `da_in` bound is `None` unless `need_da_in`.
+pub fn dense_backward_dz_bound<T: Real>(
+    dz: &DMatrix<T>,
+    ddz: &DMatrix<f64>,
+    a_in: &DMatrix<T>,
+    da_in: &DMatrix<f64>,
+    w: &DMatrix<T>,
+    need_da_in: bool,
+) -> (Option<DMatrix<f64>>, DMatrix<f64>, DVector<f64>) {
+    let (m, units) = dz.shape();
+    let dz_abs = abs(dz);
+    let dz_bar = &dz_abs + ddz;
+    let x_abs = abs(a_in);
+    let x_bar = &x_abs + da_in;
+    let eta = T::MIN_SUBNORMAL;
+    // dW = A_inᵀ·dZ: δ ≤ δA_inᵀ·dZ̄ + |A_in|ᵀ·δdZ + 2γ_m·Ā_inᵀ·dZ̄ + m·η
+    let g_m = gamma::<T>(m);
+    let dw = (da_in.transpose() * &dz_bar
+        + x_abs.transpose() * ddz
+        + (x_bar.transpose() * &dz_bar) * (2.0 * g_m))
+        .add_scalar(m as f64 * eta)
+        * OWN_ROUNDING;
+    // db = Σ_rows dZ: m - 1 additions, no products.
+    let g_sum = gamma::<T>(m.saturating_sub(1));
+    let db = (ddz.row_sum() + dz_bar.row_sum() * (2.0 * g_sum)).transpose() * OWN_ROUNDING;
+    // dA_in = dZ·Wᵀ: δ ≤ δdZ·|W|ᵀ + 2γ_units·dZ̄·|W|ᵀ + units·η
+    let da = need_da_in.then(|| {
+        let wt = abs(w).transpose();
+        (ddz * &wt + (&dz_bar * &wt) * (2.0 * gamma::<T>(units))).add_scalar(units as f64 * eta)
+            * OWN_ROUNDING
+    });
+    (da, dw, db)
+}
+
+/// Bound on `|g'(z_s) - g'(z_m)|` and an upper bound on both `|g'|`, per element.
+fn g_prime_bounds<T: Real>(g: Activation, z: T, dz_bound: f64) -> (f64, f64) {
+    let gp = g.g_prime(z).as_f64().abs();
+    if dz_bound == 0.0 {
+        return (0.0, gp);
+    }
+    let c = constants(g);
+    let d = match g {
+        Activation::Linear => 0.0,
+        // relu' jumps from 0 to 1 at 0: if z may lie on either side, it may differ by 1.
+        Activation::Relu => {
+            if z.as_f64().abs() <= dz_bound {
+                1.0
+            } else {
+                0.0
+            }
+        }
+        _ => c.lip_prime * dz_bound + 2.0 * c.err_prime * T::UNIT_ROUNDOFF,
+    };
+    (d, gp + d)
+}
+
+/// Bound on `|dZ_seq - dZ_mat|` for `dZ = dA ⊙ g'(Z)` (a hidden layer), `(m, units)`.
+pub fn activation_backward_bound<T: Real>(
+    da: &DMatrix<T>,
+    dda: &DMatrix<f64>,
+    z: &DMatrix<T>,
+    dz_fwd: &DMatrix<f64>,
+    g: Activation,
+) -> DMatrix<f64> {
+    let u = T::UNIT_ROUNDOFF;
+    DMatrix::from_fn(da.nrows(), da.ncols(), |i, j| {
+        let (dgp, gp_bar) = g_prime_bounds(g, z[(i, j)], dz_fwd[(i, j)]);
+        let da_abs = da[(i, j)].as_f64().abs();
+        let dda = dda[(i, j)];
+        if dda == 0.0 && dgp == 0.0 {
+            return 0.0; // the same inputs to the same function: the same bits
+        }
+        // |da_s·g'_s - da_m·g'_m| + one rounding of each product
+        (dda * gp_bar + da_abs * dgp + 2.0 * u * (da_abs + dda) * gp_bar + 2.0 * T::MIN_SUBNORMAL)
+            * OWN_ROUNDING
+    })
+}
+
+/// Bound on `|dZ_seq - dZ_mat|` for the output layer's `dZ` from
+/// [`Loss::output_dz`], given bounds on `Z` and `A`.
+pub fn output_dz_bound<T: Real>(
+    loss: Loss,
+    g: Activation,
+    z: &DMatrix<T>,
+    dz_fwd: &DMatrix<f64>,
+    a: &DMatrix<T>,
+    da_fwd: &DMatrix<f64>,
+    y: &DMatrix<T>,
+) -> DMatrix<f64> {
+    let scale = (T::one() / T::of_f64(z.len() as f64)).as_f64();
+    let eps = T::of_f64(BCE_EPSILON);
+    let (lo_clip, hi_clip) = (eps.as_f64(), (T::one() - eps).as_f64());
+    DMatrix::from_fn(z.nrows(), z.ncols(), |i, j| {
+        let a_hat = a[(i, j)].as_f64();
+        let d_a = da_fwd[(i, j)];
+        let r = (a_hat - y[(i, j)].as_f64()).abs(); // |â - y|
+        let (dgp, gp_bar) = g_prime_bounds(g, z[(i, j)], dz_fwd[(i, j)]);
+        if d_a == 0.0 && dgp == 0.0 {
+            return 0.0;
+        }
+        let bound = match (loss, g) {
+            // (a - y)·s: two roundings.
+            (Loss::BinaryCrossEntropy, Activation::Sigmoid) => {
+                scale * d_a + gamma::<T>(2) * scale * (2.0 * r + d_a)
+            }
+            // 2(a - y)·s·g'(z): three roundings.
+            (Loss::MeanSquaredError, _) => {
+                2.0 * scale * (d_a * gp_bar + r * dgp)
+                    + gamma::<T>(3) * 2.0 * scale * (2.0 * r + d_a) * gp_bar
+            }
+            // (a - y)/(a(1 - a))·s·g'(z) on unclipped a, else 0.
+            (Loss::BinaryCrossEntropy, _) => {
+                let (lo, hi) = (a_hat - d_a, a_hat + d_a);
+                let q = |p: f64| p * (1.0 - p);
+                let g6 = gamma::<T>(6);
+                if lo >= lo_clip && hi <= hi_clip {
+                    // h(p) = (p - y)/(p(1 - p)) has |h'| ≤ 2/q² on the interval,
+                    // where q = min p(1 - p) (at an end: p(1 - p) is concave).
+                    let qmin = q(lo).min(q(hi));
+                    let h_bar = (r + d_a) / qmin;
+                    scale * (2.0 / (qmin * qmin) * d_a * gp_bar + h_bar * dgp)
+                        + 2.0 * g6 * scale * h_bar * gp_bar
+                } else {
+                    // Either path may clip (gradient 0) or not: both lie within
+                    // s·|h|·g' ≤ s·g'/q of zero, q ≥ ε(1 - ε).
+                    let qmin = q(lo.max(lo_clip)).min(q(hi.min(hi_clip))).max(q(lo_clip));
+                    2.0 * (1.0 + g6) * scale * gp_bar / qmin
+                }
+            }
+        };
+        (bound + 2.0 * T::MIN_SUBNORMAL) * OWN_ROUNDING
+    })
+}
+
+/// Bound on `|J_seq - J_mat|` for the mean loss of [`Loss::value`].
+pub fn loss_bound<T: Real>(
+    loss: Loss,
+    g: Activation,
+    z: &DMatrix<T>,
+    dz_fwd: &DMatrix<f64>,
+    a: &DMatrix<T>,
+    da_fwd: &DMatrix<f64>,
+    y: &DMatrix<T>,
+) -> f64 {
+    let u = T::UNIT_ROUNDOFF;
+    let (m, n) = z.shape();
+    let eps = BCE_EPSILON;
+    let mut diff = 0.0;
+    let mut size = 0.0;
+    for i in 0..m {
+        for j in 0..n {
+            let (zh, ah, yh) = (z[(i, j)], a[(i, j)], y[(i, j)]);
+            let l_hat = loss.element(g, zh, ah, yh).as_f64().abs();
+            let (d_z, d_a) = (dz_fwd[(i, j)], da_fwd[(i, j)]);
+            let r = (ah.as_f64() - yh.as_f64()).abs();
+            let d = match (loss, g) {
+                // dℓ/dz = σ(z) - y, at most 1 in size; about 8 roundings of
+                // terms no larger than |z|, |z·y| and ln 2.
+                (Loss::BinaryCrossEntropy, Activation::Sigmoid) => {
+                    d_z + 16.0 * u * (2.0 * (zh.as_f64().abs() + d_z) + 1.0)
+                }
+                (Loss::MeanSquaredError, _) => {
+                    d_a * (2.0 * r + d_a) + 2.0 * gamma::<T>(2) * (r + d_a) * (r + d_a)
+                }
+                // dℓ/dp = h(p), |h| ≤ 1/(p(1 - p)); the clip only shrinks
+                // differences; |ln p| ≤ ln(1/ε) < 17.
+                (Loss::BinaryCrossEntropy, _) => {
+                    let p_lo = (ah.as_f64() - d_a).clamp(eps, 1.0 - eps);
+                    let p_hi = (ah.as_f64() + d_a).clamp(eps, 1.0 - eps);
+                    let q = (p_lo * (1.0 - p_lo)).min(p_hi * (1.0 - p_hi));
+                    d_a / q + 16.0 * u * 2.0 * 17.0
+                }
+            };
+            diff += d;
+            size += l_hat + d;
+        }
+    }
+    let count = (m * n) as f64;
+    // Row sums of n terms, a divide, the sum of m rows, a divide.
+    ((diff + 2.0 * gamma::<T>(n + m) * size) / count + 2.0 * T::MIN_SUBNORMAL) * OWN_ROUNDING
+}
+
+/// Bounds for one layer of a whole-network comparison.
+#[derive(Clone, Debug)]
+pub struct LayerBound {
+    /// Bound on `|Z_seq - Z_mat|`, `(m, units)`.
+    pub z: DMatrix<f64>,
+    /// Bound on `|A_seq - A_mat|`, `(m, units)`.
+    pub a: DMatrix<f64>,
+    /// Bound on `|dW_seq - dW_mat|`, `(n_in, units)`.
+    pub dw: DMatrix<f64>,
+    /// Bound on `|db_seq - db_mat|`, `(units)`.
+    pub db: DVector<f64>,
+}
+
+/// Bounds for a whole forward and backward pass of a network.
+#[derive(Clone, Debug)]
+pub struct NetworkBound {
+    /// One entry per layer, input side first.
+    pub layers: Vec<LayerBound>,
+    /// Bound on `|J_seq - J_mat|` for the mean loss.
+    pub loss: f64,
+}
+
+/// Element-wise bounds on the difference between the two paths for a whole
+/// forward and backward pass of `net` on `(x, y)` with `loss`, carried
+/// through the layers from the matrix path's values.
+///
+/// # Errors
+/// As [`matrix::forward`] and [`matrix::backward`].
+pub fn network_bound<T: Real>(
+    net: &Network<T>,
+    x: &DMatrix<T>,
+    y: &DMatrix<T>,
+    loss: Loss,
+) -> Result<NetworkBound> {
+    let fwd = matrix::forward(net, x)?;
+    net.check_targets(y, x.nrows())?;
+    loss.check_targets(y)?;
+    let layers = net.layers();
+    let mut zs = Vec::with_capacity(layers.len());
+    let mut acts = Vec::with_capacity(layers.len());
+    let mut d_in = DMatrix::zeros(x.nrows(), x.ncols()); // both paths get the same X
+    for (l, d) in layers.iter().enumerate() {
+        let (dz, da) = dense_forward_bound(
+            fwd.a_in(l),
+            &d_in,
+            d.w(),
+            d.b(),
+            d.activation(),
+            &fwd.layers()[l].a,
+        );
+        d_in = da.clone();
+        zs.push(dz);
+        acts.push(da);
+    }
+    let last = layers.len() - 1;
+    let g_out = net.output_activation();
+    let (z_out, a_out) = (fwd.output_z(), fwd.output());
+    let loss_b = loss_bound(loss, g_out, z_out, &zs[last], a_out, &acts[last], y);
+    let mut dz = loss.output_dz(g_out, z_out, a_out, y);
+    let mut ddz = output_dz_bound(loss, g_out, z_out, &zs[last], a_out, &acts[last], y);
+    let mut back = Vec::with_capacity(layers.len());
+    for l in (0..layers.len()).rev() {
+        let zero_in;
+        let d_a_in = if l == 0 {
+            zero_in = DMatrix::zeros(x.nrows(), x.ncols());
+            &zero_in
+        } else {
+            &acts[l - 1]
+        };
+        let (dda, dw, db) =
+            dense_backward_dz_bound(&dz, &ddz, fwd.a_in(l), d_a_in, layers[l].w(), l > 0);
+        back.push((dw, db));
+        if let Some(dda) = dda {
+            // The matrix path's own dA_in and dZ for the layer below, as it computes them.
+            let da = matrix::dense_backward_dz(&dz, fwd.a_in(l), layers[l].w(), true)
+                .da_in
+                .expect("asked for dA_in");
+            let below = &layers[l - 1];
+            let z_below = &fwd.layers()[l - 1].z;
+            let mut next = DMatrix::zeros(da.nrows(), da.ncols());
+            below
+                .activation()
+                .backprop(da.as_slice(), z_below.as_slice(), next.as_mut_slice());
+            ddz = activation_backward_bound(&da, &dda, z_below, &zs[l - 1], below.activation());
+            dz = next;
+        }
+    }
+    back.reverse();
+    let layers = zs
+        .into_iter()
+        .zip(acts)
+        .zip(back)
+        .map(|((z, a), (dw, db))| LayerBound { z, a, dw, db })
+        .collect();
+    Ok(NetworkBound {
+        layers,
+        loss: loss_b,
+    })
+}
+
+/// How two results compare against a bound.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Agreement {
+    /// Largest `|x - y|` over the elements.
+    pub max_diff: f64,
+    /// Largest bound over the elements.
+    pub max_bound: f64,
+    /// Largest `|x - y| / bound` (0 when equal; infinite if a nonzero
+    /// difference meets a zero bound). At most 1 means within the bound.
+    pub worst_ratio: f64,
+}
+
+impl Agreement {
+    /// Compares `x` with `y` element by element against `bound` (all the same shape).
+    ///
+    /// # Panics
+    /// If the shapes differ.
+    pub fn of<T: Real, R: nalgebra::Dim, C: nalgebra::Dim, S1, S2, S3>(
+        x: &nalgebra::Matrix<T, R, C, S1>,
+        y: &nalgebra::Matrix<T, R, C, S2>,
+        bound: &nalgebra::Matrix<f64, R, C, S3>,
+    ) -> Agreement
+    where
+        S1: nalgebra::RawStorage<T, R, C>,
+        S2: nalgebra::RawStorage<T, R, C>,
+        S3: nalgebra::RawStorage<f64, R, C>,
+    {
+        assert!(
+            x.shape() == y.shape() && y.shape() == bound.shape(),
+            "Agreement::of: shapes {:?}, {:?} and bound {:?} differ",
+            x.shape(),
+            y.shape(),
+            bound.shape()
+        );
+        let mut out = Agreement::default();
+        for ((x, y), b) in x.iter().zip(y.iter()).zip(bound.iter()) {
+            let d = (x.as_f64() - y.as_f64()).abs();
+            out.max_diff = out.max_diff.max(d);
+            out.max_bound = out.max_bound.max(*b);
+            let ratio = if d == 0.0 { 0.0 } else { d / b };
+            out.worst_ratio = out.worst_ratio.max(ratio);
+        }
+        out
+    }
+
+    /// Compares two scalars against a bound.
+    pub fn of_scalar<T: Real>(x: T, y: T, bound: f64) -> Agreement {
+        let d = (x.as_f64() - y.as_f64()).abs();
+        Agreement {
+            max_diff: d,
+            max_bound: bound,
+            worst_ratio: if d == 0.0 { 0.0 } else { d / bound },
+        }
+    }
+
+    /// True when every difference is within its bound.
+    pub fn holds(&self) -> bool {
+        self.worst_ratio <= 1.0
+    }
+}
