@@ -42,13 +42,16 @@
 
 pub mod activation;
 pub mod bounds;
+pub mod data;
 pub mod error;
 pub mod loss;
 pub mod matrix;
+pub mod model;
 pub mod network;
 pub mod path;
 pub mod real;
 pub mod sequential;
+pub mod train;
 
 pub use activation::Activation;
 pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! Data: the course's coffee-roasting set, CSV files, normalisation.

@@ -1,0 +1,1 @@
+//! Model files: JSON in Keras' layout.

@@ -1,0 +1,1 @@
+//! Training: gradient descent (`fit`) on either path.
