@@ -297,6 +297,11 @@ impl<T: Real> Network<T> {
         }
     }
 
+    /// Mutable access to the layers, for the optimisers (which keep every shape).
+    pub(crate) fn layers_mut(&mut self) -> &mut [Dense<T>] {
+        &mut self.layers
+    }
+
     /// `w ← w - lr·dw` and `b ← b - lr·db` on every layer: one step of plain
     /// gradient descent.
     ///
