@@ -1,1 +1,639 @@
-//! Data: the course's coffee-roasting set, CSV files, normalisation.
+//! Data: the course's coffee-roasting set, CSV files, and Keras-style normalisation.
+//!
+//! A [`Dataset`] holds the features `X` as an `(m, n_features)` matrix, one
+//! example per row as everywhere in this crate, and the targets `Y` as an
+//! `(m, n_targets)` matrix (no columns for data that only needs predictions).
+//!
+//! | course (NumPy / Keras) | here |
+//! | --- | --- |
+//! | `X, Y = load_coffee_data()` | [`coffee()`] |
+//! | `pd.read_csv("data.csv")` | [`read_csv`], [`read_csv_with`], [`read_csv_features`] |
+//! | `norm_l = tf.keras.layers.Normalization(axis=-1)` then `norm_l.adapt(X)` | [`Normalization::adapt`] |
+//! | `Xn = norm_l(X)` | [`Normalization::apply`] |
+
+use crate::error::{Error, Result};
+use nalgebra::DMatrix;
+use rand::RngExt;
+use rand_pcg::Pcg64;
+use std::io::Read;
+use std::path::Path;
+
+/// Examples with their features and (optionally) their targets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    /// Features, `(m, n_features)`: one example per row.
+    pub x: DMatrix<f64>,
+    /// Targets, `(m, n_targets)`; `n_targets` is 0 for data without targets.
+    pub y: DMatrix<f64>,
+    /// One name per column of `x`.
+    pub feature_names: Vec<String>,
+    /// One name per column of `y`.
+    pub target_names: Vec<String>,
+    /// Where the data came from: a file name, or a description such as the
+    /// coffee data's.
+    pub source: String,
+}
+
+impl Dataset {
+    /// Number of examples `m` (rows of `x`).
+    pub fn len(&self) -> usize {
+        self.x.nrows()
+    }
+
+    /// Whether there are no examples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Features per example (columns of `x`).
+    pub fn n_features(&self) -> usize {
+        self.x.ncols()
+    }
+
+    /// Targets per example (columns of `y`); 0 for features-only data.
+    pub fn n_targets(&self) -> usize {
+        self.y.ncols()
+    }
+
+    /// Whether the data has at least one target column.
+    pub fn has_targets(&self) -> bool {
+        self.n_targets() > 0
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The coffee-roasting data
+// ---------------------------------------------------------------------------
+
+/// The 128-bit seed and stream that NumPy's `default_rng(2)` derives from the
+/// seed 2 through its `SeedSequence` and hands to PCG64's seeding routine.
+/// `Pcg64::new(state, stream)` runs the same routine, so the two generators
+/// produce the same 64-bit words from then on.
+const COFFEE_PCG_STATE: u128 = 0x8c8e_a222_a8ed_588b_55aa_58f3_6ee1_14ca;
+const COFFEE_PCG_STREAM: u128 = 0x2dd7_052b_a1c4_15d2_e8d6_87cf_965c_6df7;
+/// Examples in the coffee data: `rng.random(400).reshape(-1, 2)` makes 200 rows.
+const COFFEE_ROWS: usize = 200;
+
+/// The course's coffee-roasting data, regenerated bit for bit as the lab's
+/// `load_coffee_data()` makes it: 200 roasts, features `temperature` (°C) and
+/// `duration` (minutes), target `good_roast` (1 or 0).
+///
+/// ```python
+/// rng = np.random.default_rng(2)
+/// X = rng.random(400).reshape(-1,2)
+/// X[:,1] = X[:,1] * 4 + 11.5          # 12-15 min is best
+/// X[:,0] = X[:,0] * (285-150) + 150  # 175-260 C is best
+/// for t,d in X:
+///     y = -3/(260-175)*t + 21
+///     label = 1 if (t > 175 and t < 260 and d > 12 and d < 15 and d<=y) else 0
+/// ```
+///
+/// NumPy's `default_rng(2)` is PCG64, and a uniform is the top 53 bits of one
+/// 64-bit word times 2⁻⁵³, exactly what `rand`'s `random::<f64>()` computes
+/// from the same generator. Row `i` takes draws `2i` (temperature) and `2i + 1`
+/// (duration), as the `reshape` lays them out, and each value goes through the
+/// same floating-point operations in the same order as the NumPy lines above,
+/// so every number is the lab's, not just close to it.
+///
+/// ```
+/// let data = dualpath::data::coffee();
+/// assert_eq!((data.len(), data.n_features(), data.n_targets()), (200, 2, 1));
+/// // The lab's X[0] and Y[0].
+/// assert_eq!(data.x[(0, 0)], 185.31763812365773);
+/// assert_eq!(data.x[(0, 1)], 12.693964573656494);
+/// assert_eq!(data.y[(0, 0)], 1.0);
+/// ```
+pub fn coffee() -> Dataset {
+    let mut rng = Pcg64::new(COFFEE_PCG_STATE, COFFEE_PCG_STREAM);
+    let mut x = DMatrix::zeros(COFFEE_ROWS, 2);
+    let mut y = DMatrix::zeros(COFFEE_ROWS, 1);
+    for i in 0..COFFEE_ROWS {
+        let u_t: f64 = rng.random();
+        let u_d: f64 = rng.random();
+        let t = u_t * (285.0 - 150.0) + 150.0; // X[:,0] * (285-150) + 150
+        let d = u_d * 4.0 + 11.5; // X[:,1] * 4 + 11.5
+        let line = (-3.0 / (260.0 - 175.0)) * t + 21.0; // -3/(260-175)*t + 21
+        let good = t > 175.0 && t < 260.0 && d > 12.0 && d < 15.0 && d <= line;
+        x[(i, 0)] = t;
+        x[(i, 1)] = d;
+        y[(i, 0)] = if good { 1.0 } else { 0.0 };
+    }
+    Dataset {
+        x,
+        y,
+        feature_names: vec!["temperature".into(), "duration".into()],
+        target_names: vec!["good_roast".into()],
+        source: "the course's coffee-roasting data (load_coffee_data)".into(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Normalisation
+// ---------------------------------------------------------------------------
+
+/// Per-feature standardisation, as Keras' `Normalization` layer does it:
+/// `x̂_ij = (x_ij - mean_j) / max(std_j, ε)` with `ε = 10⁻⁷`.
+///
+/// `mean` and `std` are learned from data by [`Normalization::adapt`]; `std` is
+/// the *population* standard deviation (divided by `m`, NumPy's default
+/// `ddof=0`), the square root of the variance Keras stores. Keras 3 divides by
+/// `maximum(sqrt(variance), epsilon())`, so a constant feature (`std = 0`)
+/// becomes all zeros instead of NaN; [`Normalization::apply`] does the same.
+///
+/// ```
+/// use dualpath::data::Normalization;
+/// use nalgebra::dmatrix;
+/// let x = dmatrix![1.0, 10.0; 3.0, 10.0];
+/// let norm = Normalization::adapt(&x)?;
+/// assert_eq!((norm.mean.clone(), norm.std.clone()), (vec![2.0, 10.0], vec![1.0, 0.0]));
+/// assert_eq!(norm.apply(&x), dmatrix![-1.0, 0.0; 1.0, 0.0]);
+/// # Ok::<(), dualpath::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Normalization {
+    /// Per-feature mean, one per column of `X`.
+    pub mean: Vec<f64>,
+    /// Per-feature population standard deviation, one per column of `X`.
+    pub std: Vec<f64>,
+}
+
+impl Normalization {
+    /// Keras' `backend.epsilon()`: the smallest divisor [`Normalization::apply`] uses.
+    pub const EPSILON: f64 = 1e-7;
+
+    /// A normalisation from given means and standard deviations.
+    ///
+    /// # Errors
+    /// [`Error::Empty`] for no features, [`Error::Shape`] if the lengths
+    /// differ, [`Error::NonFinite`] for a NaN or infinity, and
+    /// [`Error::InvalidSetting`] for a negative standard deviation.
+    pub fn new(mean: Vec<f64>, std: Vec<f64>) -> Result<Self> {
+        if mean.is_empty() {
+            return Err(Error::Empty(
+                "the normalisation's mean (no features)".into(),
+            ));
+        }
+        if std.len() != mean.len() {
+            return Err(Error::shape(
+                "normalisation std length (one per feature, as the mean)",
+                mean.len(),
+                std.len(),
+            ));
+        }
+        for (what, values) in [("normalisation mean", &mean), ("normalisation std", &std)] {
+            if let Some((j, &v)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                return Err(Error::NonFinite {
+                    what: what.into(),
+                    row: 0,
+                    col: j,
+                    value: v,
+                });
+            }
+        }
+        if let Some((j, s)) = std.iter().enumerate().find(|(_, s)| **s < 0.0) {
+            return Err(Error::InvalidSetting {
+                name: "normalisation std".into(),
+                detail: format!("feature {j} has a negative standard deviation {s}"),
+            });
+        }
+        Ok(Normalization { mean, std })
+    }
+
+    /// Learns each feature's mean and population standard deviation from `x`,
+    /// `(m, n_features)`:
+    /// `mean_j = Σ_i x_ij / m`, `std_j = √(Σ_i (x_ij - mean_j)² / m)`.
+    ///
+    /// Keras: `norm_l.adapt(X)`.
+    ///
+    /// # Errors
+    /// [`Error::Empty`] if `x` has no rows or no columns, [`Error::NonFinite`]
+    /// for a NaN or infinity in `x`.
+    pub fn adapt(x: &DMatrix<f64>) -> Result<Self> {
+        if x.nrows() == 0 || x.ncols() == 0 {
+            return Err(Error::Empty(format!(
+                "the data to adapt the normalisation to, of shape ({}, {})",
+                x.nrows(),
+                x.ncols()
+            )));
+        }
+        crate::network::check_finite("the data to adapt the normalisation to", x)?;
+        let m = x.nrows() as f64;
+        let mut mean = Vec::with_capacity(x.ncols());
+        let mut std = Vec::with_capacity(x.ncols());
+        for col in x.column_iter() {
+            let mu = col.iter().sum::<f64>() / m;
+            let var = col.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / m;
+            mean.push(mu);
+            std.push(var.sqrt());
+        }
+        Ok(Normalization { mean, std })
+    }
+
+    /// Number of features this normalisation is for.
+    pub fn n_features(&self) -> usize {
+        self.mean.len()
+    }
+
+    /// Checks that data with `n_features` columns can be normalised by this.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if the counts differ.
+    pub fn check_features(&self, n_features: usize) -> Result<()> {
+        if n_features == self.n_features() && self.std.len() == self.mean.len() {
+            Ok(())
+        } else {
+            Err(Error::shape(
+                "features per example for the normalisation (one mean and std each)",
+                format!("{} (means) and {} (stds)", self.mean.len(), self.std.len()),
+                n_features,
+            ))
+        }
+    }
+
+    /// `x̂_ij = (x_ij - mean_j) / max(std_j, 10⁻⁷)`, for `x` of shape
+    /// `(m, n_features)` → `(m, n_features)`.
+    ///
+    /// Keras: `Xn = norm_l(X)`.
+    ///
+    /// # Panics
+    /// If `x` does not have [`Normalization::n_features`] columns (check data
+    /// from outside first with [`Normalization::check_features`]).
+    pub fn apply(&self, x: &DMatrix<f64>) -> DMatrix<f64> {
+        assert!(
+            x.ncols() == self.mean.len() && self.std.len() == self.mean.len(),
+            "Normalization::apply: x has {} columns, the normalisation has {} means and {} stds",
+            x.ncols(),
+            self.mean.len(),
+            self.std.len()
+        );
+        let mut out = x.clone();
+        for (j, mut col) in out.column_iter_mut().enumerate() {
+            let (mu, sd) = (self.mean[j], self.std[j].max(Self::EPSILON));
+            col.apply(|v| *v = (*v - mu) / sd);
+        }
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------
+// CSV files
+// ---------------------------------------------------------------------------
+
+/// Which columns of a CSV file are targets; every other column is a feature,
+/// in file order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum TargetChoice {
+    /// The last column is the only target (the default).
+    #[default]
+    Last,
+    /// These columns are the targets, and `y`'s columns follow this order.
+    Named(Vec<String>),
+    /// No targets: every column is a feature (data to make predictions for).
+    None,
+}
+
+impl TargetChoice {
+    /// The choice a command line's repeatable `--target` flag describes: each
+    /// entry may itself be a comma-separated list (`--target a,b --target c`
+    /// names `a`, `b` and `c`); names are trimmed and empty pieces dropped.
+    /// **No entries at all means the last column** ([`TargetChoice::Last`]).
+    ///
+    /// ```
+    /// use dualpath::data::TargetChoice;
+    /// assert_eq!(TargetChoice::from_names(&[]), TargetChoice::Last);
+    /// let flags = ["a, b".to_string(), "c".to_string()];
+    /// assert_eq!(
+    ///     TargetChoice::from_names(&flags),
+    ///     TargetChoice::Named(vec!["a".into(), "b".into(), "c".into()])
+    /// );
+    /// ```
+    pub fn from_names(names: &[String]) -> Self {
+        if names.is_empty() {
+            return TargetChoice::Last;
+        }
+        TargetChoice::Named(
+            names
+                .iter()
+                .flat_map(|entry| entry.split(','))
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(String::from)
+                .collect(),
+        )
+    }
+}
+
+/// Reads a CSV file whose targets are named in `targets`; an **empty list
+/// means the last column is the one target**. Entries may be comma-separated
+/// lists, as [`TargetChoice::from_names`] describes.
+///
+/// The file starts with a header line of column names; every following line
+/// is one example, one number per column. Spaces around names and numbers are
+/// ignored, blank lines are skipped, and a UTF-8 byte-order mark is allowed.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read; [`Error::Data`], naming the file
+/// and the line or column, for anything wrong inside it (see
+/// [`read_csv_from`]).
+pub fn read_csv(path: &Path, targets: &[String]) -> Result<Dataset> {
+    read_csv_with(path, &TargetChoice::from_names(targets))
+}
+
+/// Reads a CSV file in which every column is a feature (`y` has no columns):
+/// data to make predictions for.
+///
+/// # Errors
+/// As [`read_csv`].
+pub fn read_csv_features(path: &Path) -> Result<Dataset> {
+    read_csv_with(path, &TargetChoice::None)
+}
+
+/// Reads a CSV file with the targets chosen by `targets`.
+///
+/// # Errors
+/// As [`read_csv`].
+pub fn read_csv_with(path: &Path, targets: &TargetChoice) -> Result<Dataset> {
+    let source = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| Error::Io {
+        path: source.clone(),
+        detail: format!("cannot read the file: {}", io_reason(&e)),
+    })?;
+    read_csv_from(file, &source, targets)
+}
+
+/// Reads CSV text from `reader`; `source` names it in error messages (use the
+/// file name) and in [`Dataset::source`].
+///
+/// ```
+/// use dualpath::data::{read_csv_from, TargetChoice};
+/// let text = "temperature, duration, good\n200, 13.5, 1\n150, 11.5, 0\n";
+/// let data = read_csv_from(text.as_bytes(), "roasts.csv", &TargetChoice::Last)?;
+/// assert_eq!(data.feature_names, ["temperature", "duration"]);
+/// assert_eq!((data.x[(1, 0)], data.y[(0, 0)]), (150.0, 1.0));
+///
+/// let bad = read_csv_from("t,d\n200,abc\n".as_bytes(), "roasts.csv", &TargetChoice::None);
+/// assert_eq!(
+///     bad.unwrap_err().to_string(),
+///     r#"roasts.csv, line 2, column "d": "abc" is not a number"#
+/// );
+/// # Ok::<(), dualpath::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Io`] if reading fails; [`Error::Data`] for an empty file, a header
+/// without data rows, an empty or repeated column name, a row with the wrong
+/// number of cells, a cell that is not a finite number (empty, text, NaN or
+/// infinite), text that is not UTF-8, a target column that does not exist or
+/// is named twice, and a choice that leaves no feature column.
+pub fn read_csv_from<R: Read>(
+    mut reader: R,
+    source: &str,
+    targets: &TargetChoice,
+) -> Result<Dataset> {
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes).map_err(|e| Error::Io {
+        path: source.into(),
+        detail: format!("cannot read the file: {}", io_reason(&e)),
+    })?;
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let err = |line: Option<usize>, column: Option<&str>, detail: String| Error::Data {
+        path: source.into(),
+        line,
+        column: column.map(String::from),
+        detail,
+    };
+
+    let lines = Lines::new(text);
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text);
+    let mut records = csv.records();
+
+    // The header: one non-empty, distinct name per column.
+    let header = match records.next() {
+        None => {
+            return Err(err(
+                None,
+                None,
+                "the file is empty; expected a header line naming the columns, then one line per example".into(),
+            ));
+        }
+        Some(record) => record.map_err(|e| csv_error(source, &lines, &e))?,
+    };
+    let header_line = lines.of(&header).unwrap_or(1);
+    let names: Vec<String> = header.iter().map(String::from).collect();
+    for (j, name) in names.iter().enumerate() {
+        if name.is_empty() {
+            return Err(err(
+                Some(header_line),
+                None,
+                format!(
+                    "column {} has no name; the header must name every column",
+                    j + 1
+                ),
+            ));
+        }
+        if let Some(k) = names[..j].iter().position(|n| n == name) {
+            return Err(err(
+                Some(header_line),
+                Some(name),
+                format!(
+                    "the name is used by columns {} and {}; give every column its own name",
+                    k + 1,
+                    j + 1
+                ),
+            ));
+        }
+    }
+
+    // Which columns are targets.
+    let target_cols: Vec<usize> = match targets {
+        TargetChoice::Last => vec![names.len() - 1],
+        TargetChoice::None => Vec::new(),
+        TargetChoice::Named(wanted) => {
+            if wanted.is_empty() {
+                return Err(err(
+                    None,
+                    None,
+                    "the list of target columns is empty; name at least one, or give none to use the last column".into(),
+                ));
+            }
+            let mut cols = Vec::with_capacity(wanted.len());
+            for (i, want) in wanted.iter().enumerate() {
+                if wanted[..i].contains(want) {
+                    return Err(err(
+                        None,
+                        Some(want),
+                        "is named twice as a target; name each target column once".into(),
+                    ));
+                }
+                match names.iter().position(|n| n == want) {
+                    Some(j) => cols.push(j),
+                    None => {
+                        return Err(err(
+                            Some(header_line),
+                            None,
+                            format!(
+                                "there is no column named {want:?} to use as a target; the columns are {}",
+                                quoted_list(&names)
+                            ),
+                        ));
+                    }
+                }
+            }
+            cols
+        }
+    };
+    let feature_cols: Vec<usize> = (0..names.len())
+        .filter(|j| !target_cols.contains(j))
+        .collect();
+    if feature_cols.is_empty() {
+        return Err(err(
+            Some(header_line),
+            None,
+            format!(
+                "every column ({}) is a target, which leaves no feature to learn from",
+                quoted_list(&names)
+            ),
+        ));
+    }
+
+    // The rows: one finite number per column.
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    let mut m = 0;
+    for record in records {
+        let record = record.map_err(|e| csv_error(source, &lines, &e))?;
+        let line = lines.of(&record);
+        if record.len() != names.len() {
+            return Err(err(
+                line,
+                None,
+                format!(
+                    "{} {} but the header has {} columns ({})",
+                    record.len(),
+                    if record.len() == 1 { "cell" } else { "cells" },
+                    names.len(),
+                    quoted_list(&names)
+                ),
+            ));
+        }
+        for (cols, out) in [(&feature_cols, &mut xs), (&target_cols, &mut ys)] {
+            for &j in cols {
+                out.push(parse_cell(&record[j]).map_err(|d| err(line, Some(&names[j]), d))?);
+            }
+        }
+        m += 1;
+    }
+    if m == 0 {
+        return Err(err(
+            None,
+            None,
+            format!(
+                "the header (line {header_line}) is followed by no data; expected one line per example"
+            ),
+        ));
+    }
+
+    Ok(Dataset {
+        x: DMatrix::from_row_slice(m, feature_cols.len(), &xs),
+        y: DMatrix::from_row_slice(m, target_cols.len(), &ys),
+        feature_names: feature_cols.iter().map(|&j| names[j].clone()).collect(),
+        target_names: target_cols.iter().map(|&j| names[j].clone()).collect(),
+        source: source.into(),
+    })
+}
+
+/// One cell as a finite number, or what is wrong with it.
+fn parse_cell(cell: &str) -> std::result::Result<f64, String> {
+    if cell.is_empty() {
+        return Err("the cell is empty; expected a number".into());
+    }
+    let shown = shorten(cell);
+    match cell.parse::<f64>() {
+        Err(_) => Err(format!("{shown:?} is not a number")),
+        Ok(v) if v.is_nan() => Err(format!(
+            "{shown:?} is NaN (not a number); every cell must be a finite number"
+        )),
+        Ok(v) if v.is_infinite() => Err(format!(
+            "{shown:?} is infinite (or too large for a 64-bit float); every cell must be a finite number"
+        )),
+        Ok(v) => Ok(v),
+    }
+}
+
+/// The first 40 characters of a cell, to keep a message on one screen line.
+fn shorten(cell: &str) -> String {
+    const MAX: usize = 40;
+    match cell.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &cell[..cut]),
+        None => cell.to_string(),
+    }
+}
+
+/// `"a", "b", "c"`.
+fn quoted_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{:?}", shorten(n)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Line numbers as an editor shows them. (The csv crate's own line count
+/// leaves out blank lines, which it skips, so it is not used.)
+struct Lines<'a> {
+    text: &'a [u8],
+    /// Byte offset just after each line break (`\n`, `\r\n` or a lone `\r`).
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        let starts = (0..text.len())
+            .filter(|&i| text[i] == b'\n' || (text[i] == b'\r' && text.get(i + 1) != Some(&b'\n')))
+            .map(|i| i + 1)
+            .collect();
+        Lines { text, starts }
+    }
+
+    /// The line (from 1) of byte `offset`, after stepping over the blank
+    /// lines the csv crate skipped before a record.
+    fn at(&self, mut offset: usize) -> usize {
+        while matches!(self.text.get(offset), Some(b'\r' | b'\n')) {
+            offset += 1;
+        }
+        1 + self.starts.partition_point(|&start| start <= offset)
+    }
+
+    /// The line on which a record starts.
+    fn of(&self, record: &csv::StringRecord) -> Option<usize> {
+        record.position().map(|p| self.at(p.byte() as usize))
+    }
+}
+
+/// A csv crate error (bad UTF-8, a failed read) as an [`Error::Data`].
+fn csv_error(source: &str, lines: &Lines<'_>, e: &csv::Error) -> Error {
+    let line = e.position().map(|p| lines.at(p.byte() as usize));
+    let detail = match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "the text is not valid UTF-8; save the file as UTF-8".into(),
+        _ => e.to_string(),
+    };
+    Error::Data {
+        path: source.into(),
+        line,
+        column: None,
+        detail,
+    }
+}
+
+/// A short reason for an I/O failure that a reader can act on.
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "not found (check the path)".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "it is a directory, not a file".into(),
+        _ => e.to_string(),
+    }
+}

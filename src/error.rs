@@ -73,6 +73,79 @@ pub enum Error {
         /// The learning rate in use.
         learning_rate: f64,
     },
+    /// A file that cannot be read or written (missing, a directory, no permission, …).
+    ///
+    /// Displays as e.g. `data.csv: cannot read the file: not found (check the path)`.
+    #[error("{path}: {detail}")]
+    Io {
+        /// The file, as it was given.
+        path: String,
+        /// What was being done and what went wrong.
+        detail: String,
+    },
+    /// A data (CSV) file whose contents are not what was expected.
+    ///
+    /// Displays as e.g. `data.csv, line 7, column "duration": "abc" is not a number`.
+    /// Lines are counted from 1, as an editor shows them: the header is line 1.
+    #[error("{path}{}: {detail}", data_place(*.line, .column.as_deref()))]
+    Data {
+        /// The file (or the name given to the text being read).
+        path: String,
+        /// The line of the file, counted from 1, when one line is at fault.
+        line: Option<usize>,
+        /// The column's name, when one column is at fault.
+        column: Option<String>,
+        /// What was found and what was expected.
+        detail: String,
+    },
+    /// A model file that is not valid JSON, or whose layers do not make a network.
+    ///
+    /// Displays as e.g.
+    /// `model.json, line 14, column 17: layer 2 "kernel" has 4 rows but layer 1 has 3 units`.
+    #[error("{path}{}: {}{detail}", model_at(*.at), model_part(*.layer, .field.as_deref()))]
+    Model {
+        /// The file (or the name given to the text being read).
+        path: String,
+        /// Line and column in the file (both counted from 1) where the problem
+        /// is, when one place is at fault.
+        at: Option<(usize, usize)>,
+        /// The layer (counted from 1, input side first) at fault, if one is.
+        layer: Option<usize>,
+        /// The field at fault, e.g. `"kernel"` or `"normalization.std"`.
+        field: Option<String>,
+        /// What was found and what was expected.
+        detail: String,
+    },
+}
+
+/// `", line 7, column \"duration\""`, or the parts of it that are known.
+fn data_place(line: Option<usize>, column: Option<&str>) -> String {
+    let mut s = String::new();
+    if let Some(line) = line {
+        s.push_str(&format!(", line {line}"));
+    }
+    if let Some(column) = column {
+        s.push_str(&format!(", column {column:?}"));
+    }
+    s
+}
+
+/// `", line 3, column 7"` when the place in the file is known.
+fn model_at(at: Option<(usize, usize)>) -> String {
+    match at {
+        Some((line, col)) => format!(", line {line}, column {col}"),
+        None => String::new(),
+    }
+}
+
+/// `"layer 2 \"kernel\" "`, `"\"layers\" "` or nothing.
+fn model_part(layer: Option<usize>, field: Option<&str>) -> String {
+    match (layer, field) {
+        (Some(l), Some(f)) => format!("layer {l} {f:?} "),
+        (Some(l), None) => format!("layer {l} "),
+        (None, Some(f)) => format!("{f:?} "),
+        (None, None) => String::new(),
+    }
 }
 
 impl Error {

@@ -44,6 +44,7 @@ pub mod activation;
 pub mod bounds;
 pub mod data;
 pub mod error;
+pub mod gradcheck;
 pub mod loss;
 pub mod matrix;
 pub mod model;
@@ -51,6 +52,7 @@ pub mod network;
 pub mod path;
 pub mod real;
 pub mod sequential;
+pub mod speedup;
 pub mod train;
 
 pub use activation::Activation;

@@ -72,3 +72,30 @@ pub fn gamma<T: Real>(n: usize) -> f64 {
         nu / (1.0 - nu)
     }
 }
+
+/// Units in the last place between `a` and `b` in type `T`: how many
+/// representable numbers lie between them (0 when equal, 1 for neighbours).
+///
+/// ```
+/// use dualpath::real::ulps_between;
+/// assert_eq!(ulps_between(1.0_f64, 1.0 + f64::EPSILON), 1);
+/// assert_eq!(ulps_between(1.0_f32, 1.0), 0);
+/// ```
+pub fn ulps_between<T: Real>(a: T, b: T) -> u64 {
+    // Maps the bit patterns to integers in the same order as the numbers
+    // (negative numbers count down from the sign bit; -0 and +0 meet at 0).
+    let (x, y) = if T::NAME == "f32" {
+        let f = |v: T| {
+            let b = (v.as_f64() as f32).to_bits() as i32;
+            i64::from(if b < 0 { i32::MIN - b } else { b })
+        };
+        (f(a), f(b))
+    } else {
+        let f = |v: T| {
+            let b = v.as_f64().to_bits() as i64;
+            if b < 0 { i64::MIN - b } else { b }
+        };
+        (f(a), f(b))
+    };
+    x.abs_diff(y)
+}

@@ -1,0 +1,178 @@
+//! SVG charts, drawn in pure Rust with plotters: the loss curve and, for
+//! two-feature data, the decision boundary with the data points (like the
+//! course's coffee-roasting plot).
+
+use super::commands::write_text;
+use super::{CliResult, Failure};
+use dualpath::Path;
+use dualpath::data::Dataset;
+use dualpath::model::Model;
+use dualpath::train::History;
+use nalgebra::DMatrix;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::Once;
+
+/// Registers the bundled DejaVu Sans as "sans-serif": with no system fonts,
+/// plotters can draw no text otherwise.
+pub fn ensure_font() {
+    static FONT: Once = Once::new();
+    FONT.call_once(|| {
+        // The bytes are a valid font shipped by the `dejavu` crate.
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+    });
+}
+
+fn draw_failed(path: &FsPath, e: impl std::fmt::Display) -> Failure {
+    Failure::input(format!("{}: cannot draw the chart: {e}", path.display()))
+}
+
+/// Writes `loss.svg` (and `decision_boundary.svg` for two-feature, one-output
+/// data) into `dir`, creating it if needed. Returns the files written.
+pub fn training_charts(
+    dir: &FsPath,
+    history: &History,
+    model: &Model,
+    data: &Dataset,
+) -> CliResult<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Failure::input(format!(
+            "{}: cannot create the directory: {e}",
+            dir.display()
+        ))
+    })?;
+    ensure_font();
+    let mut written = Vec::new();
+    let loss_path = dir.join("loss.svg");
+    write_text(&loss_path, &loss_svg(&loss_path, history)?)?;
+    written.push(loss_path);
+    if data.x.ncols() == 2 && data.y.ncols() == 1 {
+        let path = dir.join("decision_boundary.svg");
+        write_text(&path, &boundary_svg(&path, model, data)?)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn loss_svg(path: &FsPath, history: &History) -> CliResult<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 440)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| draw_failed(path, e))?;
+        let epochs = history.loss.len();
+        let max = history.loss.iter().copied().fold(0.0_f64, f64::max) * 1.05;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Loss per epoch", ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(1f64..(epochs.max(2) as f64), 0f64..max.max(1e-12))
+            .map_err(|e| draw_failed(path, e))?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .y_desc("loss")
+            .draw()
+            .map_err(|e| draw_failed(path, e))?;
+        let points: Vec<(f64, f64)> = history
+            .loss
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| ((i + 1) as f64, l))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(points.clone(), BLUE.stroke_width(2)))
+            .map_err(|e| draw_failed(path, e))?;
+        chart
+            .draw_series(points.iter().map(|&p| Circle::new(p, 3, BLUE.filled())))
+            .map_err(|e| draw_failed(path, e))?;
+        root.present().map_err(|e| draw_failed(path, e))?;
+    }
+    Ok(svg)
+}
+
+fn boundary_svg(path: &FsPath, model: &Model, data: &Dataset) -> CliResult<String> {
+    let (x0, x1) = (data.x.column(0), data.x.column(1));
+    let pad = |lo: f64, hi: f64| {
+        let m = (hi - lo).max(1e-9) * 0.05;
+        (lo - m, hi + m)
+    };
+    let (lo0, hi0) = pad(x0.min(), x0.max());
+    let (lo1, hi1) = pad(x1.min(), x1.max());
+    // The model's probability on a grid of cells.
+    const N: usize = 60;
+    let grid = DMatrix::from_fn(N * N, 2, |k, c| {
+        let (i, j) = (k / N, k % N);
+        if c == 0 {
+            lo0 + (i as f64 + 0.5) / N as f64 * (hi0 - lo0)
+        } else {
+            lo1 + (j as f64 + 0.5) / N as f64 * (hi1 - lo1)
+        }
+    });
+    let input = match &model.normalization {
+        Some(n) => n.apply(&grid),
+        None => grid.clone(),
+    };
+    let p = Path::Matrix
+        .forward(&model.network, &input)?
+        .output()
+        .clone();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 560)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| draw_failed(path, e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Decision boundary (shaded where the model says 1)",
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(lo0..hi0, lo1..hi1)
+            .map_err(|e| draw_failed(path, e))?;
+        chart
+            .configure_mesh()
+            .x_desc(data.feature_names[0].as_str())
+            .y_desc(data.feature_names[1].as_str())
+            .draw()
+            .map_err(|e| draw_failed(path, e))?;
+        let (w0, w1) = ((hi0 - lo0) / N as f64, (hi1 - lo1) / N as f64);
+        chart
+            .draw_series((0..N * N).filter(|&k| p[(k, 0)] > 0.5).map(|k| {
+                let (cx, cy) = (grid[(k, 0)], grid[(k, 1)]);
+                Rectangle::new(
+                    [
+                        (cx - w0 / 2.0, cy - w1 / 2.0),
+                        (cx + w0 / 2.0, cy + w1 / 2.0),
+                    ],
+                    RGBColor(255, 224, 178).filled(),
+                )
+            }))
+            .map_err(|e| draw_failed(path, e))?;
+        for (label, color) in [(1.0, RGBColor(200, 30, 30)), (0.0, RGBColor(30, 80, 200))] {
+            let points: Vec<(f64, f64)> = (0..data.x.nrows())
+                .filter(|&i| (data.y[(i, 0)] > 0.5) == (label > 0.5))
+                .map(|i| (data.x[(i, 0)], data.x[(i, 1)]))
+                .collect();
+            chart
+                .draw_series(points.iter().map(|&q| Circle::new(q, 3, color.filled())))
+                .map_err(|e| draw_failed(path, e))?
+                .label(if label > 0.5 { "label 1" } else { "label 0" })
+                .legend(move |(x, y)| Circle::new((x, y), 3, color.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| draw_failed(path, e))?;
+        root.present().map_err(|e| draw_failed(path, e))?;
+    }
+    Ok(svg)
+}

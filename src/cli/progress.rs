@@ -1,0 +1,82 @@
+//! Keras-like progress while training: a bar per epoch on a terminal, plain lines otherwise.
+
+use dualpath::train::Progress;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+
+/// Shows one epoch at a time, like Keras' `fit(verbose=1)`.
+pub struct EpochReporter {
+    epochs: usize,
+    bar: Option<ProgressBar>,
+    plain: bool,
+    indent: &'static str,
+}
+
+impl EpochReporter {
+    /// A bar on stderr when it is a terminal and `quiet` is off; otherwise one
+    /// plain line per epoch on stdout.
+    pub fn new(epochs: usize, quiet: bool, indent: &'static str) -> Self {
+        let plain = quiet || !std::io::stderr().is_terminal();
+        EpochReporter {
+            epochs,
+            bar: None,
+            plain,
+            indent,
+        }
+    }
+
+    /// Feeds one progress event from `fit_with_progress`.
+    pub fn update(&mut self, p: Progress) {
+        match p {
+            Progress::Batch {
+                epoch,
+                done,
+                of,
+                loss,
+                accuracy,
+            } => {
+                if self.plain {
+                    return;
+                }
+                let bar = self.bar.get_or_insert_with(|| {
+                    let bar = ProgressBar::with_draw_target(
+                        Some(of as u64),
+                        ProgressDrawTarget::stderr_with_hz(15),
+                    );
+                    bar.set_style(
+                        ProgressStyle::with_template("{prefix} {pos:>5}/{len:5} [{bar:30}] {msg}")
+                            .expect("a valid template")
+                            .progress_chars("=> "),
+                    );
+                    bar
+                });
+                bar.set_prefix(format!("{}Epoch {epoch}/{}", self.indent, self.epochs));
+                bar.set_position(done as u64);
+                bar.set_message(metrics(loss, accuracy));
+            }
+            Progress::Epoch {
+                epoch,
+                loss,
+                accuracy,
+            } => {
+                if let Some(bar) = self.bar.take() {
+                    bar.finish_and_clear();
+                }
+                println!(
+                    "{}Epoch {epoch:>w$}/{} - {}",
+                    self.indent,
+                    self.epochs,
+                    metrics(loss, accuracy),
+                    w = self.epochs.to_string().len()
+                );
+            }
+        }
+    }
+}
+
+fn metrics(loss: f64, accuracy: Option<f64>) -> String {
+    match accuracy {
+        Some(a) => format!("loss: {loss:.4} - accuracy: {a:.4}"),
+        None => format!("loss: {loss:.4}"),
+    }
+}

@@ -1,0 +1,707 @@
+//! Model files: saving and loading change no bit of any weight; every
+//! mistake a hand-edited file can hold comes back as an error naming the
+//! file, the place and the field; saving is all or nothing; and no input
+//! makes the reader panic.
+
+use dualpath::data::{Normalization, coffee};
+use dualpath::model::Model;
+use dualpath::{Activation, Dense, DenseGradients, Error, Gradients, Network};
+use nalgebra::{DMatrix, DVector, dmatrix, dvector};
+use proptest::prelude::*;
+use std::path::Path;
+
+/// The notes' 2-25-15-1 network with a normalisation adapted to the coffee data.
+fn notes_model() -> Model {
+    use Activation::*;
+    let network = Network::<f64>::new(2, &[(25, Sigmoid), (15, Relu), (1, Tanh)], 7).unwrap();
+    let norm = Normalization::adapt(&coffee().x).unwrap();
+    Model::new(network, Some(norm)).unwrap()
+}
+
+/// Every weight and normalisation value of a model, as bits.
+fn bits(model: &Model) -> Vec<u64> {
+    let mut out = Vec::new();
+    for layer in model.network.layers() {
+        out.extend(layer.w().iter().map(|v| v.to_bits()));
+        out.extend(layer.b().iter().map(|v| v.to_bits()));
+    }
+    if let Some(norm) = &model.normalization {
+        out.extend(norm.mean.iter().chain(&norm.std).map(|v| v.to_bits()));
+    }
+    out
+}
+
+fn assert_same_bits(a: &Model, b: &Model) {
+    let (x, y) = (bits(a), bits(b));
+    assert_eq!(x.len(), y.len());
+    let differing = x.iter().zip(&y).filter(|(p, q)| p != q).count();
+    assert_eq!(differing, 0, "{differing} of {} values changed", x.len());
+    assert_eq!(a, b);
+}
+
+/// A one-layer model whose kernel is `values` (one row) and whose bias is 0.
+fn one_row_model(values: &[f64]) -> Model {
+    let w = DMatrix::from_row_slice(1, values.len(), values);
+    let layer = Dense::new(w, DVector::zeros(values.len()), Activation::Linear).unwrap();
+    Model::new(Network::from_layers(vec![layer]).unwrap(), None).unwrap()
+}
+
+// ---------------------------------------------------------------------------
+// Round trips
+// ---------------------------------------------------------------------------
+
+#[test]
+fn saved_model_loads_back_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    let model = notes_model();
+    model.save(&path).unwrap();
+    let loaded = Model::load(&path).unwrap();
+    assert_same_bits(&model, &loaded);
+    assert_eq!(loaded.network.widths(), [2, 25, 15, 1]);
+    let activations: Vec<_> = loaded
+        .network
+        .layers()
+        .iter()
+        .map(|l| l.activation())
+        .collect();
+    use Activation::*;
+    assert_eq!(activations, [Sigmoid, Relu, Tanh]);
+}
+
+#[test]
+fn numbers_that_need_all_17_digits_round_trip() {
+    // Values chosen to be hard: 17 significant digits (a correctly rounded
+    // reader is needed; a fast approximate one gets some of these one unit in
+    // the last place wrong), subnormals, the extremes, and negative zero.
+    let values = [
+        0.38839528149081604,
+        -0.45323833485035203,
+        0.1 + 0.2,
+        1.0 / 3.0,
+        5e-324,
+        2.2250738585072014e-308,
+        f64::MAX,
+        f64::MIN,
+        f64::EPSILON,
+        -0.0,
+        1e-7,
+        123456789012345680.0,
+    ];
+    let model = one_row_model(&values);
+    let text = model.to_json_string().unwrap();
+    let loaded = Model::from_json_str(&text, "model.json").unwrap();
+    assert_same_bits(&model, &loaded);
+    assert!(loaded.network.layers()[0].w()[(0, 9)].is_sign_negative());
+}
+
+#[test]
+fn hand_written_numbers_are_read_with_correct_rounding() {
+    let cases = [
+        "0.38839528149081604",
+        "3.141592653589793238462643383279",
+        "1E2",
+        "-2.5e-3",
+        "9007199254740993",
+        "0.1",
+    ];
+    for case in cases {
+        let text = format!(
+            r#"{{"layers": [{{"units": 1, "activation": "linear", "kernel": [[{case}]], "bias": [0]}}]}}"#
+        );
+        let model = Model::from_json_str(&text, "model.json").unwrap();
+        let read = model.network.layers()[0].w()[(0, 0)];
+        assert_eq!(
+            read.to_bits(),
+            case.parse::<f64>().unwrap().to_bits(),
+            "{case}"
+        );
+    }
+}
+
+#[test]
+fn written_file_is_pretty_with_one_kernel_row_per_line() {
+    let layer = Dense::new(
+        dmatrix![0.5, -1.0, 2.0; 0.25, 0.0, 1e-7],
+        dvector![0.0, 1.0, -1.0],
+        Activation::Sigmoid,
+    )
+    .unwrap();
+    let norm = Normalization::new(vec![1.0, 2.0], vec![0.5, 3.0]).unwrap();
+    let model = Model::new(Network::from_layers(vec![layer]).unwrap(), Some(norm)).unwrap();
+    let expected = r#"{
+  "layers": [
+    {
+      "units": 3,
+      "activation": "sigmoid",
+      "kernel": [
+        [0.5, -1.0, 2.0],
+        [0.25, 0.0, 1e-7]
+      ],
+      "bias": [0.0, 1.0, -1.0]
+    }
+  ],
+  "normalization": {
+    "mean": [1.0, 2.0],
+    "std": [0.5, 3.0]
+  }
+}
+"#;
+    assert_eq!(model.to_json_string().unwrap(), expected);
+}
+
+#[test]
+fn file_without_normalization_omits_it_and_null_means_none() {
+    let model = one_row_model(&[1.0, 2.0]);
+    let text = model.to_json_string().unwrap();
+    assert!(!text.contains("normalization"), "{text}");
+    let with_null =
+        text.trim_end().trim_end_matches('}').to_string() + ", \"normalization\": null}";
+    let loaded = Model::from_json_str(&with_null, "model.json").unwrap();
+    assert_eq!(loaded.normalization, None);
+}
+
+#[test]
+fn keys_may_come_in_any_order_and_activation_names_ignore_case() {
+    let text = r#"{"normalization": {"std": [2], "mean": [1]},
+                   "layers": [{"bias": [0.5], "kernel": [[3]], "activation": "ReLU", "units": 1}]}"#;
+    let model = Model::from_json_str(text, "model.json").unwrap();
+    assert_eq!(model.network.layers()[0].activation(), Activation::Relu);
+    assert_eq!(model.normalization.unwrap().std, [2.0]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_finite_weights_round_trip_bit_for_bit(
+        values in proptest::collection::vec(
+            any::<f64>().prop_filter("finite", |v| v.is_finite()), 1..20)
+    ) {
+        let model = one_row_model(&values);
+        let text = model.to_json_string().unwrap();
+        let loaded = Model::from_json_str(&text, "model.json").unwrap();
+        prop_assert_eq!(bits(&model), bits(&loaded));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Using a model
+// ---------------------------------------------------------------------------
+
+#[test]
+fn network_input_normalises_when_the_model_says_so() {
+    let model = notes_model();
+    let x = coffee().x;
+    let norm = model.normalization.as_ref().unwrap();
+    assert_eq!(model.network_input(&x).unwrap(), norm.apply(&x));
+    let plain = Model::new(model.network.clone(), None).unwrap();
+    assert_eq!(plain.network_input(&x).unwrap(), x);
+    assert_eq!(plain.n_in(), 2);
+}
+
+#[test]
+fn network_input_rejects_data_of_the_wrong_width() {
+    let model = notes_model();
+    let err = model.network_input(&dmatrix![1.0, 2.0, 3.0]).unwrap_err();
+    assert!(matches!(err, Error::Shape { .. }), "{err:?}");
+}
+
+#[test]
+fn model_new_rejects_a_normalization_of_the_wrong_width() {
+    let network = Network::<f64>::new(2, &[(1, Activation::Linear)], 0).unwrap();
+    let norm = Normalization::new(vec![0.0; 3], vec![1.0; 3]).unwrap();
+    assert!(matches!(
+        Model::new(network, Some(norm)),
+        Err(Error::Shape { .. })
+    ));
+}
+
+// ---------------------------------------------------------------------------
+// Saving and loading files
+// ---------------------------------------------------------------------------
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn save_replaces_an_existing_file_and_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    std::fs::write(&path, "old contents").unwrap();
+    let model = notes_model();
+    model.save(&path).unwrap();
+    model.save(&path).unwrap();
+    assert_eq!(files_in(dir.path()), ["model.json"]);
+    assert_eq!(Model::load(&path).unwrap(), model);
+}
+
+#[test]
+fn save_into_a_missing_folder_errors_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing").join("model.json");
+    let err = notes_model().save(&path).unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.starts_with(&path.display().to_string()),
+        "{message}"
+    );
+    assert!(message.contains("does not exist"), "{message}");
+    assert!(files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn save_onto_a_folder_errors_and_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("taken");
+    std::fs::create_dir(&target).unwrap();
+    let err = notes_model().save(&target).unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(err.to_string().contains("taken"), "{err}");
+    assert_eq!(files_in(dir.path()), ["taken"]);
+}
+
+#[test]
+fn save_refuses_a_network_with_non_finite_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    let mut model = one_row_model(&[1.0]);
+    let grads = Gradients {
+        layers: vec![DenseGradients {
+            dw: dmatrix![f64::MAX],
+            db: dvector![0.0],
+        }],
+    };
+    model.network.sgd_step(&grads, f64::MAX); // 1 - MAX·MAX = -∞
+    let err = model.save(&path).unwrap_err();
+    assert!(matches!(err, Error::NonFinite { .. }), "{err:?}");
+    assert!(files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn load_missing_file_is_an_io_error_naming_the_path() {
+    let err = Model::load(Path::new("no/such/model.json")).unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(err.to_string().starts_with("no/such/model.json: "), "{err}");
+}
+
+#[test]
+fn load_of_non_utf8_bytes_is_a_model_error_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    std::fs::write(&path, b"{\n  \"layers\xff\": []}").unwrap();
+    let err = Model::load(&path).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Model {
+                at: Some((2, 10)),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("not UTF-8"), "{err}");
+}
+
+// ---------------------------------------------------------------------------
+// Every mistake, with its message
+// ---------------------------------------------------------------------------
+
+/// A valid two-layer file (2 → 3 → 1), to break one piece at a time.
+const GOOD: &str = r#"{
+  "layers": [
+    {
+      "units": 3,
+      "activation": "sigmoid",
+      "kernel": [
+        [1, 2, 3],
+        [4, 5, 6]
+      ],
+      "bias": [0, 0, 0]
+    },
+    {
+      "units": 1,
+      "activation": "linear",
+      "kernel": [[1], [2], [3]],
+      "bias": [0.5]
+    }
+  ],
+  "normalization": {"mean": [0, 0], "std": [1, 1]}
+}
+"#;
+
+/// The message of the error from reading `text` as `model.json`.
+fn message(text: &str) -> String {
+    match Model::from_json_str(text, "model.json") {
+        Err(e @ Error::Model { .. }) => {
+            let m = e.to_string();
+            assert!(m.starts_with("model.json"), "{m}");
+            m
+        }
+        other => panic!("expected a model error, got {other:?}"),
+    }
+}
+
+/// `GOOD` with `from` replaced by `to` (which must occur exactly once).
+fn broken(from: &str, to: &str) -> String {
+    assert_eq!(GOOD.matches(from).count(), 1, "{from}");
+    GOOD.replace(from, to)
+}
+
+#[test]
+fn the_good_file_is_read() {
+    let model = Model::from_json_str(GOOD, "model.json").unwrap();
+    assert_eq!(model.network.widths(), [2, 3, 1]);
+    assert_eq!(model.network.layers()[0].w()[(1, 2)], 6.0);
+}
+
+#[test]
+fn kernels_that_do_not_chain_name_both_layers() {
+    let text = broken("[[1], [2], [3]]", "[[1], [2], [3], [4]]");
+    assert_eq!(
+        message(&text),
+        r#"model.json, line 15, column 17: layer 2 "kernel" has 4 rows but layer 1 has 3 units"#
+    );
+}
+
+#[test]
+fn kernel_row_of_the_wrong_length_is_named() {
+    let text = broken("[4, 5, 6]", "[4, 5]");
+    assert_eq!(
+        message(&text),
+        r#"model.json, line 8, column 9: layer 1 "kernel" row 2 has 2 values but "units" is 3"#
+    );
+}
+
+#[test]
+fn units_that_disagree_with_the_kernel_are_named() {
+    let text = broken(r#""units": 3"#, r#""units": 4"#);
+    assert_eq!(
+        message(&text),
+        r#"model.json, line 7, column 9: layer 1 "kernel" row 1 has 3 values but "units" is 4"#
+    );
+}
+
+#[test]
+fn bias_of_the_wrong_length_is_named() {
+    let text = broken("[0, 0, 0]", "[0, 0]");
+    assert_eq!(
+        message(&text),
+        r#"model.json, line 10, column 15: layer 1 "bias" has 2 values but "units" is 3"#
+    );
+}
+
+#[test]
+fn empty_kernel_is_named() {
+    let text = broken("[\n        [1, 2, 3],\n        [4, 5, 6]\n      ]", "[]");
+    assert!(
+        message(&text).ends_with(r#"layer 1 "kernel" has no rows; it needs one row per input"#),
+        "{}",
+        message(&text)
+    );
+}
+
+#[test]
+fn units_must_be_a_positive_whole_number() {
+    for bad in ["0", "2.5", "-1", "\"3\"", "true", "1e1"] {
+        let text = broken(r#""units": 1"#, &format!(r#""units": {bad}"#));
+        let m = message(&text);
+        assert!(
+            m.contains(&format!(
+                r#"layer 2 "units" must be a whole number of at least 1, found {bad}"#
+            )),
+            "{m}"
+        );
+        assert!(m.contains("line 13"), "{m}");
+    }
+}
+
+#[test]
+fn unknown_activation_lists_the_known_ones() {
+    let text = broken(r#""sigmoid""#, r#""sigmod""#);
+    assert_eq!(
+        message(&text),
+        r#"model.json, line 5, column 21: layer 1 "activation" is "sigmod", which is not one of linear, relu, sigmoid, tanh"#
+    );
+}
+
+#[test]
+fn a_kernel_value_that_is_not_a_number_is_named() {
+    let text = broken("[4, 5, 6]", r#"[4, "5", 6]"#);
+    assert_eq!(
+        message(&text),
+        r#"model.json, line 8, column 13: layer 1 "kernel" row 2 value 2 must be a number, found a string"#
+    );
+    let text = broken("[1], [2]", "[1], 2");
+    assert!(
+        message(&text)
+            .contains(r#"layer 2 "kernel" row 2 must be a list of numbers [...], found a number"#),
+        "{}",
+        message(&text)
+    );
+    let text = broken(r#""bias": [0.5]"#, r#""bias": 0.5"#);
+    assert!(
+        message(&text).contains(r#"layer 2 "bias" must be a list of numbers"#),
+        "{}",
+        message(&text)
+    );
+}
+
+#[test]
+fn a_number_too_large_for_f64_is_named() {
+    let text = broken("[0.5]", "[1e400]");
+    assert!(
+        message(&text).ends_with(r#"layer 2 "bias" value 1 1e400 is too large for a 64-bit float"#),
+        "{}",
+        message(&text)
+    );
+}
+
+#[test]
+fn missing_and_unknown_keys_are_named() {
+    let text = broken(r#""bias": [0.5]"#, r#""bais": [0.5]"#);
+    assert_eq!(
+        message(&text),
+        r#"model.json, line 16, column 7: layer 2 has an unknown key "bais"; the keys are "units", "activation", "kernel", "bias""#
+    );
+    let text = broken(",\n      \"bias\": [0.5]", "");
+    assert_eq!(
+        message(&text),
+        r#"model.json, line 12, column 5: layer 2 "bias" is missing"#
+    );
+    let text = broken(r#""normalization""#, r#""normalisation""#);
+    assert!(
+        message(&text).contains(r#"the model file has an unknown key "normalisation"; the keys are "layers", "normalization""#),
+        "{}",
+        message(&text)
+    );
+    assert!(
+        message("{}")
+            .ends_with(r#""layers" is missing; a model file is an object {"layers": [...]}"#),
+        "{}",
+        message("{}")
+    );
+}
+
+#[test]
+fn a_key_given_twice_is_an_error() {
+    let text = broken(r#""bias": [0.5]"#, r#""bias": [0.5], "bias": [1]"#);
+    assert_eq!(
+        message(&text),
+        r#"model.json, line 16, column 22: the key "bias" appears twice in the same object"#
+    );
+}
+
+#[test]
+fn layers_must_be_a_non_empty_list_of_objects() {
+    assert!(
+        message(r#"{"layers": []}"#)
+            .ends_with(r#""layers" is empty; a model needs at least one layer"#)
+    );
+    assert!(
+        message(r#"{"layers": {}}"#)
+            .ends_with(r#""layers" must be a list of layers, found an object {...}"#)
+    );
+    let m = message(r#"{"layers": [7]}"#);
+    assert!(
+        m.ends_with(r#"layer 1 must be an object {...} with the keys "units", "activation", "kernel", "bias", found a number"#),
+        "{m}"
+    );
+    let m = message("[1, 2]");
+    assert!(m.contains("the model file must be an object"), "{m}");
+}
+
+#[test]
+fn normalization_of_the_wrong_length_is_named() {
+    let text = broken(r#""mean": [0, 0]"#, r#""mean": [0, 0, 0]"#);
+    assert_eq!(
+        message(&text),
+        r#"model.json, line 19, column 29: "normalization.mean" has 3 values but the network takes 2 inputs (layer 1 "kernel" has 2 rows)"#
+    );
+}
+
+#[test]
+fn normalization_std_must_not_be_negative() {
+    let text = broken(r#""std": [1, 1]"#, r#""std": [1, -2]"#);
+    assert!(
+        message(&text).ends_with(
+            r#""normalization.std" value 2 is -2; a standard deviation cannot be negative"#
+        ),
+        "{}",
+        message(&text)
+    );
+    let text = broken(r#", "std": [1, 1]"#, "");
+    assert!(
+        message(&text).ends_with(r#""normalization.std" is missing"#),
+        "{}",
+        message(&text)
+    );
+}
+
+#[test]
+fn json_syntax_errors_give_line_and_column() {
+    let cases = [
+        ("", "model.json, line 1, column 1: the file is empty"),
+        (
+            "{\"layers\": [1,]}",
+            "model.json, line 1, column 15: expected a value",
+        ),
+        (
+            "{\n  \"layers\": [\n    {\"units\": 1}\n  ]\n",
+            "model.json, line 5, column 1: expected ',' or '}' after a value in an object, found the end of the file",
+        ),
+        (
+            "{\"layers\": []} x",
+            "model.json, line 1, column 16: unexpected 'x' after the end of the JSON value",
+        ),
+        (
+            "{\"layers\": [NaN]}",
+            "model.json, line 1, column 13: expected a value",
+        ),
+        (
+            "{\"layers\": [nan]}",
+            "model.json, line 1, column 13: expected a value (did you mean null?)",
+        ),
+        (
+            "{\"layers\": [01]}",
+            "model.json, line 1, column 14: a number cannot have a leading zero",
+        ),
+        (
+            "{\"layers\": [1.]}",
+            "model.json, line 1, column 15: expected a digit after the decimal point",
+        ),
+        (
+            "{\"layers: []}",
+            "model.json, line 1, column 14: the text ends inside a string",
+        ),
+        (
+            "{layers: []}",
+            "model.json, line 1, column 2: expected a key in double quotes, found 'l'",
+        ),
+        (
+            "{\"layers\" []}",
+            "model.json, line 1, column 11: expected ':' after the key, found '['",
+        ),
+        (
+            "{\"l\\x\": 1}",
+            "model.json, line 1, column 5: unknown escape '\\' followed by 'x'",
+        ),
+    ];
+    for (text, start) in cases {
+        let m = message(text);
+        assert!(
+            m.starts_with(start),
+            "{text:?}\n  gave {m}\n  wanted {start}"
+        );
+    }
+}
+
+#[test]
+fn json_columns_count_characters_not_bytes() {
+    let m = message("{\"é\": 1, x}");
+    assert!(m.starts_with("model.json, line 1, column 10:"), "{m}");
+}
+
+#[test]
+fn json_strings_with_escapes_are_read() {
+    let text = r#"{"layers": [{"units": 1, "activation": "\u0073igmoid\t", "kernel": [[1]], "bias": [0]}]}"#;
+    let model = Model::from_json_str(text, "model.json").unwrap();
+    assert_eq!(model.network.layers()[0].activation(), Activation::Sigmoid);
+    let m = message(r#"{"a\ud83d\ude00b": 1}"#);
+    assert!(m.contains("unknown key \"a😀b\""), "{m}");
+    let m = message(r#"{"\ud83d": 1}"#);
+    assert!(m.contains("surrogate"), "{m}");
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    for open in ["[", "{\"a\":"] {
+        let text = open.repeat(100_000);
+        let m = message(&text);
+        assert!(m.contains("nested more than"), "{m}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// No input makes the reader panic
+// ---------------------------------------------------------------------------
+
+/// Text made of JSON's pieces, so that the parser goes deep into files that
+/// are almost right.
+fn json_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("{".to_string()),
+        Just("}".to_string()),
+        Just("[".to_string()),
+        Just("]".to_string()),
+        Just(":".to_string()),
+        Just(",".to_string()),
+        Just("\"layers\"".to_string()),
+        Just("\"units\"".to_string()),
+        Just("\"kernel\"".to_string()),
+        Just("\"bias\"".to_string()),
+        Just("\"activation\"".to_string()),
+        Just("\"relu\"".to_string()),
+        Just("\"normalization\"".to_string()),
+        Just("\"mean\"".to_string()),
+        Just("\"std\"".to_string()),
+        Just("\\u".to_string()),
+        Just("\"".to_string()),
+        Just("null".to_string()),
+        Just("-".to_string()),
+        Just("1e999".to_string()),
+        Just("\n".to_string()),
+        "-?[0-9]{1,3}(\\.[0-9]{1,3})?([eE][+-]?[0-9]{1,2})?".prop_map(String::from),
+    ];
+    proptest::collection::vec(piece, 0..80).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn model_reader_never_panics_on_arbitrary_bytes(
+        bytes in proptest::collection::vec(any::<u8>(), 0..300)
+    ) {
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = Model::from_json_str(&text, "model.json");
+    }
+
+    #[test]
+    fn model_reader_never_panics_on_arbitrary_strings(text in any::<String>()) {
+        let _ = Model::from_json_str(&text, "model.json");
+    }
+
+    #[test]
+    fn model_reader_never_panics_on_json_like_text(text in json_like()) {
+        if let Err(e) = Model::from_json_str(&text, "model.json") {
+            prop_assert!(e.to_string().starts_with("model.json"), "{}", e);
+        }
+    }
+
+    #[test]
+    fn model_reader_never_panics_on_a_damaged_good_file(
+        cut in 0..GOOD.len(),
+        len in 0..8usize,
+        insert in "[\\[\\]{},:\"0-9a-z.\\-]{0,3}",
+    ) {
+        let bytes = GOOD.as_bytes();
+        let end = (cut + len).min(bytes.len());
+        let mut damaged = bytes[..cut].to_vec();
+        damaged.extend_from_slice(insert.as_bytes());
+        damaged.extend_from_slice(&bytes[end..]);
+        let text = String::from_utf8_lossy(&damaged);
+        match Model::from_json_str(&text, "model.json") {
+            Ok(model) => prop_assert!(model.network.n_in() >= 1),
+            Err(e) => prop_assert!(e.to_string().starts_with("model.json"), "{}", e),
+        }
+    }
+}
