@@ -205,6 +205,9 @@ pub fn train(a: TrainArgs) -> CliResult {
         path: a.path,
     };
     settings.validate()?;
+    for path in [&a.save, &a.history].into_iter().flatten() {
+        check_writable_dir(path)?;
+    }
     let data = load_data(&a.data, &a.target)?;
     if data.y.ncols() == 0 {
         return Err(Failure::input(format!(
@@ -285,6 +288,18 @@ fn target_of(data: &Dataset, e: &dualpath::Error) -> String {
             data.target_names.get(*col).cloned().unwrap_or_default()
         }
         _ => String::new(),
+    }
+}
+
+/// Fails early, before any training, when `path`'s directory does not exist.
+fn check_writable_dir(path: &std::path::Path) -> CliResult {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(Failure::input(format!(
+            "{}: cannot write there: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        ))),
+        _ => Ok(()),
     }
 }
 

@@ -1,0 +1,392 @@
+//! The `dualpath` program: every command's happy path, and every kind of bad
+//! input answered with one clear line on stderr and exit code 2, never a panic.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn dualpath(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dualpath"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the dualpath binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A scratch directory holding the given files.
+fn scratch(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write a fixture");
+    }
+    dir
+}
+
+/// Asserts exit code 2 and a single stderr line containing every `needle`.
+fn assert_bad_input(dir: &Path, args: &[&str], needles: &[&str]) {
+    let out = dualpath(dir, args);
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{args:?}: exit code; stderr: {err}"
+    );
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "{args:?}: one line on stderr, got: {err}"
+    );
+    assert!(!err.contains("panicked"), "{args:?}: panicked: {err}");
+    for needle in needles {
+        assert!(
+            err.contains(needle),
+            "{args:?}: stderr should mention {needle:?}: {err}"
+        );
+    }
+}
+
+const MODEL_3_INPUTS: &str =
+    r#"{"layers":[{"units":1,"activation":"sigmoid","kernel":[[1],[2],[3]],"bias":[0]}]}"#;
+
+#[test]
+fn tour_runs_every_section_and_exits_zero() {
+    let dir = scratch(&[]);
+    let out = dualpath(dir.path(), &[]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "tour failed: {}", stderr(&out));
+    for section in [
+        "1. Model architecture",
+        "2. Loss and cost",
+        "3. Gradient descent",
+        "4. Forward propagation",
+        "5. Backward propagation",
+    ] {
+        assert!(text.contains(section), "missing {section:?} in:\n{text}");
+    }
+    assert!(text.contains("481 parameters"));
+    assert!(
+        !text.contains("EXCEEDS"),
+        "a difference exceeded its bound:\n{text}"
+    );
+}
+
+#[test]
+fn train_saves_a_model_that_predict_grad_and_compare_read() {
+    let dir = scratch(&[("roasts.csv", "temperature,duration\n200,13.9\n200,17\n")]);
+    let d = dir.path();
+    let out = dualpath(
+        d,
+        &[
+            "train",
+            "--epochs",
+            "2",
+            "--quiet",
+            "--normalize",
+            "--save",
+            "m.json",
+            "--history",
+            "h.json",
+            "--plot",
+            "charts",
+            "--path",
+            "sequential",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "0.5",
+        ],
+    );
+    assert!(out.status.success(), "train failed: {}", stderr(&out));
+    assert!(stdout(&out).contains("Epoch 2/2 - loss: "));
+    let history: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("h.json")).unwrap()).unwrap();
+    assert_eq!(history["loss"].as_array().unwrap().len(), 2);
+    assert_eq!(history["accuracy"].as_array().unwrap().len(), 2);
+    for chart in ["charts/loss.svg", "charts/decision_boundary.svg"] {
+        let svg = std::fs::read_to_string(d.join(chart)).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("</svg>"),
+            "{chart} is not an SVG"
+        );
+    }
+
+    let out = dualpath(d, &["predict", "--model", "m.json", "--data", "roasts.csv"]);
+    assert!(out.status.success(), "predict failed: {}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "probability,decision");
+    assert_eq!(lines.len(), 3);
+    for line in &lines[1..] {
+        let (p, decision) = line.split_once(',').unwrap();
+        let p: f64 = p.parse().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+        assert_eq!(decision, if p > 0.5 { "1" } else { "0" });
+    }
+
+    std::fs::write(
+        d.join("labelled.csv"),
+        "temperature,duration,good\n200,13.9,1\n200,17,0\n",
+    )
+    .unwrap();
+    for path in ["sequential", "matrix"] {
+        let out = dualpath(
+            d,
+            &[
+                "grad",
+                "--model",
+                "m.json",
+                "--data",
+                "labelled.csv",
+                "--path",
+                path,
+            ],
+        );
+        assert!(out.status.success(), "grad failed: {}", stderr(&out));
+        let g: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert!(g["loss"].as_f64().unwrap() > 0.0);
+        assert_eq!(g["grads"].as_array().unwrap().len(), 3);
+        assert_eq!(g["grads"][0]["kernel"].as_array().unwrap().len(), 2); // n_in rows
+        assert_eq!(g["grads"][0]["kernel"][0].as_array().unwrap().len(), 25); // units values
+        assert_eq!(g["activations"].as_array().unwrap().len(), 3);
+        assert_eq!(g["output"].as_array().unwrap().len(), 2);
+    }
+
+    let out = dualpath(
+        d,
+        &["compare", "--model", "m.json", "--data", "labelled.csv"],
+    );
+    assert!(out.status.success(), "compare failed: {}", stderr(&out));
+    assert!(stdout(&out).contains("diff/bound"));
+}
+
+/// The numbers `predict` prints read back to the very values the library computes.
+#[test]
+fn predict_prints_numbers_that_read_back_exactly() {
+    let dir = scratch(&[
+        ("m.json", MODEL_3_INPUTS),
+        ("x.csv", "a,b,c\n0.1,0.2,0.3\n-1,0.5,2\n"),
+    ]);
+    let out = dualpath(
+        dir.path(),
+        &["predict", "--model", "m.json", "--data", "x.csv"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let rows: Vec<[f64; 3]> = vec![[0.1, 0.2, 0.3], [-1.0, 0.5, 2.0]];
+    for (line, x) in text.lines().skip(1).zip(rows) {
+        let printed: f64 = line.split(',').next().unwrap().parse().unwrap();
+        let z = 0.1f64.mul_add(0.0, 0.0) + x[0] * 1.0 + x[1] * 2.0 + x[2] * 3.0;
+        let expected = dualpath::activation::sigmoid(z);
+        // Same dot product order as the matrix path's small-matrix product
+        // is not guaranteed, so compare within a few ulps of the value.
+        assert!(
+            (printed - expected).abs() <= 4.0 * f64::EPSILON,
+            "{printed} vs {expected}"
+        );
+    }
+}
+
+#[test]
+fn compare_without_files_uses_the_notes_network_in_both_float_types() {
+    let dir = scratch(&[]);
+    for float in ["f64", "f32"] {
+        let out = dualpath(dir.path(), &["compare", "--float", float]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.contains("[2, 25, 15, 1]") && text.contains(float));
+        assert_eq!(text.lines().filter(|l| l.contains(" dW ")).count(), 3);
+    }
+}
+
+#[test]
+fn missing_unreadable_and_empty_files_are_named() {
+    let dir = scratch(&[("empty.csv", ""), ("header.csv", "a,b,y\n")]);
+    let d = dir.path();
+    assert_bad_input(d, &["train", "--data", "nope.csv"], &["nope.csv"]);
+    assert_bad_input(d, &["train", "--data", "."], &["directory"]);
+    assert_bad_input(
+        d,
+        &["train", "--data", "empty.csv"],
+        &["empty.csv", "empty"],
+    );
+    assert_bad_input(
+        d,
+        &["train", "--data", "header.csv"],
+        &["header.csv", "no data"],
+    );
+    assert_bad_input(
+        d,
+        &["predict", "--model", "nope.json", "--data", "header.csv"],
+        &["nope.json"],
+    );
+}
+
+#[test]
+fn bad_cells_are_named_by_line_and_column() {
+    let dir = scratch(&[
+        ("cols.csv", "a,b,y\n1,2,1\n3,4\n"),
+        ("text.csv", "a,b,y\n1,abc,1\n"),
+        ("nan.csv", "a,b,y\n1,NaN,1\n"),
+        ("inf.csv", "a,b,y\n1,2,1\n1,-inf,0\n"),
+    ]);
+    let d = dir.path();
+    assert_bad_input(
+        d,
+        &["train", "--data", "cols.csv"],
+        &["cols.csv", "line 3", "2 cells"],
+    );
+    assert_bad_input(
+        d,
+        &["train", "--data", "text.csv"],
+        &["text.csv", "line 2", "\"b\"", "abc"],
+    );
+    assert_bad_input(
+        d,
+        &["train", "--data", "nan.csv"],
+        &["nan.csv", "line 2", "\"b\""],
+    );
+    assert_bad_input(
+        d,
+        &["train", "--data", "inf.csv"],
+        &["inf.csv", "line 3", "\"b\""],
+    );
+}
+
+#[test]
+fn targets_must_exist_and_suit_the_loss() {
+    let dir = scratch(&[("data.csv", "a,b,y\n1,2,1\n3,4,1.5\n")]);
+    let d = dir.path();
+    assert_bad_input(
+        d,
+        &["train", "--data", "data.csv", "--target", "zz"],
+        &["zz", "\"y\""],
+    );
+    assert_bad_input(
+        d,
+        &["train", "--data", "data.csv"],
+        &["data.csv", "1.5", "[0, 1]", "y"],
+    );
+}
+
+#[test]
+fn broken_models_are_named_by_layer_and_field() {
+    let dir = scratch(&[
+        (
+            "chain.json",
+            r#"{"layers":[{"units":2,"activation":"sigmoid","kernel":[[1,2],[3,4]],"bias":[0,0]},{"units":1,"activation":"sigmoid","kernel":[[1],[2],[3]],"bias":[0]}]}"#,
+        ),
+        (
+            "bias.json",
+            r#"{"layers":[{"units":2,"activation":"sigmoid","kernel":[[1,2],[3,4]],"bias":[0]}]}"#,
+        ),
+        (
+            "act.json",
+            r#"{"layers":[{"units":1,"activation":"softmaxx","kernel":[[1],[2]],"bias":[0]}]}"#,
+        ),
+        ("m3.json", MODEL_3_INPUTS),
+        ("two.csv", "a,b\n1,2\n"),
+        ("two_y.csv", "a,b,y\n1,2,1\n"),
+    ]);
+    let d = dir.path();
+    assert_bad_input(
+        d,
+        &["predict", "--model", "chain.json", "--data", "two.csv"],
+        &["chain.json", "layer 2", "kernel"],
+    );
+    assert_bad_input(
+        d,
+        &["predict", "--model", "bias.json", "--data", "two.csv"],
+        &["bias.json", "layer 1", "bias"],
+    );
+    assert_bad_input(
+        d,
+        &["predict", "--model", "act.json", "--data", "two.csv"],
+        &["act.json", "softmaxx"],
+    );
+    assert_bad_input(
+        d,
+        &["predict", "--model", "m3.json", "--data", "two.csv"],
+        &["two.csv", "2 feature", "3 inputs"],
+    );
+    assert_bad_input(
+        d,
+        &["grad", "--model", "m3.json", "--data", "two_y.csv"],
+        &["two_y.csv", "3 inputs"],
+    );
+    assert_bad_input(
+        d,
+        &["train", "--model", "m3.json", "--data", "two_y.csv"],
+        &["two_y.csv", "3 inputs"],
+    );
+}
+
+#[test]
+fn bad_settings_are_refused_before_any_work() {
+    let dir = scratch(&[]);
+    let d = dir.path();
+    for lr in ["--lr=0", "--lr=-1", "--lr=nan", "--lr=inf"] {
+        assert_bad_input(d, &["train", lr], &["learning rate"]);
+    }
+    assert_bad_input(d, &["train", "--epochs", "0"], &["epochs"]);
+    assert_bad_input(d, &["train", "--batch-size", "0"], &["batch size"]);
+    for layers in ["25:sigmoid,x", "25:sigmod", "0:relu", "25", "a:relu"] {
+        assert_bad_input(d, &["train", "--layers", layers], &["--layers"]);
+    }
+}
+
+#[test]
+fn a_diverging_run_names_the_epoch_and_suggests_a_smaller_rate() {
+    let dir = scratch(&[("big.csv", "x,y\n1e150,1e150\n-1e150,-1e150\n")]);
+    let out = dualpath(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "big.csv",
+            "--layers",
+            "1:linear",
+            "--loss",
+            "mse",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "10",
+            "--epochs",
+            "5",
+            "--quiet",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("epoch") && err.contains("smaller learning rate"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failed_save_leaves_no_file_behind() {
+    let dir = scratch(&[]);
+    let target: PathBuf = dir.path().join("missing").join("m.json");
+    let out = dualpath(
+        dir.path(),
+        &[
+            "train",
+            "--epochs",
+            "1",
+            "--quiet",
+            "--save",
+            target.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("m.json"));
+    assert!(!dir.path().join("missing").exists());
+}
