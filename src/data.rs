@@ -32,9 +32,22 @@ pub struct Dataset {
     /// Where the data came from: a file name, or a description such as the
     /// coffee data's.
     pub source: String,
+    /// For data read from a file, the line each row came from (1-based, as an
+    /// editor counts; blank lines are skipped, so row `i` is not always line
+    /// `i + 2`). Empty for built-in data.
+    pub lines: Vec<usize>,
 }
 
 impl Dataset {
+    /// Where row `i` is, for messages: `data.csv, line 7` for a file, `row 5`
+    /// (counted from 0, as NumPy) for built-in data.
+    pub fn place_of_row(&self, i: usize) -> String {
+        match self.lines.get(i) {
+            Some(line) => format!("{}, line {line}", self.source),
+            None => format!("{}, row {i}", self.source),
+        }
+    }
+
     /// Number of examples `m` (rows of `x`).
     pub fn len(&self) -> usize {
         self.x.nrows()
@@ -98,7 +111,7 @@ const COFFEE_ROWS: usize = 200;
 /// ```
 /// let data = dualpath::data::coffee();
 /// assert_eq!((data.len(), data.n_features(), data.n_targets()), (200, 2, 1));
-/// // The lab's X[0] and Y[0].
+/// // X[0] and Y[0] as printed by the course lab's load_coffee_data() (NumPy).
 /// assert_eq!(data.x[(0, 0)], 185.31763812365773);
 /// assert_eq!(data.x[(0, 1)], 12.693964573656494);
 /// assert_eq!(data.y[(0, 0)], 1.0);
@@ -124,6 +137,7 @@ pub fn coffee() -> Dataset {
         feature_names: vec!["temperature".into(), "duration".into()],
         target_names: vec!["good_roast".into()],
         source: "the course's coffee-roasting data (load_coffee_data)".into(),
+        lines: Vec::new(),
     }
 }
 
@@ -502,6 +516,7 @@ pub fn read_csv_from<R: Read>(
 
     // The rows: one finite number per column.
     let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    let mut row_lines = Vec::new();
     let mut m = 0;
     for record in records {
         let record = record.map_err(|e| csv_error(source, &lines, &e))?;
@@ -524,6 +539,7 @@ pub fn read_csv_from<R: Read>(
                 out.push(parse_cell(&record[j]).map_err(|d| err(line, Some(&names[j]), d))?);
             }
         }
+        row_lines.extend(line);
         m += 1;
     }
     if m == 0 {
@@ -542,6 +558,11 @@ pub fn read_csv_from<R: Read>(
         feature_names: feature_cols.iter().map(|&j| names[j].clone()).collect(),
         target_names: target_cols.iter().map(|&j| names[j].clone()).collect(),
         source: source.into(),
+        lines: if row_lines.len() == m {
+            row_lines
+        } else {
+            Vec::new()
+        },
     })
 }
 

@@ -4,7 +4,7 @@
 //! kernel (two matrices whose shapes cannot multiply) is a bug and panics with
 //! both shapes in the message; anything a user can get wrong (a network whose
 //! layers do not chain, data of the wrong width, a NaN, a label the loss cannot
-//! take) comes back from the public entry points as an [`Error`].
+//! take) comes back from the public entry points as an [`Error`](enum@Error).
 
 use thiserror::Error;
 

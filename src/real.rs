@@ -28,7 +28,7 @@ pub trait Real:
 
 impl Real for f64 {
     const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
-    const MIN_SUBNORMAL: f64 = 4.9406564584124654e-324;
+    const MIN_SUBNORMAL: f64 = 5e-324;
     const NAME: &'static str = "f64";
     #[inline]
     fn of_f64(x: f64) -> Self {

@@ -467,7 +467,7 @@ proptest! {
     fn csv_reader_never_panics_on_csv_like_text(text in csv_like(), choice in any_choice()) {
         match read_csv_from(text.as_bytes(), "data.csv", &choice) {
             Ok(data) => {
-                prop_assert!(data.len() > 0 && data.n_features() > 0);
+                prop_assert!(!data.is_empty() && data.n_features() > 0);
                 prop_assert_eq!(data.x.nrows(), data.y.nrows());
                 prop_assert!(data.x.iter().chain(data.y.iter()).all(|v| v.is_finite()));
                 prop_assert_eq!(data.feature_names.len(), data.n_features());

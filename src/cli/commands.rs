@@ -239,13 +239,10 @@ pub fn train(a: TrainArgs) -> CliResult {
             data.target_names.join(", ")
         )));
     }
-    settings.loss.check_targets(&data.y).map_err(|e| {
-        Failure::input(format!(
-            "{}: {e} (column {:?})",
-            data.source,
-            target_of(&data, &e)
-        ))
-    })?;
+    settings
+        .loss
+        .check_targets(&data.y)
+        .map_err(|e| label_error(&data, e))?;
     println!(
         "Training {:?} ({} parameters) on {} ({} rows; features: {}; target: {}), {} loss, {} lr {}, {} path",
         model.network.widths(),
@@ -281,13 +278,19 @@ pub fn train(a: TrainArgs) -> CliResult {
     Ok(())
 }
 
-/// The name of the target column an error's column index points at.
-fn target_of(data: &Dataset, e: &dualpath::Error) -> String {
+/// Says where a label the loss cannot take sits in the file: line and column.
+fn label_error(data: &Dataset, e: dualpath::Error) -> Failure {
     match e {
-        dualpath::Error::LabelOutOfRange { col, .. } => {
-            data.target_names.get(*col).cloned().unwrap_or_default()
-        }
-        _ => String::new(),
+        dualpath::Error::LabelOutOfRange { row, col, value } => Failure::input(format!(
+            "{}, column {:?}: the label {value} is outside [0, 1]; binary cross-entropy needs labels in [0, 1] \
+             (use --loss mse for other targets)",
+            data.place_of_row(row),
+            data.target_names
+                .get(col)
+                .map(String::as_str)
+                .unwrap_or("?")
+        )),
+        other => other.into(),
     }
 }
 
@@ -385,6 +388,9 @@ pub fn grad(a: GradArgs) -> CliResult {
     let data = load_data(&a.data, &a.target)?;
     let x = model_input(&model, &data.x, &data.source)?;
     let net = &model.network;
+    a.loss
+        .check_targets(&data.y)
+        .map_err(|e| label_error(&data, e))?;
     let fwd = a.path.forward(net, &x)?;
     let grads = a.path.backward(net, &fwd, &data.y, a.loss)?;
     let loss = a.loss.value(
@@ -455,6 +461,9 @@ pub fn compare(a: CompareArgs) -> CliResult {
         }
     };
     let x = model_input(&model, &data.x, &data.source)?;
+    a.loss
+        .check_targets(&data.y)
+        .map_err(|e| label_error(&data, e))?;
     println!(
         "Comparing the paths on {:?} with {} loss over {} ({} rows), in {}.",
         model.network.widths(),
