@@ -61,15 +61,17 @@ pub enum Error {
         /// What was wrong and what is expected.
         detail: String,
     },
-    /// Training produced a loss that is NaN or infinite.
+    /// Training produced a loss or a weight that is NaN or infinite.
     #[error(
-        "training diverged in epoch {epoch}: the loss became {loss}; try a smaller learning rate than {learning_rate}"
+        "training diverged in epoch {epoch}: {what} became {value}; try a smaller learning rate than {learning_rate:?}"
     )]
     Diverged {
         /// The epoch (counted from 1, as Keras prints it) in which it happened.
         epoch: usize,
-        /// The non-finite loss.
-        loss: f64,
+        /// What stopped being finite: `"the loss"` or e.g. `"a weight of layer 2"`.
+        what: String,
+        /// The non-finite value.
+        value: f64,
         /// The learning rate in use.
         learning_rate: f64,
     },

@@ -277,7 +277,7 @@ pub fn fit_with_progress<T: Real>(
                 .value(g, fwd.output_z(), fwd.output(), yb)
                 .as_f64();
             if !batch_loss.is_finite() {
-                return Err(diverged(epoch, batch_loss, settings));
+                return Err(diverged(epoch, "the loss", batch_loss, settings));
             }
             loss_sum += batch_loss * rows.len() as f64;
             seen += rows.len();
@@ -296,8 +296,9 @@ pub fn fit_with_progress<T: Real>(
             });
         }
         let loss = loss_sum / m as f64;
-        if !loss.is_finite() || !weights_finite(net) {
-            return Err(diverged(epoch, loss, settings));
+        if let Some((l, value)) = first_non_finite_weight(net) {
+            let what = format!("a weight of layer {}", l + 1);
+            return Err(diverged(epoch, &what, value, settings));
         }
         let accuracy = track_accuracy.then(|| correct as f64 / (m * y.ncols()) as f64);
         history.loss.push(loss);
@@ -352,16 +353,22 @@ fn gather_rows<T: Real>(src: &DMatrix<T>, rows: &[usize], dst: &mut DMatrix<T>) 
     }
 }
 
-fn weights_finite<T: Real>(net: &Network<T>) -> bool {
-    net.layers()
-        .iter()
-        .all(|d| d.w().iter().chain(d.b().iter()).all(|v| v.is_finite()))
+/// The layer (0-based) and value of the first weight or bias that is NaN or infinite.
+fn first_non_finite_weight<T: Real>(net: &Network<T>) -> Option<(usize, f64)> {
+    net.layers().iter().enumerate().find_map(|(l, d)| {
+        d.w()
+            .iter()
+            .chain(d.b().iter())
+            .find(|v| !v.is_finite())
+            .map(|v| (l, v.as_f64()))
+    })
 }
 
-fn diverged(epoch: usize, loss: f64, settings: &FitSettings) -> Error {
+fn diverged(epoch: usize, what: &str, value: f64, settings: &FitSettings) -> Error {
     Error::Diverged {
         epoch,
-        loss,
+        what: what.into(),
+        value,
         learning_rate: settings.optimizer.learning_rate(),
     }
 }
