@@ -57,9 +57,9 @@ pub fn numerical_gradients(
             };
             let write = |p: &mut Network<f64>, v: f64| {
                 if k < n_in * units {
-                    p.layers[l].w.as_mut_slice()[k] = v;
+                    p.layers_mut()[l].w.as_mut_slice()[k] = v;
                 } else {
-                    p.layers[l].b[k - n_in * units] = v;
+                    p.layers_mut()[l].b[k - n_in * units] = v;
                 }
             };
             let w0 = read(&probe);

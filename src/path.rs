@@ -143,7 +143,11 @@ pub(crate) fn forward_through<'x, T: Real>(
         let cache = dense_forward(a_in, &d.w, &d.b, d.activation);
         layers.push(cache);
     }
-    Ok(Forward { x, layers })
+    Ok(Forward {
+        x,
+        layers,
+        stamp: net.stamp,
+    })
 }
 
 /// Backward through every layer with one path's layer kernels: the output
