@@ -102,8 +102,9 @@ pub enum Error {
     },
     /// A model file that is not valid JSON, or whose layers do not make a network.
     ///
-    /// Displays as e.g.
-    /// `model.json, line 14, column 17: layer 2 "kernel" has 4 rows but layer 1 has 3 units`.
+    /// Displays as e.g. `model.json: layer 2 "kernel" has 4 rows but layer 1 has 3 units`,
+    /// or with the place for JSON that does not parse:
+    /// `model.json, line 3, column 9: EOF while parsing a value`.
     #[error("{path}{}: {}{detail}", model_at(*.at), model_part(*.layer, .field.as_deref()))]
     Model {
         /// The file (or the name given to the text being read).

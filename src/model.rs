@@ -36,22 +36,28 @@
 //! kernel has as many rows as the layer before it has units.
 //!
 //! Numbers are written in the shortest form that reads back as the same
-//! `f64`, and read with correct rounding, so saving and loading changes no bit
-//! of any weight. (The file is parsed here rather than by `serde_json`, whose
-//! default number parsing can be one unit in the last place off; without that
-//! guarantee a saved model would not load back to the same network.)
+//! `f64`, and read with correct rounding (`serde_json`'s `float_roundtrip`
+//! parsing), so saving and loading changes no bit of any weight.
 //!
-//! Errors name the file, the line and column, the layer (counted from 1) and
-//! the field; rows and values inside a kernel are counted from 1 too, as an
-//! editor shows lines.
+//! Errors name the file. Text that is not JSON, a value of the wrong type
+//! (a string where a number belongs), a number too large for `f64`, and a
+//! missing, unknown or repeated key are reported with the line and column
+//! (both counted from 1, columns in characters, as an editor shows them).
+//! Layers that do not make a network are reported by layer (counted from 1,
+//! input side first) and field, e.g.
+//! `model.json: layer 2 "kernel" has 4 rows but layer 1 has 3 units`; rows
+//! and values inside a kernel are counted from 1 too.
 
 use crate::activation::Activation;
 use crate::data::{Normalization, io_reason};
 use crate::error::{Error, Result};
 use crate::network::{Dense, Network};
 use nalgebra::{DMatrix, DVector};
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor, value::MapAccessDeserializer};
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::marker::PhantomData;
 use std::path::Path;
 
 /// A network and, if its inputs are to be standardised first, the
@@ -128,12 +134,14 @@ impl Model {
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line_start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+            let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
             Error::Model {
                 path: source.clone(),
-                at: Some(json::position_of(
-                    std::str::from_utf8(before).unwrap_or(""),
-                    before.len(),
-                )),
+                at: Some((line, chars(&before[line_start..]) + 1)),
                 layer: None,
                 field: None,
                 detail: "the file is not UTF-8 text".into(),
@@ -171,27 +179,30 @@ impl Model {
     /// let wrong = text.replace("[0.5]", "[0.5, 1.5]");
     /// assert_eq!(
     ///     Model::from_json_str(&wrong, "model.json").unwrap_err().to_string(),
-    ///     r#"model.json, line 2, column 51: layer 1 "bias" has 2 values but "units" is 1"#
+    ///     r#"model.json: layer 1 "bias" has 2 values but "units" is 1"#
+    /// );
+    ///
+    /// let typo = text.replace("\"bias\"", "\"bais\"");
+    /// assert_eq!(
+    ///     Model::from_json_str(&typo, "model.json").unwrap_err().to_string(),
+    ///     "model.json, line 2, column 48: unknown field `bais`, \
+    ///      expected one of `units`, `activation`, `kernel`, `bias`"
     /// );
     /// # Ok::<(), dualpath::Error>(())
     /// ```
     ///
     /// # Errors
-    /// [`Error::Model`] with the line and column for text that is not JSON;
-    /// for a missing, unknown or repeated key; for a layer whose `units`,
-    /// `kernel` and `bias` disagree; for kernels that do not chain (a layer's
-    /// rows must equal the previous layer's units); for an unknown activation;
-    /// for a number too large for `f64`; and for a normalisation whose lengths
-    /// are not the input size or whose `std` is negative.
+    /// [`Error::Model`], with the line and column, for text that is not JSON,
+    /// a value of the wrong type, a number too large for `f64`, and a missing,
+    /// unknown or repeated key; and, naming the layer and the field, for a
+    /// layer whose `units`, `kernel` and `bias` disagree, for kernels that do
+    /// not chain (a layer's rows must equal the previous layer's units), for
+    /// an unknown activation, and for a normalisation whose lengths are not
+    /// the input size or whose `std` is negative.
     pub fn from_json_str(text: &str, source: &str) -> Result<Self> {
-        let root = json::parse(text).map_err(|e| Error::Model {
-            path: source.into(),
-            at: Some(e.at),
-            layer: None,
-            field: None,
-            detail: e.detail,
-        })?;
-        Reader { source }.model(&root)
+        let file: Object<ModelFile> =
+            serde_json::from_str(text).map_err(|e| json_error(&e, text, source))?;
+        file.0.into_model(source)
     }
 
     /// The model as pretty-printed JSON, one kernel row per line, every number
@@ -236,12 +247,12 @@ impl Model {
             );
             for r in 0..w.nrows() {
                 let sep = if r + 1 < w.nrows() { "," } else { "" };
-                let _ = writeln!(out, "        {}{sep}", json::list(w.row(r).iter()));
+                let _ = writeln!(out, "        {}{sep}", number_list(w.row(r).iter()));
             }
             let _ = write!(
                 out,
                 "      ],\n      \"bias\": {}\n    }}{}\n",
-                json::list(layer.b().iter()),
+                number_list(layer.b().iter()),
                 if l + 1 < layers.len() { "," } else { "" }
             );
         }
@@ -250,8 +261,8 @@ impl Model {
             let _ = write!(
                 out,
                 ",\n  \"normalization\": {{\n    \"mean\": {},\n    \"std\": {}\n  }}",
-                json::list(norm.mean.iter()),
-                json::list(norm.std.iter())
+                number_list(norm.mean.iter()),
+                number_list(norm.std.iter())
             );
         }
         out.push_str("\n}\n");
@@ -304,783 +315,276 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
-/// Turns a parsed JSON tree into a [`Model`], checking every field.
-struct Reader<'a> {
-    source: &'a str,
+/// The model file as written: what serde checks (JSON syntax, the keys, the
+/// types of the values) before [`ModelFile::into_model`] checks that the
+/// layers make a network.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelFile {
+    layers: Vec<Object<LayerFile>>,
+    normalization: Option<Object<NormFile>>,
 }
 
-/// A checked layer, before it becomes a [`Dense`].
-struct LayerSpec {
+/// One layer as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LayerFile {
     units: usize,
-    activation: Activation,
+    activation: String,
     kernel: Vec<Vec<f64>>,
-    kernel_at: (usize, usize),
     bias: Vec<f64>,
 }
 
-impl Reader<'_> {
-    fn error(
-        &self,
-        at: (usize, usize),
-        layer: Option<usize>,
-        field: Option<&str>,
-        detail: impl Into<String>,
-    ) -> Error {
-        Error::Model {
-            path: self.source.into(),
-            at: Some(at),
-            layer,
-            field: field.map(String::from),
-            detail: detail.into(),
+/// The normalisation as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NormFile {
+    mean: Vec<f64>,
+    std: Vec<f64>,
+}
+
+/// A part of the file that must be a JSON object: what to call it in a
+/// message when something else stands there.
+trait JsonObject {
+    const EXPECTED: &'static str;
+}
+
+impl JsonObject for ModelFile {
+    const EXPECTED: &'static str = r#"a model, an object {"layers": [...]}"#;
+}
+
+impl JsonObject for LayerFile {
+    const EXPECTED: &'static str =
+        r#"a layer, an object {"units": ..., "activation": ..., "kernel": [...], "bias": [...]}"#;
+}
+
+impl JsonObject for NormFile {
+    const EXPECTED: &'static str = r#"a normalization, an object {"mean": [...], "std": [...]}"#;
+}
+
+/// `T` read from a JSON object `{...}` only. (serde's derived structs also
+/// accept the values of their fields as a list, in order, `[3, "relu", ...]`;
+/// a model file names every field.)
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de> + JsonObject> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OnlyObject<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de> + JsonObject> Visitor<'de> for OnlyObject<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(T::EXPECTED)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
         }
+
+        deserializer
+            .deserialize_map(OnlyObject(PhantomData))
+            .map(Object)
     }
+}
 
-    fn model(&self, root: &json::Node) -> Result<Model> {
-        let members = self.object(root, None, None, &["layers", "normalization"])?;
-        let Some(layers_node) = members[0] else {
-            return Err(self.error(
-                root.at,
-                None,
-                Some("layers"),
-                "is missing; a model file is an object {\"layers\": [...]}",
-            ));
+impl ModelFile {
+    /// Checks that the layers make a network and the normalisation fits it.
+    fn into_model(self, source: &str) -> Result<Model> {
+        let bad = |layer: Option<usize>, field: &str, detail: String| Error::Model {
+            path: source.into(),
+            at: None,
+            layer,
+            field: Some(field.into()),
+            detail,
         };
-        let json::Value::Array(items) = &layers_node.value else {
-            return Err(self.error(
-                layers_node.at,
+        if self.layers.is_empty() {
+            return Err(bad(
                 None,
-                Some("layers"),
-                format!(
-                    "must be a list of layers, found {}",
-                    layers_node.value.kind()
-                ),
-            ));
-        };
-        if items.is_empty() {
-            return Err(self.error(
-                layers_node.at,
-                None,
-                Some("layers"),
-                "is empty; a model needs at least one layer",
+                "layers",
+                "is empty; a model needs at least one layer".into(),
             ));
         }
 
-        let mut built: Vec<Dense<f64>> = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let l = i + 1;
-            let spec = self.layer(item, l)?;
-            let rows = spec.kernel.len();
+        let mut built: Vec<Dense<f64>> = Vec::with_capacity(self.layers.len());
+        for (i, Object(layer)) in self.layers.into_iter().enumerate() {
+            let l = Some(i + 1);
+            let LayerFile {
+                units,
+                activation,
+                kernel,
+                bias,
+            } = layer;
+            if units == 0 {
+                return Err(bad(
+                    l,
+                    "units",
+                    "is 0; a layer needs at least 1 unit".into(),
+                ));
+            }
+            let Ok(activation) = activation.parse::<Activation>() else {
+                let known = Activation::ALL.map(Activation::name).join(", ");
+                return Err(bad(
+                    l,
+                    "activation",
+                    format!("is {activation:?}, which is not one of {known}"),
+                ));
+            };
+            for (r, row) in kernel.iter().enumerate() {
+                if row.len() != units {
+                    return Err(bad(
+                        l,
+                        "kernel",
+                        format!(
+                            "row {} has {} {} but \"units\" is {units}",
+                            r + 1,
+                            row.len(),
+                            plural(row.len(), "value", "values")
+                        ),
+                    ));
+                }
+            }
+            if bias.len() != units {
+                return Err(bad(
+                    l,
+                    "bias",
+                    format!(
+                        "has {} {} but \"units\" is {units}",
+                        bias.len(),
+                        plural(bias.len(), "value", "values")
+                    ),
+                ));
+            }
+            let rows = kernel.len();
             if rows == 0 {
-                return Err(self.error(
-                    spec.kernel_at,
-                    Some(l),
-                    Some("kernel"),
-                    "has no rows; it needs one row per input",
+                return Err(bad(
+                    l,
+                    "kernel",
+                    "has no rows; it needs one row per input".into(),
                 ));
             }
             if let Some(prev) = built.last()
                 && rows != prev.units()
             {
-                return Err(self.error(
-                    spec.kernel_at,
-                    Some(l),
-                    Some("kernel"),
+                return Err(bad(
+                    l,
+                    "kernel",
                     format!(
-                        "has {rows} {} but layer {} has {} {}",
+                        "has {rows} {} but layer {i} has {} {}",
                         plural(rows, "row", "rows"),
-                        l - 1,
                         prev.units(),
                         plural(prev.units(), "unit", "units")
                     ),
                 ));
             }
-            let flat: Vec<f64> = spec.kernel.into_iter().flatten().collect();
-            let w = DMatrix::from_row_slice(rows, spec.units, &flat);
+            let w = DMatrix::from_row_iterator(rows, units, kernel.into_iter().flatten());
             let layer =
-                Dense::new(w, DVector::from_vec(spec.bias), spec.activation).map_err(|e| {
-                    self.error(item.at, Some(l), None, format!("is not a valid layer: {e}"))
+                Dense::new(w, DVector::from_vec(bias), activation).map_err(|e| Error::Model {
+                    path: source.into(),
+                    at: None,
+                    layer: l,
+                    field: None,
+                    detail: format!("is not a valid layer: {e}"),
                 })?;
             built.push(layer);
         }
-        let network = Network::from_layers(built)
-            .map_err(|e| self.error(layers_node.at, None, Some("layers"), e.to_string()))?;
+        let network =
+            Network::from_layers(built).map_err(|e| bad(None, "layers", e.to_string()))?;
 
-        let normalization = match members[1] {
+        let normalization = match self.normalization {
             None => None,
-            Some(node) if matches!(node.value, json::Value::Null) => None,
-            Some(node) => Some(self.normalization(node, network.n_in())?),
+            Some(Object(NormFile { mean, std })) => {
+                let n_in = network.n_in();
+                for (field, values) in [("normalization.mean", &mean), ("normalization.std", &std)]
+                {
+                    if values.len() != n_in {
+                        return Err(bad(
+                            None,
+                            field,
+                            format!(
+                                "has {} {} but the network takes {n_in} {} (layer 1 \"kernel\" has {n_in} {})",
+                                values.len(),
+                                plural(values.len(), "value", "values"),
+                                plural(n_in, "input", "inputs"),
+                                plural(n_in, "row", "rows"),
+                            ),
+                        ));
+                    }
+                }
+                // (serde_json refuses numbers beyond `f64`'s range, so a value
+                // read from JSON is always finite; the sign is what can be wrong.)
+                if let Some((j, s)) = std
+                    .iter()
+                    .enumerate()
+                    .find(|(_, s)| !s.is_finite() || **s < 0.0)
+                {
+                    return Err(bad(
+                        None,
+                        "normalization.std",
+                        format!(
+                            "value {} is {s}; a standard deviation must be finite and not negative",
+                            j + 1
+                        ),
+                    ));
+                }
+                Some(Normalization { mean, std })
+            }
         };
         Ok(Model {
             network,
             normalization,
         })
     }
+}
 
-    fn layer(&self, node: &json::Node, l: usize) -> Result<LayerSpec> {
-        let keys = ["units", "activation", "kernel", "bias"];
-        let members = self.object(node, Some(l), None, &keys)?;
-        let mut present = [node; 4];
-        for (k, member) in members.iter().enumerate() {
-            match member {
-                Some(m) => present[k] = m,
-                None => return Err(self.error(node.at, Some(l), Some(keys[k]), "is missing")),
-            }
-        }
-        let [units_node, activation_node, kernel_node, bias_node] = present;
-
-        let units = match &units_node.value {
-            json::Value::Number(text) => text.parse::<usize>().ok().filter(|&u| u > 0),
-            _ => None,
-        }
-        .ok_or_else(|| {
-            self.error(
-                units_node.at,
-                Some(l),
-                Some("units"),
-                format!(
-                    "must be a whole number of at least 1, found {}",
-                    units_node.value.shown()
-                ),
-            )
-        })?;
-
-        let activation = match &activation_node.value {
-            json::Value::String(name) => name.parse::<Activation>().ok(),
-            _ => None,
-        }
-        .ok_or_else(|| {
-            self.error(
-                activation_node.at,
-                Some(l),
-                Some("activation"),
-                format!(
-                    "is {}, which is not one of linear, relu, sigmoid, tanh",
-                    activation_node.value.shown()
-                ),
-            )
-        })?;
-
-        let json::Value::Array(rows) = &kernel_node.value else {
-            return Err(self.error(
-                kernel_node.at,
-                Some(l),
-                Some("kernel"),
-                format!(
-                    "must be a list of rows (one per input, each a list of {units} numbers), found {}",
-                    kernel_node.value.kind()
-                ),
-            ));
-        };
-        let mut kernel = Vec::with_capacity(rows.len());
-        for (r, row) in rows.iter().enumerate() {
-            let what = format!("row {}", r + 1);
-            let values = self.numbers(row, Some(l), "kernel", &what)?;
-            if values.len() != units {
-                return Err(self.error(
-                    row.at,
-                    Some(l),
-                    Some("kernel"),
-                    format!(
-                        "row {} has {} {} but \"units\" is {units}",
-                        r + 1,
-                        values.len(),
-                        plural(values.len(), "value", "values")
-                    ),
-                ));
-            }
-            kernel.push(values);
-        }
-
-        let bias = self.numbers(bias_node, Some(l), "bias", "")?;
-        if bias.len() != units {
-            return Err(self.error(
-                bias_node.at,
-                Some(l),
-                Some("bias"),
-                format!(
-                    "has {} {} but \"units\" is {units}",
-                    bias.len(),
-                    plural(bias.len(), "value", "values")
-                ),
-            ));
-        }
-        Ok(LayerSpec {
-            units,
-            activation,
-            kernel,
-            kernel_at: kernel_node.at,
-            bias,
-        })
+/// A JSON error (syntax, a value of the wrong type, a missing, unknown or
+/// repeated key, a number out of range) as an [`Error::Model`] with its place.
+fn json_error(e: &serde_json::Error, text: &str, source: &str) -> Error {
+    let message = e.to_string();
+    let (at, detail) = if e.line() == 0 {
+        (None, message)
+    } else {
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let detail = message
+            .strip_suffix(&suffix)
+            .map_or_else(|| message.clone(), String::from);
+        // serde_json's column counts the bytes read on the line; an editor
+        // counts characters, and from 1.
+        let line_start: usize = text
+            .split_inclusive('\n')
+            .take(e.line() - 1)
+            .map(str::len)
+            .sum();
+        let read = text
+            .as_bytes()
+            .get(line_start..(line_start + e.column()).min(text.len()))
+            .unwrap_or_default();
+        (Some((e.line(), chars(read).max(1))), detail)
+    };
+    Error::Model {
+        path: source.into(),
+        at,
+        layer: None,
+        field: None,
+        detail,
     }
+}
 
-    fn normalization(&self, node: &json::Node, n_in: usize) -> Result<Normalization> {
-        let members = self.object(node, None, Some("normalization"), &["mean", "std"])?;
-        let mut vectors = Vec::with_capacity(2);
-        for (k, name) in ["mean", "std"].into_iter().enumerate() {
-            let field = format!("normalization.{name}");
-            let Some(member) = members[k] else {
-                return Err(self.error(node.at, None, Some(&field), "is missing"));
-            };
-            let values = self.numbers(member, None, &field, "")?;
-            if values.len() != n_in {
-                return Err(self.error(
-                    member.at,
-                    None,
-                    Some(&field),
-                    format!(
-                        "has {} {} but the network takes {n_in} {} (layer 1 \"kernel\" has {n_in} {})",
-                        values.len(),
-                        plural(values.len(), "value", "values"),
-                        plural(n_in, "input", "inputs"),
-                        plural(n_in, "row", "rows"),
-                    ),
-                ));
-            }
-            if name == "std"
-                && let Some((j, s)) = values.iter().enumerate().find(|(_, s)| **s < 0.0)
-            {
-                return Err(self.error(
-                    member.at,
-                    None,
-                    Some(&field),
-                    format!(
-                        "value {} is {s}; a standard deviation cannot be negative",
-                        j + 1
-                    ),
-                ));
-            }
-            vectors.push(values);
-        }
-        let std = vectors.pop().unwrap_or_default();
-        let mean = vectors.pop().unwrap_or_default();
-        Ok(Normalization { mean, std })
-    }
+/// The characters in UTF-8 `bytes` (those not continuing a character).
+fn chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
+}
 
-    /// The members of an object with exactly these possible keys, in `keys`'
-    /// order (`None` for a key that is absent). `layer` and `field` say which
-    /// object it is (neither for the whole file).
-    fn object<'n>(
-        &self,
-        node: &'n json::Node,
-        layer: Option<usize>,
-        field: Option<&str>,
-        keys: &[&str],
-    ) -> Result<Vec<Option<&'n json::Node>>> {
-        let subject = if layer.is_none() && field.is_none() {
-            "the model file "
-        } else {
-            ""
-        };
-        let expected = keys
-            .iter()
-            .map(|k| format!("{k:?}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let json::Value::Object(members) = &node.value else {
-            return Err(self.error(
-                node.at,
-                layer,
-                field,
-                format!(
-                    "{subject}must be an object {{...}} with the keys {expected}, found {}",
-                    node.value.kind()
-                ),
-            ));
-        };
-        let mut found = vec![None; keys.len()];
-        for member in members {
-            match keys.iter().position(|k| *k == member.key) {
-                Some(k) => found[k] = Some(&member.value),
-                None => {
-                    return Err(self.error(
-                        member.key_at,
-                        layer,
-                        field,
-                        format!(
-                            "{subject}has an unknown key {:?}; the keys are {expected}",
-                            member.key
-                        ),
-                    ));
-                }
-            }
-        }
-        Ok(found)
-    }
-
-    /// A list of finite numbers, such as a bias or one kernel row.
-    fn numbers(
-        &self,
-        node: &json::Node,
-        layer: Option<usize>,
-        field: &str,
-        what: &str,
-    ) -> Result<Vec<f64>> {
-        let prefix = if what.is_empty() {
-            String::new()
-        } else {
-            format!("{what} ")
-        };
-        let json::Value::Array(items) = &node.value else {
-            return Err(self.error(
-                node.at,
-                layer,
-                Some(field),
-                format!(
-                    "{prefix}must be a list of numbers [...], found {}",
-                    node.value.kind()
-                ),
-            ));
-        };
-        items
-            .iter()
-            .enumerate()
-            .map(|(k, item)| {
-                let bad = |detail: String| {
-                    self.error(
-                        item.at,
-                        layer,
-                        Some(field),
-                        format!("{prefix}value {} {detail}", k + 1),
-                    )
-                };
-                match &item.value {
-                    json::Value::Number(text) => match text.parse::<f64>() {
-                        Ok(v) if v.is_finite() => Ok(v),
-                        _ => Err(bad(format!("{text} is too large for a 64-bit float"))),
-                    },
-                    other => Err(bad(format!("must be a number, found {}", other.kind()))),
-                }
-            })
-            .collect()
-    }
+/// `[a, b, c]`, each number in the shortest form that reads back as the same
+/// `f64` (`ryu`, as `serde_json` writes them).
+fn number_list<'a>(values: impl Iterator<Item = &'a f64>) -> String {
+    let items: Vec<String> = values
+        .map(|v| serde_json::to_string(v).unwrap_or_else(|_| "null".into()))
+        .collect();
+    format!("[{}]", items.join(", "))
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
-}
-
-/// A small JSON reader that keeps every number's text (so it can be converted
-/// with correct rounding) and every value's line and column (for messages).
-mod json {
-    /// A parsed value and where it starts: `(line, column)`, both from 1.
-    #[derive(Debug)]
-    pub struct Node {
-        pub value: Value,
-        pub at: (usize, usize),
-    }
-
-    /// One `"key": value` pair of an object.
-    #[derive(Debug)]
-    pub struct Member {
-        pub key: String,
-        pub key_at: (usize, usize),
-        pub value: Node,
-    }
-
-    /// A JSON value; numbers are kept as written.
-    #[derive(Debug)]
-    pub enum Value {
-        Null,
-        Bool(bool),
-        Number(String),
-        String(String),
-        Array(Vec<Node>),
-        Object(Vec<Member>),
-    }
-
-    impl Value {
-        /// What kind of value this is, for messages: `"a string"`, `"a list"`.
-        pub fn kind(&self) -> &'static str {
-            match self {
-                Value::Null => "null",
-                Value::Bool(_) => "true or false",
-                Value::Number(_) => "a number",
-                Value::String(_) => "a string",
-                Value::Array(_) => "a list [...]",
-                Value::Object(_) => "an object {...}",
-            }
-        }
-
-        /// A number, string, `true` or `false` as written, anything else by its kind.
-        pub fn shown(&self) -> String {
-            match self {
-                Value::Number(text) => text.clone(),
-                Value::String(s) => format!("{s:?}"),
-                Value::Bool(b) => b.to_string(),
-                other => other.kind().to_string(),
-            }
-        }
-    }
-
-    /// A syntax error at `(line, column)`.
-    #[derive(Debug)]
-    pub struct SyntaxError {
-        pub at: (usize, usize),
-        pub detail: String,
-    }
-
-    /// Deeper nesting than this is an error (a model file needs 4 levels),
-    /// so that no input can exhaust the stack.
-    const MAX_DEPTH: usize = 64;
-
-    /// Parses one JSON value filling the whole text.
-    pub fn parse(text: &str) -> Result<Node, SyntaxError> {
-        let mut p = Parser {
-            text,
-            bytes: text.as_bytes(),
-            i: 0,
-            line: 1,
-            col: 1,
-        };
-        p.skip_ws();
-        if p.i == p.bytes.len() {
-            return Err(p.err("the file is empty; expected a JSON object {\"layers\": [...]}"));
-        }
-        let root = p.value(0)?;
-        p.skip_ws();
-        if p.i < p.bytes.len() {
-            return Err(p.err(format!(
-                "unexpected {} after the end of the JSON value",
-                p.found()
-            )));
-        }
-        Ok(root)
-    }
-
-    /// `(line, column)` of byte `i` of `text` (columns count characters).
-    pub fn position_of(text: &str, i: usize) -> (usize, usize) {
-        let before = &text.as_bytes()[..i.min(text.len())];
-        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-        let start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
-        let col = 1 + before[start..]
-            .iter()
-            .filter(|&&b| b & 0xC0 != 0x80)
-            .count();
-        (line, col)
-    }
-
-    /// `[a, b, c]`, each number in the shortest form that reads back exactly
-    /// (`ryu`, as `serde_json` writes them).
-    pub fn list<'a>(values: impl Iterator<Item = &'a f64>) -> String {
-        let items: Vec<String> = values
-            .map(|v| serde_json::to_string(v).unwrap_or_else(|_| "null".into()))
-            .collect();
-        format!("[{}]", items.join(", "))
-    }
-
-    struct Parser<'a> {
-        text: &'a str,
-        bytes: &'a [u8],
-        i: usize,
-        line: usize,
-        col: usize,
-    }
-
-    impl Parser<'_> {
-        fn err(&self, detail: impl Into<String>) -> SyntaxError {
-            SyntaxError {
-                at: (self.line, self.col),
-                detail: detail.into(),
-            }
-        }
-
-        fn peek(&self) -> Option<u8> {
-            self.bytes.get(self.i).copied()
-        }
-
-        /// Moves past one byte, keeping line and column (in characters) up to date.
-        fn bump(&mut self) {
-            if let Some(&b) = self.bytes.get(self.i) {
-                self.i += 1;
-                if b == b'\n' {
-                    self.line += 1;
-                    self.col = 1;
-                } else if b & 0xC0 != 0x80 {
-                    self.col += 1;
-                }
-            }
-        }
-
-        /// The next character, for messages.
-        fn found(&self) -> String {
-            match self.text.get(self.i..).and_then(|s| s.chars().next()) {
-                None if self.i >= self.bytes.len() => "the end of the file".into(),
-                None => "a broken character".into(),
-                Some(c) => format!("{c:?}"),
-            }
-        }
-
-        fn skip_ws(&mut self) {
-            while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-                self.bump();
-            }
-        }
-
-        fn expect(&mut self, b: u8, what: &str) -> Result<(), SyntaxError> {
-            self.skip_ws();
-            if self.peek() == Some(b) {
-                self.bump();
-                Ok(())
-            } else {
-                Err(self.err(format!("expected {what}, found {}", self.found())))
-            }
-        }
-
-        fn value(&mut self, depth: usize) -> Result<Node, SyntaxError> {
-            self.skip_ws();
-            let at = (self.line, self.col);
-            let value = match self.peek() {
-                Some(b'{') => self.object(depth + 1)?,
-                Some(b'[') => self.array(depth + 1)?,
-                Some(b'"') => Value::String(self.string()?),
-                Some(b'-' | b'0'..=b'9') => Value::Number(self.number()?),
-                Some(b't') => self.literal("true", Value::Bool(true))?,
-                Some(b'f') => self.literal("false", Value::Bool(false))?,
-                Some(b'n') => self.literal("null", Value::Null)?,
-                _ => {
-                    return Err(self.err(format!(
-                        "expected a value (a number, a \"string\", a list [...] or an object {{...}}), found {}",
-                        self.found()
-                    )));
-                }
-            };
-            Ok(Node { value, at })
-        }
-
-        fn literal(&mut self, word: &str, value: Value) -> Result<Value, SyntaxError> {
-            if self.bytes[self.i..].starts_with(word.as_bytes()) {
-                for _ in 0..word.len() {
-                    self.bump();
-                }
-                Ok(value)
-            } else {
-                Err(self.err(format!(
-                    "expected a value (did you mean {word}?); NaN and infinity cannot be written in JSON"
-                )))
-            }
-        }
-
-        fn nested(&self, depth: usize) -> Result<(), SyntaxError> {
-            if depth > MAX_DEPTH {
-                Err(self.err(format!(
-                    "lists and objects are nested more than {MAX_DEPTH} deep"
-                )))
-            } else {
-                Ok(())
-            }
-        }
-
-        fn array(&mut self, depth: usize) -> Result<Value, SyntaxError> {
-            self.nested(depth)?;
-            self.bump(); // [
-            let mut items = Vec::new();
-            self.skip_ws();
-            if self.peek() == Some(b']') {
-                self.bump();
-                return Ok(Value::Array(items));
-            }
-            loop {
-                items.push(self.value(depth)?);
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.bump(),
-                    Some(b']') => {
-                        self.bump();
-                        return Ok(Value::Array(items));
-                    }
-                    _ => {
-                        return Err(self.err(format!(
-                            "expected ',' or ']' after a list item, found {}",
-                            self.found()
-                        )));
-                    }
-                }
-            }
-        }
-
-        fn object(&mut self, depth: usize) -> Result<Value, SyntaxError> {
-            self.nested(depth)?;
-            self.bump(); // {
-            let mut members: Vec<Member> = Vec::new();
-            self.skip_ws();
-            if self.peek() == Some(b'}') {
-                self.bump();
-                return Ok(Value::Object(members));
-            }
-            loop {
-                self.skip_ws();
-                let key_at = (self.line, self.col);
-                if self.peek() != Some(b'"') {
-                    return Err(self.err(format!(
-                        "expected a key in double quotes, found {}",
-                        self.found()
-                    )));
-                }
-                let key = self.string()?;
-                if members.iter().any(|m| m.key == key) {
-                    return Err(SyntaxError {
-                        at: key_at,
-                        detail: format!("the key {key:?} appears twice in the same object"),
-                    });
-                }
-                self.expect(b':', "':' after the key")?;
-                let value = self.value(depth)?;
-                members.push(Member { key, key_at, value });
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.bump(),
-                    Some(b'}') => {
-                        self.bump();
-                        return Ok(Value::Object(members));
-                    }
-                    _ => {
-                        return Err(self.err(format!(
-                            "expected ',' or '}}' after a value in an object, found {}",
-                            self.found()
-                        )));
-                    }
-                }
-            }
-        }
-
-        fn string(&mut self) -> Result<String, SyntaxError> {
-            self.bump(); // "
-            let mut out = String::new();
-            loop {
-                let start = self.i;
-                while let Some(b) = self.peek() {
-                    if b == b'"' || b == b'\\' || b < 0x20 {
-                        break;
-                    }
-                    self.bump();
-                }
-                out.push_str(&self.text[start..self.i]);
-                match self.peek() {
-                    None => {
-                        return Err(self.err("the text ends inside a string (a '\"' is missing)"));
-                    }
-                    Some(b'"') => {
-                        self.bump();
-                        return Ok(out);
-                    }
-                    Some(b'\\') => {
-                        self.bump();
-                        let c = self.escape()?;
-                        out.push(c);
-                    }
-                    Some(_) => {
-                        return Err(self.err(
-                            "a string cannot hold a line break or control character (close it with '\"')",
-                        ));
-                    }
-                }
-            }
-        }
-
-        fn escape(&mut self) -> Result<char, SyntaxError> {
-            let c = match self.peek() {
-                Some(b'"') => '"',
-                Some(b'\\') => '\\',
-                Some(b'/') => '/',
-                Some(b'b') => '\u{8}',
-                Some(b'f') => '\u{c}',
-                Some(b'n') => '\n',
-                Some(b'r') => '\r',
-                Some(b't') => '\t',
-                Some(b'u') => {
-                    self.bump();
-                    let high = self.hex4()?;
-                    let code = if (0xD800..0xDC00).contains(&high) {
-                        if !self.bytes[self.i..].starts_with(b"\\u") {
-                            return Err(self
-                                .err("a \\u escape of a surrogate must be followed by its pair"));
-                        }
-                        self.bump();
-                        self.bump();
-                        let low = self.hex4()?;
-                        if !(0xDC00..0xE000).contains(&low) {
-                            return Err(self
-                                .err("a \\u escape of a surrogate must be followed by its pair"));
-                        }
-                        0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
-                    } else {
-                        high
-                    };
-                    return char::from_u32(code)
-                        .ok_or_else(|| self.err("a \\u escape names no character"));
-                }
-                _ => {
-                    return Err(
-                        self.err(format!("unknown escape '\\' followed by {}", self.found()))
-                    );
-                }
-            };
-            self.bump();
-            Ok(c)
-        }
-
-        fn hex4(&mut self) -> Result<u32, SyntaxError> {
-            let mut code = 0;
-            for _ in 0..4 {
-                let digit = self
-                    .peek()
-                    .and_then(|b| (b as char).to_digit(16))
-                    .ok_or_else(|| self.err("expected 4 hexadecimal digits after \\u"))?;
-                code = code * 16 + digit;
-                self.bump();
-            }
-            Ok(code)
-        }
-
-        /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, returned as written.
-        fn number(&mut self) -> Result<String, SyntaxError> {
-            let start = self.i;
-            if self.peek() == Some(b'-') {
-                self.bump();
-            }
-            match self.peek() {
-                Some(b'0') => {
-                    self.bump();
-                    if matches!(self.peek(), Some(b'0'..=b'9')) {
-                        return Err(self.err("a number cannot have a leading zero"));
-                    }
-                }
-                Some(b'1'..=b'9') => self.digits(),
-                _ => return Err(self.err(format!("expected a digit, found {}", self.found()))),
-            }
-            if self.peek() == Some(b'.') {
-                self.bump();
-                if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                    return Err(self.err(format!(
-                        "expected a digit after the decimal point, found {}",
-                        self.found()
-                    )));
-                }
-                self.digits();
-            }
-            if matches!(self.peek(), Some(b'e' | b'E')) {
-                self.bump();
-                if matches!(self.peek(), Some(b'+' | b'-')) {
-                    self.bump();
-                }
-                if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                    return Err(self.err(format!(
-                        "expected a digit in the exponent, found {}",
-                        self.found()
-                    )));
-                }
-                self.digits();
-            }
-            Ok(self.text[start..self.i].to_string())
-        }
-
-        fn digits(&mut self) {
-            while matches!(self.peek(), Some(b'0'..=b'9')) {
-                self.bump();
-            }
-        }
-    }
 }
