@@ -75,6 +75,8 @@ fn loss_svg(path: &FsPath, history: &History) -> CliResult<String> {
             .map_err(|e| draw_failed(path, e))?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .x_desc("epoch")
             .y_desc("loss")
             .draw()
@@ -88,9 +90,11 @@ fn loss_svg(path: &FsPath, history: &History) -> CliResult<String> {
         chart
             .draw_series(LineSeries::new(points.clone(), BLUE.stroke_width(2)))
             .map_err(|e| draw_failed(path, e))?;
-        chart
-            .draw_series(points.iter().map(|&p| Circle::new(p, 3, BLUE.filled())))
-            .map_err(|e| draw_failed(path, e))?;
+        if epochs <= 50 {
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, 3, BLUE.filled())))
+                .map_err(|e| draw_failed(path, e))?;
+        }
         root.present().map_err(|e| draw_failed(path, e))?;
     }
     Ok(svg)
@@ -138,6 +142,7 @@ fn boundary_svg(path: &FsPath, model: &Model, data: &Dataset) -> CliResult<Strin
             .map_err(|e| draw_failed(path, e))?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
             .x_desc(data.feature_names[0].as_str())
             .y_desc(data.feature_names[1].as_str())
             .draw()
