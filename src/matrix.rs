@@ -1,9 +1,13 @@
 //! The matrix path: the whole batch at once, as the notes' "Matrix Forward
 //! Propagation" and "Matrix Backward Propagation" write it.
 //!
-//! Each operation is one nalgebra call. Products of large matrices go to the
-//! `matrixmultiply` crate's blocked, SIMD kernel: that, not a different
-//! formula, is where the speedup over the loop path comes from.
+//! Each operation is one call: a matrix product, a column sum, or `g` over
+//! every element. The products go to the `matrixmultiply` crate's blocked,
+//! SIMD kernel (the one nalgebra's `*` uses): that, not a different formula,
+//! is where the speedup over the loop path comes from (`docs/performance.md`
+//! explains how). They go through one private function, `product`, so that
+//! the two transposed products of the backward pass and a batch of one
+//! example are handled in one place; its comments say why.
 //!
 //! nalgebra does not broadcast, so `+ B` adds `b[j]` down column `j`
 //! explicitly; `np.sum(dZ, axis=0)` is `row_sum`.
@@ -17,7 +21,8 @@ use crate::loss::Loss;
 use crate::network::{DenseBackward, Forward, Gradients, LayerCache, Network};
 use crate::path::{backward_through, check_layer_shapes, forward_through};
 use crate::real::Real;
-use nalgebra::{DMatrix, DVector};
+use nalgebra::{DMatrix, DVector, DVectorView, DVectorViewMut, Dyn, UninitMatrix};
+use std::any::TypeId;
 
 /// One dense layer forward for the whole batch: `Z = A_in·W + B`, `A = g(Z)`.
 ///
@@ -44,7 +49,7 @@ pub fn dense_forward<T: Real>(
     g: Activation,
 ) -> LayerCache<T> {
     check_layer_shapes("matrix::dense_forward", a_in, w, b);
-    let mut z = a_in * w; // (m, n_in)·(n_in, units) → (m, units)
+    let mut z = product(a_in, AsStored, w, AsStored); // A_in·W: (m, n_in)·(n_in, units) → (m, units)
     for (mut zj, &bj) in z.column_iter_mut().zip(b.iter()) {
         zj.add_scalar_mut(bj); // + B: b_j down column j
     }
@@ -104,11 +109,10 @@ pub fn dense_backward_dz<T: Real>(
         w.nrows(),
         dz.shape()
     );
-    // The transposes are materialised: nalgebra's `tr_mul` and products with a
-    // transposed view do not reach the fast blocked kernel.
-    let dw = a_in.transpose() * dz; // (n_in, m)·(m, units) → (n_in, units)
+    // Both transposes are read in place by the kernel: see `product`.
+    let dw = product(a_in, Transposed, dz, AsStored); // A_inᵀ·dZ: (n_in, m)·(m, units) → (n_in, units)
     let db = dz.row_sum().transpose(); // Σ over rows: (m, units) → (units)
-    let da_in = need_da_in.then(|| dz * w.transpose()); // (m, units)·(units, n_in) → (m, n_in)
+    let da_in = need_da_in.then(|| product(dz, AsStored, w, Transposed)); // dZ·Wᵀ: (m, units)·(units, n_in) → (m, n_in)
     DenseBackward { da_in, dw, db }
 }
 
@@ -140,4 +144,114 @@ pub fn backward<T: Real>(
         dense_backward::<T>,
         dense_backward_dz::<T>,
     )
+}
+
+/// How [`product`] reads one of its factors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Read {
+    /// The matrix as stored.
+    AsStored,
+    /// Its transpose, read in place (nothing is copied).
+    Transposed,
+}
+use Read::{AsStored, Transposed};
+
+/// `op(A)·op(B)`, each factor read as stored or transposed: the three
+/// products of the notes, `A_in·W`, `A_inᵀ·dZ` and `dZ·Wᵀ`.
+///
+/// **Why not nalgebra's `*`, `transpose()` or `tr_mul` directly.** For large
+/// matrices nalgebra's `*` calls `matrixmultiply`, but `a.tr_mul(&b)` (`aᵀ·b`)
+/// does not: it runs a dot product per element, about 4× slower here.
+/// `a.transpose() * &b` reaches the fast kernel but first copies `aᵀ` into a
+/// new matrix, which cost 5-25 % of the product for the 1024-wide layers of
+/// the benchmarks (the copy, and fresh memory for it); and a product with a
+/// zero-copy transposed *view* reads out of bounds in nalgebra 0.35.0 when a
+/// dimension is 5 or less (upstream issue dimforge/nalgebra#1616). `matrixmultiply` itself takes any row and column
+/// strides, and a transpose is the same memory with the two strides swapped,
+/// so this function hands it the strides and nothing is copied: `A_inᵀ·dZ`
+/// and `dZ·Wᵀ` run as fast as `A_in·W`.
+///
+/// **A factor that is a single row or column** (a batch of one example, or a
+/// layer of one unit) makes the product a matrix-vector product, BLAS's
+/// `gemv`, which nalgebra's `gemv`/`gemv_tr` compute. A matrix-matrix kernel
+/// first copies ("packs") both factors into cache-sized blocks so that each
+/// block is reused many times; with one row nothing is reused. For one
+/// example and a 1024×1024 `W`, the packing kernel took about 4× as long as
+/// `gemv` (or the loop path's dot products), and nalgebra's `*`, whose
+/// generic code handles a factor with a dimension of 5 or less, about 20×
+/// (`cargo bench -- batch1_product`).
+///
+/// # Panics
+/// If the inner dimensions differ (a bug in the caller: the kernels check shapes first).
+fn product<T: Real>(a: &DMatrix<T>, read_a: Read, b: &DMatrix<T>, read_b: Read) -> DMatrix<T> {
+    let shape = |x: &DMatrix<T>, read| match read {
+        AsStored => x.shape(),
+        Transposed => (x.ncols(), x.nrows()),
+    };
+    let ((m, k), (k_b, n)) = (shape(a, read_a), shape(b, read_b));
+    assert_eq!(
+        k, k_b,
+        "product: op(A) is ({m}, {k}) but op(B) is ({k_b}, {n})"
+    );
+    if m == 1 || n == 1 {
+        // The vector factor (one row or column, as stored or transposed) is k
+        // contiguous values, and so is the result.
+        let x = DVectorView::from_slice(if m == 1 { a } else { b }.as_slice(), k);
+        let mut c = DMatrix::zeros(m, n);
+        let mut y = DVectorViewMut::from_slice(c.as_mut_slice(), m * n);
+        let (one, zero) = (T::one(), T::zero());
+        match (m == 1, read_a, read_b) {
+            (true, _, AsStored) => y.gemv_tr(one, b, &x, zero), // cᵀ = Bᵀ·aᵀ
+            (true, _, Transposed) => y.gemv(one, b, &x, zero),  // cᵀ = B·aᵀ
+            (false, AsStored, _) => y.gemv(one, a, &x, zero),   // c = A·b
+            (false, Transposed, _) => y.gemv_tr(one, a, &x, zero), // c = Aᵀ·b
+        }
+        return c;
+    }
+    let is = |t: TypeId| TypeId::of::<T>() == t;
+    if !is(TypeId::of::<f64>()) && !is(TypeId::of::<f32>()) {
+        // Another `Real` (the crate itself uses only f64 and f32): nalgebra,
+        // with the transposes copied.
+        let read = |x: &DMatrix<T>, read| match read {
+            AsStored => x.clone(),
+            Transposed => x.transpose(),
+        };
+        return read(a, read_a) * read(b, read_b);
+    }
+    // Column-major: element (i, j) of an (r, ·) matrix is at i + j·r, so its
+    // row stride is 1 and its column stride r; its transpose swaps the two.
+    let strides = |x: &DMatrix<T>, read| match read {
+        AsStored => (1, x.nrows() as isize),
+        Transposed => (x.nrows() as isize, 1),
+    };
+    let ((rsa, csa), (rsb, csb)) = (strides(a, read_a), strides(b, read_b));
+    let mut uninit = UninitMatrix::<T, Dyn, Dyn>::uninit(Dyn(m), Dyn(n));
+    let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), uninit.as_mut_ptr());
+    // SAFETY: `op(A)` is (m, k), `op(B)` is (k, n) and `C` is (m, n) (checked
+    // above), and the strides address exactly the elements of those matrices
+    // as nalgebra stores them (column-major, no gaps), so every access is in
+    // bounds; `C` is freshly allocated, so it overlaps neither `A` nor `B`.
+    // Each call runs only when `T` is its type, so the pointer casts change
+    // nothing. With β = 0 the kernel writes every element of `C` without
+    // reading it (matrixmultiply's documented contract), so `C` is initialised.
+    #[rustfmt::skip] // one line per matrix: C (m, n) = α·op(A) (m, k)·op(B) (k, n) + β·C
+    let c = unsafe {
+        if is(TypeId::of::<f64>()) {
+            matrixmultiply::dgemm(
+                m, k, n,
+                1.0, pa.cast(), rsa, csa, // α, A and its strides
+                pb.cast(), rsb, csb,      // B and its strides
+                0.0, pc.cast(), 1, m as isize, // β, C and its strides
+            );
+        } else {
+            matrixmultiply::sgemm(
+                m, k, n,
+                1.0, pa.cast(), rsa, csa,
+                pb.cast(), rsb, csb,
+                0.0, pc.cast(), 1, m as isize,
+            );
+        }
+        uninit.assume_init()
+    };
+    c
 }

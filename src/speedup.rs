@@ -1,0 +1,737 @@
+//! How much faster is the matrix path, and where does the loop win?
+//!
+//! This module holds what the benchmarks and the program share: the sizes
+//! measured ([`sweep`]), their operation counts ([`Size::flops`]), one
+//! training step ([`train_step`]), the agreement check done before timing
+//! ([`paths_agree`]), the table ([`format_table`]) and the chart
+//! ([`write_chart`]).
+//!
+//! Two ways to fill the table:
+//!
+//! * `cargo bench` (criterion, `benches/paths.rs`) is **the careful
+//!   measurement**: it warms up, takes many samples, and prints the table at
+//!   the end from criterion's own estimates. It takes about four minutes.
+//!   `docs/performance.md` shows and explains its results.
+//! * `dualpath speedup` runs [`quick_sweep`]: **a quick estimate** of the same
+//!   sweep in seconds, with a plain `std::time::Instant` loop and the median of
+//!   a few runs. On a busy machine its numbers can be off by tens of percent.
+//!
+//! Both paths run single-threaded here (the kernel too, unless the crate is
+//! built with `--features threading`), so the speedup is one core's.
+
+use crate::bounds::{Agreement, network_bound};
+use crate::error::{Error, Result};
+use crate::{Activation, Loss, Network, Path, Real};
+use nalgebra::DMatrix;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+/// The seed of every benchmark network's weights and batch.
+pub const SEED: u64 = 2;
+/// The loss of the backward pass and the training step: binary cross-entropy,
+/// as in the notes.
+pub const LOSS: Loss = Loss::BinaryCrossEntropy;
+/// The learning rate of the training step.
+pub const LEARNING_RATE: f64 = 0.01;
+
+/// What is timed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Pass {
+    /// The forward pass: `Z` and `A` of every layer.
+    Forward,
+    /// The backward pass, given a forward cache: every layer's `dW` and `db`.
+    Backward,
+    /// One step of gradient descent: forward, backward, and
+    /// [`Network::sgd_step`] on one batch.
+    TrainStep,
+}
+
+impl Pass {
+    /// All three, in the order a step runs them.
+    pub const ALL: [Pass; 3] = [Pass::Forward, Pass::Backward, Pass::TrainStep];
+
+    /// The benchmark group's name: `forward`, `backward` or `train_step`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pass::Forward => "forward",
+            Pass::Backward => "backward",
+            Pass::TrainStep => "train_step",
+        }
+    }
+}
+
+/// The floating-point type a size is computed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Float {
+    /// `f64`, the crate's default.
+    F64,
+    /// `f32`, Keras' default.
+    F32,
+}
+
+impl Float {
+    /// `"f64"` or `"f32"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Float::F64 => "f64",
+            Float::F32 => "f32",
+        }
+    }
+}
+
+/// One problem size: a sigmoid network's widths, the batch size `m`, and the type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Size {
+    /// Widths from input to output, e.g. `[2, 25, 15, 1]`.
+    pub widths: Vec<usize>,
+    /// Examples per batch, `m`.
+    pub batch: usize,
+    /// `f64` or `f32`.
+    pub float: Float,
+}
+
+impl Size {
+    /// A size from its widths, batch and type.
+    pub fn new(widths: &[usize], batch: usize, float: Float) -> Size {
+        Size {
+            widths: widths.to_vec(),
+            batch,
+            float,
+        }
+    }
+
+    /// The name used in benchmark ids and tables: widths joined by `-`, then
+    /// `_m` and the batch size, then `_f32` for `f32`: `2-25-15-1_m200`,
+    /// `1024-1024-1024_m256_f32`.
+    ///
+    /// ```
+    /// use dualpath::speedup::{Float, Size};
+    /// assert_eq!(Size::new(&[2, 25, 15, 1], 200, Float::F64).label(), "2-25-15-1_m200");
+    /// ```
+    pub fn label(&self) -> String {
+        let widths: Vec<String> = self.widths.iter().map(usize::to_string).collect();
+        let float = match self.float {
+            Float::F64 => "",
+            Float::F32 => "_f32",
+        };
+        format!("{}_m{}{float}", widths.join("-"), self.batch)
+    }
+
+    /// The series this size belongs to on the chart: the same network over
+    /// several batch sizes (`2-25-15-1, f64`), or the width sweep at batch
+    /// 256 (`w-w-w, m = 256, f32`).
+    pub fn family(&self) -> String {
+        let w = &self.widths;
+        let square = w.len() == 3 && w.iter().all(|&v| v == w[0]);
+        if square && self.batch == 256 {
+            format!("w-w-w, m = 256, {}", self.float.name())
+        } else {
+            let widths: Vec<String> = w.iter().map(usize::to_string).collect();
+            format!("{}, {}", widths.join("-"), self.float.name())
+        }
+    }
+
+    /// Floating-point operations of the products in one pass, counting a
+    /// multiply-add as two: `2·m·n_in·units` per product.
+    ///
+    /// The forward pass has one product per layer (`A_in·W`); the backward
+    /// pass has `A_inᵀ·dZ` per layer and `dZ·Wᵀ` per layer above the first
+    /// (the data needs no gradient); the training step adds both and two
+    /// operations per parameter for the update. The activations, the loss and
+    /// the bias are not counted: GFLOP/s measures how well the products run,
+    /// and where `exp` dominates (the notes' small network) it is low on both
+    /// paths.
+    ///
+    /// ```
+    /// use dualpath::speedup::{Float, Pass, Size};
+    /// let seed = Size::new(&[2, 25, 15, 1], 1, Float::F64);
+    /// assert_eq!(seed.flops(Pass::Forward), 2 * (2 * 25 + 25 * 15 + 15 * 1));
+    /// ```
+    pub fn flops(&self, pass: Pass) -> u64 {
+        let m = self.batch as u64;
+        let products: Vec<u64> = self
+            .widths
+            .windows(2)
+            .map(|w| 2 * m * w[0] as u64 * w[1] as u64)
+            .collect();
+        let forward: u64 = products.iter().sum();
+        let backward = forward + products.iter().skip(1).sum::<u64>();
+        let params: u64 = self
+            .widths
+            .windows(2)
+            .map(|w| (w[0] as u64 + 1) * w[1] as u64)
+            .sum();
+        match pass {
+            Pass::Forward => forward,
+            Pass::Backward => backward,
+            Pass::TrainStep => forward + backward + 2 * params,
+        }
+    }
+
+    /// The network: every layer sigmoid, as in the notes, Glorot-uniform
+    /// weights from [`SEED`].
+    ///
+    /// # Errors
+    /// If the widths cannot make a network (fewer than two, or a zero).
+    pub fn network<T: Real>(&self) -> Result<Network<T>> {
+        let n_in = self.widths.first().copied().unwrap_or(0);
+        let layers: Vec<(usize, Activation)> = self
+            .widths
+            .iter()
+            .skip(1)
+            .map(|&u| (u, Activation::Sigmoid))
+            .collect();
+        Network::new(n_in, &layers, SEED)
+    }
+
+    /// A seeded batch: `X` uniform in `[-2, 2)`, shape `(m, n_in)`, and labels
+    /// `Y (m, n_out)` with `Y[i, j] = 1` when `X[i, j mod n_in] > 0`, else 0.
+    pub fn batch<T: Real>(&self) -> (DMatrix<T>, DMatrix<T>) {
+        let n_in = self.widths.first().copied().unwrap_or(0);
+        let n_out = self.widths.last().copied().unwrap_or(0);
+        let mut rng = Pcg64::seed_from_u64(SEED.wrapping_add(1));
+        let x = DMatrix::from_fn(self.batch, n_in, |_, _| {
+            T::of_f64(4.0 * rng.random::<f64>() - 2.0)
+        });
+        let y = DMatrix::from_fn(self.batch, n_out, |i, j| {
+            if x[(i, j % n_in)] > T::zero() {
+                T::one()
+            } else {
+                T::zero()
+            }
+        });
+        (x, y)
+    }
+}
+
+/// The sizes `cargo bench` and `dualpath speedup` measure: the notes'
+/// 2-25-15-1 network at batch 1, 32, 200 and 1000; the course's 400-25-15-1
+/// digit network at batch 1 and 1000; square layers `w-w-w` for w = 8, 32,
+/// 128, 512, 1024 at batch 256 in `f64` and in `f32`; and the 1024-wide
+/// layers at batch 1.
+pub fn sweep() -> Vec<Size> {
+    let mut sizes = Vec::new();
+    for m in [1, 32, 200, 1000] {
+        sizes.push(Size::new(&[2, 25, 15, 1], m, Float::F64));
+    }
+    for m in [1, 1000] {
+        sizes.push(Size::new(&[400, 25, 15, 1], m, Float::F64));
+    }
+    sizes.push(Size::new(&[1024, 1024, 1024], 1, Float::F64));
+    for float in [Float::F64, Float::F32] {
+        for w in [8, 32, 128, 512, 1024] {
+            sizes.push(Size::new(&[w, w, w], 256, float));
+        }
+    }
+    sizes
+}
+
+/// Asks the C library's allocator to keep memory a program frees, instead of
+/// returning it to the operating system, so that allocating the next
+/// matrix reuses it. Affects the whole process; the benchmarks and
+/// [`quick_sweep`] call it before timing. Does nothing except on Linux with
+/// glibc.
+///
+/// Why: every pass returns fresh matrices (`Z`, `A`, `dW`, …), and glibc
+/// hands large blocks back to the system when enough is free, so the next
+/// pass touches new pages, and on a virtual machine the first touch of each
+/// 4 KB page can cost microseconds. Whether that happens depends on the order
+/// of allocations, not on the path: without this call the loop path's
+/// backward at 1024-wide layers and batch 1 took 11.1 ms in one run and the
+/// matrix path's 1.25 ms, the loop path touching about 4 100 new pages per
+/// call and the matrix path about 50; with it, 1.28 ms and 1.03 ms.
+/// `docs/performance.md` says more.
+pub fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::ffi::c_int;
+        unsafe extern "C" {
+            /// glibc's `int mallopt(int param, int value)`.
+            fn mallopt(param: c_int, value: c_int) -> c_int;
+        }
+        const M_TRIM_THRESHOLD: c_int = -1;
+        const M_MMAP_THRESHOLD: c_int = -3;
+        // SAFETY: mallopt only changes two of the allocator's thresholds; it
+        // is safe to call at any time. Its result (1 for success) is ignored:
+        // failing leaves the defaults, which only makes timings noisier.
+        unsafe {
+            // Blocks up to 32 MiB (glibc's maximum) come from the heap...
+            mallopt(M_MMAP_THRESHOLD, 32 << 20);
+            // ...and a free heap is never trimmed back to the system.
+            mallopt(M_TRIM_THRESHOLD, c_int::MAX);
+        }
+    }
+}
+
+/// One training step on `path`: forward, backward, and `w ← w - lr·dw` with
+/// [`LEARNING_RATE`].
+///
+/// # Errors
+/// As [`Path::forward`] and [`Path::backward`].
+pub fn train_step<T: Real>(
+    path: Path,
+    net: &mut Network<T>,
+    x: &DMatrix<T>,
+    y: &DMatrix<T>,
+) -> Result<()> {
+    let grads = {
+        let fwd = path.forward(net, x)?;
+        path.backward(net, &fwd, y, LOSS)?
+    };
+    net.sgd_step(&grads, T::of_f64(LEARNING_RATE));
+    Ok(())
+}
+
+/// Runs both paths forward and backward on `(x, y)` and compares every `Z`,
+/// `A`, `dW`, `db` and the loss against the rounding bound of
+/// [`network_bound`]. Returns the worst of those comparisons: the benchmarks
+/// time nothing unless it [holds](Agreement::holds).
+///
+/// # Errors
+/// If `x` or `y` does not fit the network.
+pub fn paths_agree<T: Real>(net: &Network<T>, x: &DMatrix<T>, y: &DMatrix<T>) -> Result<Agreement> {
+    let (seq, mat) = (Path::Sequential, Path::Matrix);
+    let (fs, fm) = (seq.forward(net, x)?, mat.forward(net, x)?);
+    let (gs, gm) = (
+        seq.backward(net, &fs, y, LOSS)?,
+        mat.backward(net, &fm, y, LOSS)?,
+    );
+    let bound = network_bound(net, x, y, LOSS)?;
+    let g = net.output_activation();
+    let mut all = vec![Agreement::of_scalar(
+        LOSS.value(g, fs.output_z(), fs.output(), y),
+        LOSS.value(g, fm.output_z(), fm.output(), y),
+        bound.loss,
+    )];
+    for (l, b) in bound.layers.iter().enumerate() {
+        let (cs, cm) = (&fs.layers()[l], &fm.layers()[l]);
+        all.push(Agreement::of(&cs.z, &cm.z, &b.z));
+        all.push(Agreement::of(&cs.a, &cm.a, &b.a));
+        all.push(Agreement::of(&gs.layers[l].dw, &gm.layers[l].dw, &b.dw));
+        all.push(Agreement::of(&gs.layers[l].db, &gm.layers[l].db, &b.db));
+    }
+    Ok(all.into_iter().fold(Agreement::default(), |worst, a| {
+        if a.worst_ratio > worst.worst_ratio {
+            a
+        } else {
+            worst
+        }
+    }))
+}
+
+/// One line of the table: a pass at a size, timed on both paths.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// What was timed.
+    pub pass: Pass,
+    /// At which size.
+    pub size: Size,
+    /// Seconds per pass on the loop path.
+    pub sequential: f64,
+    /// Seconds per pass on the matrix path.
+    pub matrix: f64,
+}
+
+impl Row {
+    /// How many times faster the matrix path is: loop time ÷ matrix time
+    /// (below 1, the loop is faster).
+    pub fn speedup(&self) -> f64 {
+        self.sequential / self.matrix
+    }
+
+    /// Billions of floating-point operations per second on `path`
+    /// ([`Size::flops`] ÷ time).
+    pub fn gflops(&self, path: Path) -> f64 {
+        let seconds = match path {
+            Path::Sequential => self.sequential,
+            Path::Matrix => self.matrix,
+        };
+        self.size.flops(self.pass) as f64 / seconds / 1e9
+    }
+}
+
+/// Where the loop stops winning along one series of the chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Crossover {
+    /// The series ([`Size::family`]).
+    pub family: String,
+    /// The last size (smallest to largest) at which the loop is faster.
+    pub loop_wins_at: Size,
+    /// The next size, at which the matrix path is faster.
+    pub matrix_wins_at: Size,
+    /// FLOPs at which the speedup crosses 1, interpolated on log-log axes
+    /// between the two.
+    pub flops: f64,
+}
+
+/// Crossovers of one pass, one per series that has one: the last size at
+/// which the loop wins, with the matrix path winning at the next size up.
+pub fn crossovers(rows: &[Row], pass: Pass) -> Vec<Crossover> {
+    let mut out = Vec::new();
+    for (family, series) in families(rows, pass) {
+        let Some(i) = series.iter().rposition(|r| r.speedup() < 1.0) else {
+            continue;
+        };
+        let Some(next) = series.get(i + 1) else {
+            continue;
+        };
+        let prev = series[i];
+        let (x0, x1) = (
+            (prev.size.flops(pass) as f64).ln(),
+            (next.size.flops(pass) as f64).ln(),
+        );
+        let (y0, y1) = (prev.speedup().ln(), next.speedup().ln());
+        let t = if y1 > y0 { -y0 / (y1 - y0) } else { 0.5 };
+        out.push(Crossover {
+            family,
+            loop_wins_at: prev.size.clone(),
+            matrix_wins_at: next.size.clone(),
+            flops: (x0 + t * (x1 - x0)).exp(),
+        });
+    }
+    out
+}
+
+/// The rows of one pass, grouped by [`Size::family`] in first-seen order,
+/// each series sorted by FLOPs.
+fn families(rows: &[Row], pass: Pass) -> Vec<(String, Vec<&Row>)> {
+    let mut out: Vec<(String, Vec<&Row>)> = Vec::new();
+    for r in rows.iter().filter(|r| r.pass == pass) {
+        let family = r.size.family();
+        match out.iter_mut().find(|(f, _)| *f == family) {
+            Some((_, series)) => series.push(r),
+            None => out.push((family, vec![r])),
+        }
+    }
+    for (_, series) in &mut out {
+        series.sort_by_key(|r| r.size.flops(pass));
+    }
+    out
+}
+
+/// A duration in seconds with a unit that keeps three or four digits: `812 ns`, `4.31 ms`.
+pub fn format_seconds(s: f64) -> String {
+    let (value, unit) = if s < 1e-6 {
+        (s * 1e9, "ns")
+    } else if s < 1e-3 {
+        (s * 1e6, "µs")
+    } else if s < 1.0 {
+        (s * 1e3, "ms")
+    } else {
+        (s, "s")
+    };
+    if value < 10.0 {
+        format!("{value:.2} {unit}")
+    } else if value < 100.0 {
+        format!("{value:.1} {unit}")
+    } else {
+        format!("{value:.0} {unit}")
+    }
+}
+
+/// The speedup table: one line per pass and size, with both times, the
+/// speedup and each path's GFLOP/s, then the crossovers.
+pub fn format_table(rows: &[Row]) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "{:<11} {:<24} {:>10} {:>10} {:>8} {:>7} {:>7}",
+        "pass", "size", "loop", "matrix", "speedup", "loop", "matrix"
+    );
+    let _ = writeln!(
+        t,
+        "{:<11} {:<24} {:>10} {:>10} {:>8} {:>7} {:>7}",
+        "", "widths_m<batch>", "time", "time", "", "GFLOP/s", "GFLOP/s"
+    );
+    for pass in Pass::ALL {
+        for r in rows.iter().filter(|r| r.pass == pass) {
+            let _ = writeln!(
+                t,
+                "{:<11} {:<24} {:>10} {:>10} {:>7.2}× {:>7.2} {:>7.2}",
+                pass.name(),
+                r.size.label(),
+                format_seconds(r.sequential),
+                format_seconds(r.matrix),
+                r.speedup(),
+                r.gflops(Path::Sequential),
+                r.gflops(Path::Matrix),
+            );
+        }
+    }
+    let _ = writeln!(
+        t,
+        "speedup = loop time ÷ matrix time (above 1 the matrix path is faster); \
+         GFLOP/s counts the products' multiply-adds (×2) only."
+    );
+    for pass in Pass::ALL {
+        for c in crossovers(rows, pass) {
+            let _ = writeln!(
+                t,
+                "{}: the loop wins up to {}, the matrix path from {} on ({}).",
+                pass.name(),
+                c.loop_wins_at.label(),
+                c.matrix_wins_at.label(),
+                c.family
+            );
+        }
+    }
+    t
+}
+
+/// Times every pass of every size of `sizes` on both paths, quickly: see the
+/// module documentation. `progress` is called with each size before it is timed.
+///
+/// Each measurement runs the pass once to warm up, then repeats it in small
+/// batches for about 40 ms (and at least three times), and keeps the median.
+/// It first calls [`keep_freed_memory`].
+///
+/// # Errors
+/// If a size cannot make a network (not for the sizes of [`sweep`]).
+pub fn quick_sweep(sizes: &[Size], mut progress: impl FnMut(&Size)) -> Result<Vec<Row>> {
+    keep_freed_memory();
+    let mut rows = Vec::new();
+    for size in sizes {
+        progress(size);
+        match size.float {
+            Float::F64 => rows.extend(time_size::<f64>(size)?),
+            Float::F32 => rows.extend(time_size::<f32>(size)?),
+        }
+    }
+    Ok(rows)
+}
+
+/// The three passes of one size, each on both paths.
+fn time_size<T: Real>(size: &Size) -> Result<Vec<Row>> {
+    let net = size.network::<T>()?;
+    let (x, y) = size.batch::<T>();
+    let mut rows = Vec::new();
+    for pass in Pass::ALL {
+        let mut seconds = [0.0; 2];
+        for (s, path) in seconds.iter_mut().zip(Path::BOTH) {
+            *s = match pass {
+                Pass::Forward => median_seconds(|| path.forward(&net, &x).map(drop))?,
+                Pass::Backward => {
+                    let fwd = path.forward(&net, &x)?;
+                    median_seconds(|| path.backward(&net, &fwd, &y, LOSS).map(drop))?
+                }
+                Pass::TrainStep => {
+                    let mut net = net.clone();
+                    median_seconds(|| train_step(path, &mut net, &x, &y))?
+                }
+            };
+        }
+        rows.push(Row {
+            pass,
+            size: size.clone(),
+            sequential: seconds[0],
+            matrix: seconds[1],
+        });
+    }
+    Ok(rows)
+}
+
+/// The median time of one call of `run`, from about 40 ms of calls.
+fn median_seconds(mut run: impl FnMut() -> Result<()>) -> Result<f64> {
+    const BUDGET: Duration = Duration::from_millis(40);
+    let start = Instant::now();
+    run()?; // warm up: caches, and the allocator's first requests
+    let once = start.elapsed().as_secs_f64().max(1e-9);
+    // Time batches of at least ~0.2 ms, so that the clock's own cost is small.
+    let per_sample = ((2e-4 / once).ceil() as usize).max(1);
+    let mut samples = Vec::new();
+    let start = Instant::now();
+    while samples.len() < 3 || (start.elapsed() < BUDGET && samples.len() < 100) {
+        let t = Instant::now();
+        for _ in 0..per_sample {
+            run()?;
+        }
+        samples.push(t.elapsed().as_secs_f64() / per_sample as f64);
+    }
+    samples.sort_by(f64::total_cmp);
+    Ok(samples[samples.len() / 2])
+}
+
+/// The chart's series colours (a colour-blind-safe set).
+const COLORS: [RGBColor; 6] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(230, 159, 0),
+];
+
+/// Registers the bundled DejaVu Sans as plotters' "sans-serif", once: with
+/// no system fonts, plotters cannot draw text otherwise (`FontUnavailable`).
+/// The benchmarks call it too, for criterion's own plots.
+pub fn register_font() {
+    static FONT: std::sync::Once = std::sync::Once::new();
+    FONT.call_once(|| {
+        // The bytes are a valid TrueType font shipped by the `dejavu` crate,
+        // so this cannot fail; if it did, drawing would report the missing font.
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+    });
+}
+
+/// The chart as SVG text: for each pass, speedup against FLOPs per pass (both
+/// axes logarithmic), one line per series, the line "speedup = 1" below
+/// which the loop is faster, and each crossover marked with a cross.
+///
+/// # Errors
+/// A drawing error, as text.
+pub fn chart_svg(rows: &[Row], title: &str) -> std::result::Result<String, String> {
+    register_font();
+    let flops: Vec<f64> = rows.iter().map(|r| r.size.flops(r.pass) as f64).collect();
+    let speedups: Vec<f64> = rows.iter().map(Row::speedup).collect();
+    let lo = |v: &[f64], floor: f64| v.iter().copied().fold(floor, f64::min);
+    let hi = |v: &[f64], ceil: f64| v.iter().copied().fold(ceil, f64::max);
+    let (x0, x1) = (lo(&flops, f64::INFINITY) / 2.0, hi(&flops, 1.0) * 2.0);
+    let (y0, y1) = (lo(&speedups, 0.3) / 1.3, hi(&speedups, 2.0) * 1.3);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1500, 560)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let root = root
+            .titled(title, ("sans-serif", 22))
+            .map_err(|e| e.to_string())?;
+        let panels = root.split_evenly((1, 3));
+        for (p, (panel, pass)) in panels.iter().zip(Pass::ALL).enumerate() {
+            let caption = match pass {
+                Pass::Forward => "forward",
+                Pass::Backward => "backward (given the forward cache)",
+                Pass::TrainStep => "training step (forward, backward, update)",
+            };
+            let mut chart = ChartBuilder::on(panel)
+                .caption(caption, ("sans-serif", 17))
+                .margin(12)
+                .x_label_area_size(45)
+                .y_label_area_size(55)
+                .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+                .map_err(|e| e.to_string())?;
+            chart
+                .configure_mesh()
+                .light_line_style(BLACK.mix(0.03))
+                .bold_line_style(BLACK.mix(0.12))
+                .x_desc("FLOPs per pass (products only)")
+                .y_desc("speedup: loop time ÷ matrix time")
+                .x_label_formatter(&|v| format!("{v:.0e}"))
+                .y_label_formatter(&|v| format!("{v}×"))
+                .label_style(("sans-serif", 12))
+                .draw()
+                .map_err(|e| e.to_string())?;
+            // Below 1 the loop is faster: shade that band.
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x0, y0), (x1, 1.0)],
+                    RGBColor(230, 120, 40).mix(0.08).filled(),
+                )))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(LineSeries::new(
+                    [(x0, 1.0), (x1, 1.0)],
+                    BLACK.stroke_width(1),
+                ))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    "loop faster below this line",
+                    (x0 * 1.3, 0.93),
+                    ("sans-serif", 12),
+                )))
+                .map_err(|e| e.to_string())?;
+            for (k, (family, series)) in families(rows, pass).into_iter().enumerate() {
+                let color = COLORS[k % COLORS.len()];
+                let batches: Vec<String> =
+                    series.iter().map(|r| r.size.batch.to_string()).collect();
+                let family = if family.starts_with("w-w-w") {
+                    let widths: Vec<String> = series
+                        .iter()
+                        .map(|r| r.size.widths[0].to_string())
+                        .collect();
+                    format!("{family}, w = {}", widths.join(", "))
+                } else {
+                    format!("{family}, m = {}", batches.join(", "))
+                };
+                let points: Vec<(f64, f64)> = series
+                    .iter()
+                    .map(|r| (r.size.flops(pass) as f64, r.speedup()))
+                    .collect();
+                chart
+                    .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+                    .map_err(|e| e.to_string())?
+                    .label(family)
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 18, y)], color.stroke_width(2))
+                    });
+                chart
+                    .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                    .map_err(|e| e.to_string())?;
+            }
+            let found = crossovers(rows, pass);
+            if found.is_empty() {
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        "no crossover: the loop won at no size",
+                        (x0 * 1.3, 0.8),
+                        ("sans-serif", 12),
+                    )))
+                    .map_err(|e| e.to_string())?;
+            }
+            for c in found {
+                chart
+                    .draw_series([EmptyElement::at((c.flops, 1.0))
+                        + Cross::new((0, 0), 7, BLACK.stroke_width(2))
+                        + Text::new("crossover", (-25, 10), ("sans-serif", 12))])
+                    .map_err(|e| e.to_string())?;
+            }
+            if p == 0 {
+                chart
+                    .configure_series_labels()
+                    .position(SeriesLabelPosition::LowerRight)
+                    .label_font(("sans-serif", 12))
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(BLACK.mix(0.4))
+                    .draw()
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// Writes the chart of [`chart_svg`] to `path` as SVG. The file is written
+/// beside `path` under a temporary name and renamed into place, so a failure
+/// never leaves a half-written chart.
+///
+/// # Errors
+/// [`Error::Io`] naming `path` if the chart cannot be drawn or the file written.
+pub fn write_chart(rows: &[Row], title: &str, path: &std::path::Path) -> Result<()> {
+    let fail = |detail: String| Error::Io {
+        path: path.display().to_string(),
+        detail,
+    };
+    let svg = chart_svg(rows, title).map_err(|e| fail(format!("cannot draw the chart: {e}")))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, svg).map_err(|e| fail(format!("cannot write the chart: {e}")))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(format!("cannot write the chart: {e}"))
+    })
+}
