@@ -1,22 +1,35 @@
 //! # dualpath
 //!
 //! A dense neural network, computed twice: once with per-unit loops
-//! ([`sequential`]) and once with matrix products ([`matrix`]). The tests prove
-//! the two agree; the benchmarks measure how much faster the matrix path is,
-//! and where it is not.
+//! ([`sequential`]) and once with matrix products ([`matrix`]), to read beside
+//! Course 2 ("Advanced Learning Algorithms") of the Machine Learning
+//! Specialization. The tests prove that the two paths agree; the benchmarks
+//! measure how much faster the matrix path is, and where it is not.
 //!
 //! ## Where to start: the notes, section by section
 //!
-//! | section of the course notes | module | function | test |
-//! | --- | --- | --- | --- |
-//! | 1. Model architecture: `Sequential([Dense(25, 'sigmoid'), ...])` | [`network`] | [`Network::new`], [`Dense`] | `tests/course_checks.rs` |
-//! | 2. Loss and cost: `BinaryCrossentropy`, `MeanSquaredError` | [`loss`] | [`Loss::value`], [`Loss::output_dz`] | `tests/gradient_check.rs` |
-//! | Activations `g` and `g'` | [`activation`] | [`Activation::g`], [`Activation::g_prime`] | `tests/numerics.rs` |
-//! | Sequential forward propagation | [`sequential`] | [`sequential::dense_forward`] | `tests/equivalence.rs` |
-//! | Matrix forward propagation | [`matrix`] | [`matrix::dense_forward`] | `tests/equivalence.rs` |
-//! | Sequential backward propagation (corrected) | [`sequential`] | [`sequential::dense_backward`] | `tests/erratum.rs` |
-//! | Matrix backward propagation | [`matrix`] | [`matrix::dense_backward`] | `tests/equivalence.rs` |
-//! | Choosing a path | [`path`] | [`Path::forward`], [`Path::backward`] | `tests/exact_arithmetic.rs` |
+//! Each row is one section of the course notes the crate starts from, with the
+//! module and function that implement it, the tests that check it, and the
+//! chapter of `docs/` that explains it (`docs/README.md` gives the reading
+//! order).
+//!
+//! | section of the notes | module | function | tests | chapter |
+//! | --- | --- | --- | --- | --- |
+//! | 1. Model architecture: `Sequential([Dense(25, 'sigmoid'), Dense(15, 'sigmoid'), Dense(1, 'sigmoid')])` | [`network`], [`activation`] | [`Network::new`], [`Dense::new`], [`Activation::g`], [`Activation::g_prime`] | `tests/course_checks.rs` | `docs/01-model.md` |
+//! | 2. Loss and cost: `BinaryCrossentropy()`, `MeanSquaredError()` | [`loss`] | [`Loss::value`], [`Loss::output_dz`] | `tests/numerics.rs`, `tests/gradient_check.rs` | `docs/02-loss-and-cost.md` |
+//! | 3. Gradient descent: `model.fit(X, y, epochs=10)` | [`train`] | [`train::fit`], [`train::Optimizer`] | `tests/train.rs` | `docs/03-gradient-descent.md` |
+//! | Sequential forward propagation | [`sequential`] | [`sequential::dense_forward`] | `tests/course_checks.rs`, `tests/equivalence.rs` | `docs/04-forward-propagation.md` |
+//! | Matrix forward propagation | [`matrix`] | [`matrix::dense_forward`] | `tests/course_checks.rs`, `tests/equivalence.rs` | `docs/04-forward-propagation.md` |
+//! | Sequential backward propagation (corrected) | [`sequential`] | [`sequential::dense_backward`] | `tests/erratum.rs`, `tests/equivalence.rs` | `docs/05-backward-propagation.md` |
+//! | Matrix backward propagation | [`matrix`] | [`matrix::dense_backward`] | `tests/equivalence.rs`, `tests/gradient_check.rs` | `docs/05-backward-propagation.md` |
+//! | The two paths agree: rounding bound, exact arithmetic, finite differences | [`bounds`], [`gradcheck`], [`path`] | [`bounds::network_bound`], [`gradcheck::numerical_gradients`], [`Path::forward`], [`Path::backward`] | `tests/equivalence.rs`, `tests/exact_arithmetic.rs`, `tests/gradient_check.rs` | `docs/06-what-identical-means.md` |
+//! | How much faster the matrix path is | [`speedup`] | [`speedup::sweep`] | `benches/paths.rs` | `docs/performance.md` |
+//! | The labs' data: `load_coffee_data()`, `Normalization` | [`data`] | [`data::coffee`], [`data::Normalization::adapt`] | `tests/data.rs` | `docs/01-model.md` |
+//!
+//! `docs/numpy-for-rust.md` translates the course's NumPy idioms into this
+//! crate's nalgebra. The examples follow the labs and check their own numbers:
+//! `cargo run --example dense_by_hand`, `coffee_roasting`, `backprop_by_hand`,
+//! `erratum`, and `digits` (on the assignment's data, which you supply).
 //!
 //! ## Conventions (Keras' and the course's)
 //!
@@ -29,7 +42,8 @@
 //! The notes' loop backward multiplies by `g'(z)` only in `db`. This crate's
 //! [`sequential::dense_backward`] applies it to `dW` and `dA_in` as well; the
 //! test `tests/erratum.rs` keeps the notes' version and shows it disagreeing
-//! with the matrix path for a sigmoid layer.
+//! with the matrix path for a sigmoid layer (`cargo test --test erratum`;
+//! `cargo run --example erratum` prints the two side by side).
 //!
 //! ## Errors
 //!

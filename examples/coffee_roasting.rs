@@ -1,0 +1,247 @@
+//! The course's coffee-roasting labs (Course 2, week 1), on both paths.
+//!
+//! ```sh
+//! cargo run --release --example coffee_roasting
+//! ```
+//!
+//! 1. The lab's data: 200 roasts, temperature (°C) and duration (minutes),
+//!    labelled good (1) or bad (0), regenerated bit for bit by
+//!    [`dualpath::data::coffee`].
+//! 2. Normalisation as the lab's `tf.keras.layers.Normalization` layer does it,
+//!    learned from the same data ([`Normalization::adapt`]).
+//! 3. The weights the NumPy lab copies from the TensorFlow lab, its two test
+//!    roasts (200 °C for 13.9 min, 200 °C for 17 min) and the decisions it
+//!    shows: good, then bad.
+//! 4. Training the notes' network, `Dense(25)`, `Dense(15)`, `Dense(1)`, all
+//!    sigmoid, on the same data with the lab's settings (Adam, learning rate
+//!    0.01, binary cross-entropy, data tiled as the lab's `np.tile` does).
+
+use dualpath::bounds::{Agreement, network_bound};
+use dualpath::data::{Normalization, coffee};
+use dualpath::train::{FitSettings, Optimizer, evaluate, fit};
+use dualpath::{Activation, Dense, Loss, Network, Path};
+use nalgebra::{DMatrix, dmatrix, dvector};
+
+/// How many times the training data is repeated. The lab repeats it 1000
+/// times (`np.tile(Xn,(1000,1))`) to make each epoch long; 100 keeps this
+/// example to a few seconds and learns the same boundary.
+const TILE: usize = 100;
+/// Epochs, as the lab's `model.fit(Xt, Yt, epochs=10)`.
+const EPOCHS: usize = 10;
+
+/// `np.tile(x, (reps, 1))`: the rows of `x`, `reps` times over.
+fn tile(x: &DMatrix<f64>, reps: usize) -> DMatrix<f64> {
+    DMatrix::from_fn(x.nrows() * reps, x.ncols(), |i, j| x[(i % x.nrows(), j)])
+}
+
+/// The column's largest and smallest value, as the lab prints them (`0.2f`).
+fn max_min(x: &DMatrix<f64>, j: usize) -> String {
+    format!("{:.2}, {:.2}", x.column(j).max(), x.column(j).min())
+}
+
+/// A probability as NumPy prints it in the lab: `9.72e-01`.
+fn sci(v: f64) -> String {
+    let s = format!("{v:.2e}"); // Rust writes `9.72e-1`
+    let (mantissa, exp) = s.split_once('e').expect("`e` format has an exponent");
+    let exp: i32 = exp.parse().expect("an integer exponent");
+    format!(
+        "{mantissa}e{}{:02}",
+        if exp < 0 { '-' } else { '+' },
+        exp.abs()
+    )
+}
+
+/// The decisions the lab takes from probabilities: `(predictions >= 0.5).astype(int)`.
+fn decisions(p: &DMatrix<f64>) -> Vec<u8> {
+    p.iter().map(|&v| u8::from(v >= 0.5)).collect()
+}
+
+fn main() -> Result<(), dualpath::Error> {
+    // ---- 1. The data --------------------------------------------------------
+    let data = coffee();
+    let (x, y) = (&data.x, &data.y);
+    println!("X {:?}, Y {:?}", x.shape(), y.shape());
+    assert_eq!(
+        (x.shape(), y.shape()),
+        ((200, 2), (200, 1)),
+        "the lab's shapes"
+    );
+    let good = y.iter().filter(|&&v| v == 1.0).count();
+    println!("{good} of the 200 roasts are good");
+    assert_eq!(good, 43, "the lab's data has 43 good roasts");
+
+    // ---- 2. Normalisation ---------------------------------------------------
+    // The lab prints these four lines; the values must match its printout.
+    let pre = [max_min(x, 0), max_min(x, 1)];
+    println!("Temperature Max, Min pre normalization: {}", pre[0]);
+    println!("Duration    Max, Min pre normalization: {}", pre[1]);
+    assert_eq!(
+        pre,
+        ["284.99, 151.32", "15.45, 11.51"],
+        "the lab's raw ranges"
+    );
+
+    // norm_l = tf.keras.layers.Normalization(axis=-1); norm_l.adapt(X); Xn = norm_l(X)
+    // Keras adapts in float32, so its mean and variance differ from these f64
+    // ones around the seventh significant digit: too little to change any
+    // digit printed here, or either decision below. The lab's weights were
+    // trained on data normalised by that layer, so they fit this
+    // normalisation too.
+    let norm = Normalization::adapt(x)?;
+    let xn = norm.apply(x);
+    let post = [max_min(&xn, 0), max_min(&xn, 1)];
+    println!("Temperature Max, Min post normalization: {}", post[0]);
+    println!("Duration    Max, Min post normalization: {}", post[1]);
+    assert_eq!(
+        post,
+        ["1.66, -1.69", "1.79, -1.70"],
+        "the lab's normalised ranges"
+    );
+    println!(
+        "(mean {:.4?}, standard deviation {:.4?}: Keras' layer learns the same from the same data)",
+        norm.mean, norm.std
+    );
+
+    // ---- 3. The lab's published weights and its two test roasts -----------
+    // W1_tmp = np.array( [[-8.93,  0.29, 12.9 ], [-0.1,  -7.32, 10.81]] )
+    // b1_tmp = np.array( [-9.82, -9.28,  0.96] )
+    // W2_tmp = np.array( [[-31.18], [-27.59], [-32.56]] )
+    // b2_tmp = np.array( [15.41] )
+    // `dmatrix!` reads its literal row by row, like np.array.
+    let w1 = dmatrix![-8.93, 0.29, 12.9; -0.1, -7.32, 10.81]; // (2, 3)
+    let b1 = dvector![-9.82, -9.28, 0.96];
+    let w2 = dmatrix![-31.18; -27.59; -32.56]; // (3, 1)
+    let b2 = dvector![15.41];
+    let lab_net = Network::from_layers(vec![
+        Dense::new(w1, b1, Activation::Sigmoid)?,
+        Dense::new(w2, b2, Activation::Sigmoid)?,
+    ])?;
+    println!();
+    println!(
+        "The lab's network {:?}: {} parameters",
+        lab_net.widths(),
+        lab_net.param_count()
+    );
+    assert_eq!(
+        lab_net.param_count(),
+        13,
+        "W1 (2,3) + b1 (3) + W2 (3,1) + b2 (1)"
+    );
+
+    // The NumPy lab prints only the decisions for these weights; the
+    // probabilities printed here are computed, for the reader to see how sure
+    // the network is.
+    // X_tst = np.array([[200,13.9],  # positive example
+    //                   [200,17]])   # negative example
+    // X_tstn = norm_l(X_tst)  # remember to normalize
+    let x_tst = dmatrix![200.0, 13.9; 200.0, 17.0];
+    let x_tstn = norm.apply(&x_tst);
+    let mut lab_predictions = Vec::new();
+    for path in Path::BOTH {
+        let p = path.forward(&lab_net, &x_tstn)?.output().clone();
+        println!(
+            "{:<10} predictions = [[{}] [{}]]   decisions = {:?}",
+            path.name(),
+            sci(p[(0, 0)]),
+            sci(p[(1, 0)]),
+            decisions(&p)
+        );
+        lab_predictions.push(p);
+    }
+    println!("{:<51}decisions = [[1] [0]]", "the lab shows");
+    for (path, p) in Path::BOTH.iter().zip(&lab_predictions) {
+        assert_eq!(
+            decisions(p),
+            [1, 0],
+            "{path}: the lab decides good for 13.9 min and bad for 17 min"
+        );
+        // A confident network: the lab's probabilities are near 1 and near 0.
+        assert!(
+            p[(0, 0)] > 0.9 && p[(1, 0)] < 1e-6,
+            "{path}: probabilities {p}"
+        );
+    }
+    // The paths add in different orders, so they may differ in the last
+    // bits; the rounding bound of docs/06, carried through both layers, says
+    // by how much at most.
+    let labels = dmatrix![1.0; 0.0];
+    let bound = network_bound(&lab_net, &x_tstn, &labels, Loss::BinaryCrossEntropy)?;
+    let agree = Agreement::of(&lab_predictions[0], &lab_predictions[1], &bound.layers[1].a);
+    println!(
+        "the two paths differ by {:.1e} (rounding bound {:.1e})",
+        agree.max_diff, agree.max_bound
+    );
+    assert!(
+        agree.holds(),
+        "the paths' predictions differ beyond rounding: {agree:?}"
+    );
+
+    // ---- 4. Training the notes' network on the same data -------------------
+    // model = Sequential([Dense(25, 'sigmoid'), Dense(15, 'sigmoid'), Dense(1, 'sigmoid')])
+    // model.compile(loss=BinaryCrossentropy(), optimizer=Adam(learning_rate=0.01))
+    // model.fit(Xt, Yt, epochs=10)
+    let (xt, yt) = (tile(&xn, TILE), tile(y, TILE));
+    println!();
+    println!(
+        "Xt {:?}, Yt {:?} (the data tiled {TILE} times)",
+        xt.shape(),
+        yt.shape()
+    );
+    let layers = [
+        (25, Activation::Sigmoid),
+        (15, Activation::Sigmoid),
+        (1, Activation::Sigmoid),
+    ];
+    let mut net = Network::<f64>::new(2, &layers, 0)?;
+    println!(
+        "The notes' network {:?}: {} parameters, Glorot-uniform from seed 0",
+        net.widths(),
+        net.param_count()
+    );
+    assert_eq!(net.param_count(), 481, "2·25+25 + 25·15+15 + 15·1+1");
+    let settings = FitSettings {
+        loss: Loss::BinaryCrossEntropy,
+        optimizer: Optimizer::adam(0.01),
+        epochs: EPOCHS,
+        batch_size: 32,
+        shuffle: true,
+        seed: 0,
+        path: Path::Matrix,
+    };
+    let history = fit(&mut net, &xt, &yt, &settings)?;
+    for (epoch, (loss, acc)) in history.loss.iter().zip(&history.accuracy).enumerate() {
+        println!(
+            "Epoch {:>2}/{EPOCHS}  loss: {loss:.4}  accuracy: {acc:.4}",
+            epoch + 1
+        );
+    }
+    assert!(
+        history.loss[EPOCHS - 1] < history.loss[0] / 2.0,
+        "the loss should fall: {:?}",
+        history.loss
+    );
+
+    let (j, accuracy) = evaluate(&net, &xn, y, Loss::BinaryCrossEntropy, Path::Sequential)?;
+    let accuracy = accuracy.expect("binary cross-entropy reports accuracy");
+    println!("on the 200 roasts (loop path): loss {j:.4}, accuracy {accuracy:.3}");
+    assert!(
+        accuracy >= 0.97,
+        "the trained network should classify the roasts it learned from: accuracy {accuracy}"
+    );
+    let p = Path::Sequential.forward(&net, &x_tstn)?.output().clone();
+    println!(
+        "trained predictions = [[{}] [{}]]   decisions = {:?}",
+        sci(p[(0, 0)]),
+        sci(p[(1, 0)]),
+        decisions(&p)
+    );
+    assert_eq!(
+        decisions(&p),
+        [1, 0],
+        "the trained network should decide as the lab's does"
+    );
+
+    println!();
+    println!("coffee_roasting: the lab's numbers and decisions, on both paths.");
+    Ok(())
+}
