@@ -609,6 +609,22 @@ pub fn comparison_table<T: Real>(
 }
 
 pub fn speedup(a: SpeedupArgs) -> CliResult {
-    let _ = a;
-    Err(Failure::input("speedup is not available in this build"))
+    use dualpath::speedup;
+    if let Some(path) = &a.plot {
+        check_writable_dir(path)?;
+    }
+    println!(
+        "A quick loop-versus-matrix sweep: a few repetitions per size, timed with the clock.\n\
+         This is an estimate on a shared machine; `cargo bench` is the careful measurement."
+    );
+    let rows = speedup::quick_sweep(&speedup::sweep(), |size| {
+        eprint!("\r  timing {:<40}", size.label());
+    })?;
+    eprintln!("\r{:<50}", "");
+    print!("{}", speedup::format_table(&rows));
+    if let Some(path) = &a.plot {
+        speedup::write_chart(&rows, "dualpath speedup (quick sweep)", path)?;
+        println!("Wrote {}", path.display());
+    }
+    Ok(())
 }
