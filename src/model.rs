@@ -271,8 +271,13 @@ impl Model {
 }
 
 /// Writes `bytes` to a fresh temporary file beside `path`, then renames it
-/// over `path`; on failure the temporary file is removed.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+/// over `path`; on failure the temporary file is removed, so `path` holds
+/// either its old contents or all of the new ones. Model files, histories
+/// and charts are all written this way.
+///
+/// # Errors
+/// [`Error::Io`] naming `path` if its folder does not exist or cannot be written.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
 

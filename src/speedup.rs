@@ -720,18 +720,5 @@ pub fn write_chart(rows: &[Row], title: &str, path: &std::path::Path) -> Result<
         detail,
     };
     let svg = chart_svg(rows, title).map_err(|e| fail(format!("cannot draw the chart: {e}")))?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, svg).map_err(|e| fail(format!("cannot write the chart: {e}")))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(format!("cannot write the chart: {e}"))
-    })
+    crate::model::write_atomically(path, svg.as_bytes())
 }

@@ -390,3 +390,34 @@ fn a_failed_save_leaves_no_file_behind() {
     assert!(stderr(&out).contains("m.json"));
     assert!(!dir.path().join("missing").exists());
 }
+
+#[test]
+fn speedup_prints_the_table_and_draws_the_chart() {
+    let dir = scratch(&[]);
+    let out = dualpath(dir.path(), &["speedup", "--plot", "speedup.svg"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("cargo bench"),
+        "the quick sweep names the careful one:\n{text}"
+    );
+    for pass in ["forward", "backward", "train_step"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(pass) && l.contains("2-25-15-1_m1 ")),
+            "no {pass} row for the notes' network at batch 1:\n{text}"
+        );
+    }
+    let svg = std::fs::read_to_string(dir.path().join("speedup.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
+}
+
+#[test]
+fn speedup_refuses_a_chart_in_a_missing_folder_before_timing() {
+    let dir = scratch(&[]);
+    assert_bad_input(
+        dir.path(),
+        &["speedup", "--plot", "missing/speedup.svg"],
+        &["speedup.svg", "does not exist"],
+    );
+}

@@ -308,23 +308,7 @@ fn check_writable_dir(path: &std::path::Path) -> CliResult {
 
 /// Writes a text file through a temporary file renamed into place.
 pub fn write_text(path: &std::path::Path, text: &str) -> CliResult {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let fail = |e: std::io::Error| Failure::input(format!("{}: cannot write: {e}", path.display()));
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, text).map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(e)
-    })
+    Ok(dualpath::model::write_atomically(path, text.as_bytes())?)
 }
 
 pub fn predict(a: PredictArgs) -> CliResult {
