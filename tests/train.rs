@@ -247,23 +247,7 @@ fn sgd_steps_match_the_course_gradient_computed_by_hand() {
             *p -= lr * g;
         }
     }
-    let (x, y) = one_unit_data(X, Y);
-    for path in Path::BOTH {
-        let mut net = one_unit_network(W0, B0);
-        // batch_size 32 ≥ m = 2: one step per epoch, on both examples.
-        let settings = in_order(Loss::BinaryCrossEntropy, Optimizer::sgd(lr), 3, 32, path);
-        let history = fit(&mut net, &x, &y, &settings).unwrap();
-        assert_near_hand(
-            &format!("{path}: parameters after 3 SGD steps"),
-            &one_unit_params(&net),
-            &p,
-        );
-        assert_near_hand(
-            &format!("{path}: loss before each step"),
-            &history.loss,
-            &losses,
-        );
-    }
+    fit_matches_hand(Optimizer::sgd(lr), "SGD", &p, &losses);
 }
 
 #[test]
@@ -301,22 +285,7 @@ fn adam_steps_match_keras_formulas_computed_by_hand() {
             }
         }
     }
-    let (x, y) = one_unit_data(X, Y);
-    for path in Path::BOTH {
-        let mut net = one_unit_network(W0, B0);
-        let settings = in_order(Loss::BinaryCrossEntropy, Optimizer::adam(lr), 3, 32, path);
-        let history = fit(&mut net, &x, &y, &settings).unwrap();
-        assert_near_hand(
-            &format!("{path}: parameters after 3 Adam steps"),
-            &one_unit_params(&net),
-            &p,
-        );
-        assert_near_hand(
-            &format!("{path}: loss before each step"),
-            &history.loss,
-            &losses,
-        );
-    }
+    fit_matches_hand(Optimizer::adam(lr), "Adam", &p, &losses);
 }
 
 /// Checks Adam's first step on `start` (one batch of all of `(x, y)`, on
@@ -1197,6 +1166,28 @@ fn a_weight_that_overflows_stops_training_naming_its_layer() {
         assert!(
             message.contains("1e308"),
             "the rate prints short: {message}"
+        );
+    }
+}
+
+/// Three epochs of `fit` on the one-unit problem, on both paths, end with the
+/// hand-computed parameters `p` and report the hand-computed losses.
+fn fit_matches_hand(optimizer: Optimizer, name: &str, p: &[f64; 3], losses: &[f64]) {
+    let (x, y) = one_unit_data(X, Y);
+    for path in Path::BOTH {
+        let mut net = one_unit_network(W0, B0);
+        // batch_size 32 ≥ m = 2: one step per epoch, on both examples.
+        let settings = in_order(Loss::BinaryCrossEntropy, optimizer, 3, 32, path);
+        let history = fit(&mut net, &x, &y, &settings).unwrap();
+        assert_near_hand(
+            &format!("{path}: parameters after 3 {name} steps"),
+            &one_unit_params(&net),
+            p,
+        );
+        assert_near_hand(
+            &format!("{path}: loss before each step"),
+            &history.loss,
+            losses,
         );
     }
 }
