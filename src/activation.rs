@@ -2,11 +2,13 @@
 //!
 //! The notes' network uses `sigmoid` everywhere; `relu`, `linear` and `tanh` are
 //! the other activations Course 2 introduces. Both paths call exactly these
-//! functions (the loop path one unit at a time, the matrix path over a whole
-//! matrix with [`Activation::apply`]), so for the same `z` they return the same
-//! bits: the equivalence contract depends on it.
+//! functions (the loop path one example's row at a time with
+//! [`Activation::activate_row`], the matrix path over a whole matrix with
+//! [`Activation::activate`]), so for the same `z` they return the same bits:
+//! the equivalence contract depends on it.
 
 use crate::real::Real;
+use nalgebra::DMatrix;
 use std::fmt;
 use std::str::FromStr;
 
@@ -202,6 +204,40 @@ impl Activation {
             Activation::Sigmoid => sigmoid_prime(z),
             Activation::Tanh => tanh_prime(z),
         }
+    }
+
+    /// `a = g(z)` for one example's row of `units` values: the loop path's
+    /// activation, after it has computed every `z_j` of the example. Each of
+    /// Keras' element-wise activations is applied unit by unit,
+    /// `a_j = g(z_j)`; an activation that couples the units of an example
+    /// would read the whole row here.
+    ///
+    /// # Panics
+    /// If the slices differ in length.
+    #[inline]
+    pub fn activate_row<T: Real>(self, z: &[T], a: &mut [T]) {
+        assert_eq!(
+            z.len(),
+            a.len(),
+            "Activation::activate_row: z and a differ in length"
+        );
+        for (a, &z) in a.iter_mut().zip(z) {
+            *a = self.g(z); // a_j = g(z_j)
+        }
+    }
+
+    /// `A = g(Z)` for a whole batch, `(m, units)`: the matrix path's
+    /// activation, one pass over every element ([`Activation::apply`]).
+    ///
+    /// # Panics
+    /// If the shapes differ.
+    pub fn activate<T: Real>(self, z: &DMatrix<T>, a: &mut DMatrix<T>) {
+        assert_eq!(
+            z.shape(),
+            a.shape(),
+            "Activation::activate: Z and A differ in shape"
+        );
+        self.apply(z.as_slice(), a.as_mut_slice());
     }
 
     /// `a[k] = g(z[k])` for every element: the matrix path's `A = g(Z)`.

@@ -14,7 +14,7 @@
 //!   `|P_seq - P_mat| ≤ δX·Ȳ + |X|·δY + 2γ_k·X̄·Ȳ + k·η`,
 //!   where `X̄ = |X| + δX`, `Ȳ = |Y| + δY` bound both paths' inputs and `η`
 //!   covers products that underflow. With `δX = δY = 0` (the same inputs) this
-//!   is DESIGN's `2·γ_k·|X||Y|`; the forward pass adds the bias as one more
+//!   is the design's `2·γ_k·|X||Y|` (`docs/DESIGN.md`); the forward pass adds the bias as one more
 //!   term, `2·γ_{n_in+1}·(|A_in||W| + |B|)`.
 //! * **Elementwise steps** (`g`, `g'`, the loss): both paths call the same
 //!   function, so equal inputs give equal bits; different inputs are covered
@@ -32,6 +32,7 @@ use crate::error::Result;
 use crate::loss::{BCE_EPSILON, Loss};
 use crate::matrix;
 use crate::network::Network;
+use crate::pass::{DenseGradients, InputGradient, LayerState, Scratch};
 use crate::real::{Real, gamma};
 use nalgebra::{DMatrix, DVector};
 
@@ -364,7 +365,8 @@ pub fn network_bound<T: Real>(
     let g_out = net.output_activation();
     let (z_out, a_out) = (fwd.output_z(), fwd.output());
     let loss_b = loss_bound(loss, g_out, z_out, &zs[last], a_out, &acts[last], y);
-    let mut dz = loss.output_dz(g_out, z_out, a_out, y);
+    let mut dz = DMatrix::zeros(z_out.nrows(), z_out.ncols());
+    loss.output_dz(&mut dz, g_out, z_out, a_out, y);
     let mut ddz = output_dz_bound(loss, g_out, z_out, &zs[last], a_out, &acts[last], y);
     let mut back = Vec::with_capacity(layers.len());
     for l in (0..layers.len()).rev() {
@@ -380,9 +382,15 @@ pub fn network_bound<T: Real>(
         back.push((dw, db));
         if let Some(dda) = dda {
             // The matrix path's own dA_in and dZ for the layer below, as it computes them.
-            let da = matrix::dense_backward_dz(&dz, fwd.a_in(l), layers[l].w(), true)
-                .da_in
-                .expect("asked for dA_in");
+            let mut da = DMatrix::zeros(x.nrows(), layers[l].n_in());
+            let at = LayerState {
+                a_in: fwd.a_in(l),
+                cache: &fwd.layers()[l],
+                layer: &layers[l],
+            };
+            let mut unused = DenseGradients::zeros(layers[l].n_in(), layers[l].units());
+            let da_in = InputGradient::Into(&mut da);
+            matrix::dense_backward_dz(&mut unused, da_in, &mut Scratch::default(), &dz, at);
             let below = &layers[l - 1];
             let z_below = &fwd.layers()[l - 1].z;
             let mut next = DMatrix::zeros(da.nrows(), da.ncols());

@@ -12,6 +12,7 @@
 //! | `Xn = norm_l(X)` | [`Normalization::apply`] |
 
 use crate::error::{Error, Result};
+use crate::files::io_reason;
 use nalgebra::DMatrix;
 use rand::RngExt;
 use rand_pcg::Pcg64;
@@ -649,12 +650,3 @@ fn csv_error(source: &str, lines: &Lines<'_>, e: &csv::Error) -> Error {
     }
 }
 
-/// A short reason for an I/O failure that a reader can act on.
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "not found (check the path)".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        std::io::ErrorKind::IsADirectory => "it is a directory, not a file".into(),
-        _ => e.to_string(),
-    }
-}

@@ -8,7 +8,8 @@
 
 use crate::error::Result;
 use crate::loss::Loss;
-use crate::network::{DenseGradients, Gradients, Network};
+use crate::network::Network;
+use crate::pass::Gradients;
 use crate::path::Path;
 use nalgebra::DMatrix;
 
@@ -42,57 +43,35 @@ pub fn numerical_gradients(
     net.check_targets(y, x.nrows())?;
     loss.check_targets(y)?;
     let mut probe = net.clone();
-    let mut layers = Vec::with_capacity(net.layers.len());
-    for l in 0..net.layers.len() {
-        let (n_in, units) = (net.layers[l].n_in(), net.layers[l].units());
-        let mut dw = DMatrix::zeros(n_in, units);
-        let mut db = nalgebra::DVector::zeros(units);
-        for k in 0..n_in * units + units {
-            let read = |p: &Network<f64>| {
-                if k < n_in * units {
-                    p.layers[l].w.as_slice()[k]
-                } else {
-                    p.layers[l].b[k - n_in * units]
-                }
+    let mut slopes = Gradients::zeros_like(net);
+    // Walk the parameter view: slice s of the network, element i, and the
+    // same place in the gradients (the two views share one order).
+    let lens: Vec<usize> = net.parameters().map(<[f64]>::len).collect();
+    for (s, &len) in lens.iter().enumerate() {
+        for i in 0..len {
+            let set = |p: &mut Network<f64>, v: f64| {
+                p.parameters_mut().nth(s).expect("a slice of the view")[i] = v;
             };
-            let write = |p: &mut Network<f64>, v: f64| {
-                if k < n_in * units {
-                    p.layers_mut()[l].w.as_mut_slice()[k] = v;
-                } else {
-                    p.layers_mut()[l].b[k - n_in * units] = v;
-                }
-            };
-            let w0 = read(&probe);
+            let w0 = net.parameters().nth(s).expect("a slice of the view")[i];
             let step = h * w0.abs().max(1.0);
-            write(&mut probe, w0 + step);
+            set(&mut probe, w0 + step);
             let up = cost(&probe, x, y, loss, Path::Matrix)?;
-            write(&mut probe, w0 - step);
+            set(&mut probe, w0 - step);
             let down = cost(&probe, x, y, loss, Path::Matrix)?;
-            write(&mut probe, w0);
-            let slope = (up - down) / (2.0 * step);
-            if k < n_in * units {
-                dw.as_mut_slice()[k] = slope;
-            } else {
-                db[k - n_in * units] = slope;
-            }
+            set(&mut probe, w0);
+            slopes.slices_mut().nth(s).expect("a slice of the view")[i] = (up - down) / (2.0 * step);
         }
-        layers.push(DenseGradients { dw, db });
     }
-    Ok(Gradients { layers })
+    Ok(slopes)
 }
 
 /// The largest relative error between two sets of gradients,
 /// `|g - ĝ| / max(|g| + |ĝ|, floor)` over every parameter; `floor` keeps
 /// near-zero gradients from dividing by nothing.
 pub fn max_relative_error(a: &Gradients<f64>, b: &Gradients<f64>, floor: f64) -> f64 {
-    a.layers
-        .iter()
-        .zip(&b.layers)
-        .flat_map(|(p, q)| {
-            p.dw.iter()
-                .zip(q.dw.iter())
-                .chain(p.db.iter().zip(q.db.iter()))
-        })
+    a.slices()
+        .zip(b.slices())
+        .flat_map(|(p, q)| p.iter().zip(q))
         .map(|(&g, &n)| (g - n).abs() / (g.abs() + n.abs()).max(floor))
         .fold(0.0, f64::max)
 }

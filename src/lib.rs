@@ -56,13 +56,19 @@
 
 pub mod activation;
 pub mod bounds;
+#[cfg(feature = "charts")]
+pub mod chart;
+pub mod compare;
 pub mod data;
 pub mod error;
+pub mod files;
 pub mod gradcheck;
 pub mod loss;
 pub mod matrix;
 pub mod model;
 pub mod network;
+pub mod optim;
+pub mod pass;
 pub mod path;
 pub mod real;
 pub mod sequential;
@@ -72,6 +78,10 @@ pub mod train;
 pub use activation::Activation;
 pub use error::{Error, Result};
 pub use loss::Loss;
-pub use network::{Dense, DenseBackward, DenseGradients, Forward, Gradients, LayerCache, Network};
+pub use network::{Dense, Network, Param, ParamKind};
+pub use optim::Optimizer;
+pub use pass::{
+    DenseGradients, Forward, Gradients, InputGradient, LayerCache, LayerState, Scratch, Workspace,
+};
 pub use path::Path;
 pub use real::{Real, gamma};

@@ -142,29 +142,59 @@ impl Loss {
         total / T::of_f64(m as f64)
     }
 
-    /// The output layer's `dZ = ∂J/∂Z`, shape `(m, n_out)`: the one place both
-    /// paths get it from. See [`Loss::output_dz_element`] for the formulas.
+    /// The output layer's `dZ = ∂J/∂Z`, shape `(m, n_out)`, written into
+    /// `dz`: the one place both paths get it from, for the whole batch at
+    /// once. See [`Loss::output_dz_element`] for the formulas.
+    ///
+    /// ```
+    /// use dualpath::{Activation, Loss};
+    /// use nalgebra::{dmatrix, DMatrix};
+    /// // Two examples, one sigmoid output: dZ = (A - Y)/m.
+    /// let (z, a, y) = (dmatrix![0.0; 0.0], dmatrix![0.5; 0.5], dmatrix![1.0; 0.0]);
+    /// let mut dz = DMatrix::zeros(2, 1);
+    /// Loss::BinaryCrossEntropy.output_dz(&mut dz, Activation::Sigmoid, &z, &a, &y);
+    /// assert_eq!(dz, dmatrix![-0.25; 0.25]);
+    /// ```
     ///
     /// # Panics
-    /// If the three shapes differ.
+    /// If the four shapes differ.
     pub fn output_dz<T: Real>(
         self,
+        dz: &mut DMatrix<T>,
         g: Activation,
         z: &DMatrix<T>,
         a: &DMatrix<T>,
         y: &DMatrix<T>,
-    ) -> DMatrix<T> {
+    ) {
         assert!(
-            z.shape() == a.shape() && a.shape() == y.shape(),
-            "Loss::output_dz: z {:?}, a {:?} and y {:?} must have one shape",
+            dz.shape() == z.shape() && z.shape() == a.shape() && a.shape() == y.shape(),
+            "Loss::output_dz: dz {:?}, z {:?}, a {:?} and y {:?} must have one shape",
+            dz.shape(),
             z.shape(),
             a.shape(),
             y.shape()
         );
-        let scale = T::one() / T::of_f64(z.len() as f64);
-        DMatrix::from_fn(z.nrows(), z.ncols(), |i, j| {
-            self.output_dz_element(g, z[(i, j)], a[(i, j)], y[(i, j)], scale)
-        })
+        let scale = self.reduction().scale::<T>(z.nrows(), z.ncols());
+        for (k, dz) in dz.as_mut_slice().iter_mut().enumerate() {
+            let (zk, ak, yk) = (z.as_slice()[k], a.as_slice()[k], y.as_slice()[k]);
+            *dz = self.output_dz_element(g, zk, ak, yk, scale);
+        }
+    }
+
+    /// How Keras reduces this loss over a batch.
+    pub fn reduction(self) -> Reduction {
+        match self {
+            // Both are element-wise: Keras averages the outputs of an example too.
+            Loss::BinaryCrossEntropy | Loss::MeanSquaredError => Reduction::MeanOverOutputsAndBatch,
+        }
+    }
+
+    /// The metric Keras' `metrics=["accuracy"]` picks for this loss, if any.
+    pub fn metric(self) -> Option<Metric> {
+        match self {
+            Loss::BinaryCrossEntropy => Some(Metric::BinaryAccuracy),
+            Loss::MeanSquaredError => None,
+        }
     }
 
     /// Checks targets this loss can take: for binary cross-entropy every label
@@ -188,6 +218,71 @@ impl Loss {
             }
         }
         Ok(())
+    }
+}
+
+/// How a loss of per-output terms becomes one number for a batch
+/// (Keras' `reduction="sum_over_batch_size"` applied to what the loss returns
+/// per example).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reduction {
+    /// The mean over each example's outputs, then over the examples: Keras'
+    /// element-wise losses (`BinaryCrossentropy`, `MeanSquaredError`), whose
+    /// per-example value is already a mean over the last axis. Every output
+    /// gradient carries `1/(m·n_out)`.
+    MeanOverOutputsAndBatch,
+}
+
+impl Reduction {
+    /// The factor each output's gradient carries for a batch of `m` examples
+    /// with `n_out` outputs: `1/(m·n_out)`.
+    pub fn scale<T: Real>(self, m: usize, n_out: usize) -> T {
+        match self {
+            Reduction::MeanOverOutputsAndBatch => T::one() / T::of_f64((m * n_out) as f64),
+        }
+    }
+}
+
+/// A metric reported beside the loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// Keras' `binary_accuracy`: the fraction of outputs whose decision
+    /// `a > 0.5` equals the label.
+    BinaryAccuracy,
+}
+
+impl Metric {
+    /// Keras' name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::BinaryAccuracy => "accuracy",
+        }
+    }
+
+    /// How many outputs are right, and of how many: the accuracy is their ratio.
+    ///
+    /// ```
+    /// use dualpath::loss::Metric;
+    /// use nalgebra::dmatrix;
+    /// let (a, y) = (dmatrix![0.9; 0.2; 0.6], dmatrix![1.0; 1.0; 1.0]);
+    /// assert_eq!(Metric::BinaryAccuracy.correct(&a, &y), (2, 3));
+    /// ```
+    ///
+    /// # Panics
+    /// If the shapes differ.
+    pub fn correct<T: Real>(self, a: &DMatrix<T>, y: &DMatrix<T>) -> (usize, usize) {
+        assert_eq!(a.shape(), y.shape(), "Metric::correct: A and Y differ in shape");
+        match self {
+            Metric::BinaryAccuracy => {
+                let half = T::of_f64(0.5);
+                let right = a
+                    .iter()
+                    .zip(y.iter())
+                    .filter(|&(&a, &y)| (if a > half { T::one() } else { T::zero() }) == y)
+                    .count();
+                (right, a.len())
+            }
+        }
     }
 }
 

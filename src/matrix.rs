@@ -13,78 +13,80 @@
 //! explicitly; `np.sum(dZ, axis=0)` is `row_sum`.
 //!
 //! The functions mirror [`crate::sequential`]: same names, same arguments,
-//! same results.
+//! same results. The kernels write into buffers their caller owns (the
+//! contract is [`crate::pass`]); the `scratch` they take is the loop path's
+//! per-example rows, which the matrix path does not need.
 
-use crate::activation::Activation;
 use crate::error::Result;
 use crate::loss::Loss;
-use crate::network::{DenseBackward, Forward, Gradients, LayerCache, Network};
-use crate::path::{backward_through, check_layer_shapes, forward_through};
+use crate::network::{Dense, Network};
+use crate::pass::{
+    self, DenseGradients, Forward, Gradients, InputGradient, Kernels, LayerCache, LayerState,
+    Scratch, Workspace,
+};
 use crate::real::Real;
-use nalgebra::{DMatrix, DVector, DVectorView, DVectorViewMut, Dyn, UninitMatrix};
+use nalgebra::{DMatrix, DVectorView, DVectorViewMut};
 use std::any::TypeId;
 
 /// One dense layer forward for the whole batch: `Z = A_in·W + B`, `A = g(Z)`.
 ///
-/// Shapes: `a_in (m, n_in)`, `w (n_in, units)`, `b (units)` → `z`, `a` each `(m, units)`.
+/// Shapes: `a_in (m, n_in)`, the layer's `W (n_in, units)`, `b (units)` →
+/// `out.z`, `out.a` each `(m, units)`.
 ///
 /// The course's NumPy: `Z = np.matmul(A_in, W) + B; A_out = g(Z)`.
 ///
 /// ```
-/// use dualpath::{matrix, Activation};
+/// use dualpath::{matrix, Activation, Dense, LayerCache, Scratch};
 /// use nalgebra::{dmatrix, dvector};
 /// // Course 2, week 1: a batch of two examples through a linear layer of three units.
 /// let x = dmatrix![1.0, 2.0, 3.0, 4.0; 5.0, 6.0, 7.0, 8.0];
 /// let w = dmatrix![1.0, 2.0, 3.0; 4.0, 5.0, 6.0; 7.0, 8.0, 9.0; 10.0, 11.0, 12.0];
-/// let out = matrix::dense_forward(&x, &w, &dvector![3.0, 5.0, 6.0], Activation::Linear);
+/// let layer = Dense::new(w, dvector![3.0, 5.0, 6.0], Activation::Linear)?;
+/// let mut out = LayerCache::zeros(2, 3);
+/// matrix::dense_forward(&mut out, &mut Scratch::default(), &x, &layer);
 /// assert_eq!(out.a, dmatrix![73.0, 85.0, 96.0; 161.0, 189.0, 216.0]);
+/// # Ok::<(), dualpath::Error>(())
 /// ```
 ///
 /// # Panics
-/// If the shapes do not fit (the message names both).
+/// If the shapes do not fit (the message names them).
 pub fn dense_forward<T: Real>(
+    out: &mut LayerCache<T>,
+    _scratch: &mut Scratch<T>,
     a_in: &DMatrix<T>,
-    w: &DMatrix<T>,
-    b: &DVector<T>,
-    g: Activation,
-) -> LayerCache<T> {
-    check_layer_shapes("matrix::dense_forward", a_in, w, b);
-    let mut z = product(a_in, AsStored, w, AsStored); // A_in·W: (m, n_in)·(n_in, units) → (m, units)
-    for (mut zj, &bj) in z.column_iter_mut().zip(b.iter()) {
+    layer: &Dense<T>,
+) {
+    pass::check_forward("matrix::dense_forward", out, a_in, layer);
+    product(&mut out.z, a_in, AsStored, layer.w(), AsStored); // A_in·W: (m, n_in)·(n_in, units) → (m, units)
+    for (mut zj, &bj) in out.z.column_iter_mut().zip(layer.b().iter()) {
         zj.add_scalar_mut(bj); // + B: b_j down column j
     }
-    let mut a = DMatrix::zeros(z.nrows(), z.ncols());
-    g.apply(z.as_slice(), a.as_mut_slice()); // A = g(Z), element by element
-    LayerCache { z, a }
+    layer.activation().activate(&out.z, &mut out.a); // A = g(Z), (m, units)
 }
 
 /// One dense layer backward for the whole batch, from `dA`:
-/// `dZ = dA ⊙ g'(Z)`, then [`dense_backward_dz`].
+/// `dZ = dA ⊙ g'(Z)` into `dz`, then [`dense_backward_dz`].
 ///
-/// Shapes: `da`, `z` `(m, units)`, `a_in (m, n_in)`, `w (n_in, units)` →
-/// `da_in (m, n_in)` (when `need_da_in`), `dw (n_in, units)`, `db (units)`.
+/// Shapes: `da` and the cache's `z` `(m, units)`, `a_in (m, n_in)`,
+/// `W (n_in, units)` → `dz (m, units)`, `grads.dw (n_in, units)`,
+/// `grads.db (units)`, and `da_in (m, n_in)` when asked for.
 ///
 /// The course's NumPy: `dZ = dA * g_prime(A_in @ W + B)` (here `Z` comes from the forward cache).
 ///
 /// # Panics
 /// If the shapes do not fit.
 pub fn dense_backward<T: Real>(
+    dz: &mut DMatrix<T>,
+    grads: &mut DenseGradients<T>,
+    da_in: InputGradient<'_, T>,
+    scratch: &mut Scratch<T>,
     da: &DMatrix<T>,
-    z: &DMatrix<T>,
-    a_in: &DMatrix<T>,
-    w: &DMatrix<T>,
-    g: Activation,
-    need_da_in: bool,
-) -> DenseBackward<T> {
-    assert!(
-        da.shape() == z.shape(),
-        "matrix::dense_backward: dA is {:?} but Z is {:?}; they must match",
-        da.shape(),
-        z.shape()
-    );
-    let mut dz = DMatrix::zeros(z.nrows(), z.ncols());
-    g.backprop(da.as_slice(), z.as_slice(), dz.as_mut_slice()); // dZ = dA ⊙ g'(Z), (m, units)
-    dense_backward_dz(&dz, a_in, w, need_da_in)
+    at: LayerState<'_, T>,
+) {
+    pass::check_backward("matrix::dense_backward", Some(dz), grads, &da_in, da, &at);
+    let g = at.layer.activation();
+    g.backprop(da.as_slice(), at.cache.z.as_slice(), dz.as_mut_slice()); // dZ = dA ⊙ g'(Z), (m, units)
+    dense_backward_dz(grads, da_in, scratch, dz, at);
 }
 
 /// One dense layer backward from `dZ` directly:
@@ -95,25 +97,57 @@ pub fn dense_backward<T: Real>(
 /// # Panics
 /// If the shapes do not fit.
 pub fn dense_backward_dz<T: Real>(
+    grads: &mut DenseGradients<T>,
+    da_in: InputGradient<'_, T>,
+    _scratch: &mut Scratch<T>,
     dz: &DMatrix<T>,
-    a_in: &DMatrix<T>,
-    w: &DMatrix<T>,
-    need_da_in: bool,
-) -> DenseBackward<T> {
-    let (m, n_in) = a_in.shape();
-    let units = w.ncols();
-    assert!(
-        w.nrows() == n_in && dz.shape() == (m, units),
-        "matrix backward: A_in is ({m}, {n_in}), W is ({}, {units}) and dZ is {:?}; \
-         need W (n_in, units) and dZ (m, units)",
-        w.nrows(),
-        dz.shape()
-    );
+    at: LayerState<'_, T>,
+) {
+    pass::check_backward("matrix::dense_backward_dz", None, grads, &da_in, dz, &at);
     // Both transposes are read in place by the kernel: see `product`.
-    let dw = product(a_in, Transposed, dz, AsStored); // A_inᵀ·dZ: (n_in, m)·(m, units) → (n_in, units)
-    let db = dz.row_sum().transpose(); // Σ over rows: (m, units) → (units)
-    let da_in = need_da_in.then(|| product(dz, AsStored, w, Transposed)); // dZ·Wᵀ: (m, units)·(units, n_in) → (m, n_in)
-    DenseBackward { da_in, dw, db }
+    product(&mut grads.dw, at.a_in, Transposed, dz, AsStored); // A_inᵀ·dZ: (n_in, m)·(m, units) → (n_in, units)
+    for (dbj, dzj) in grads.db.iter_mut().zip(dz.column_iter()) {
+        *dbj = dzj.sum(); // Σ over rows: (m, units) → (units)
+    }
+    if let InputGradient::Into(d) = da_in {
+        product(d, dz, AsStored, at.layer.w(), Transposed); // dZ·Wᵀ: (m, units)·(units, n_in) → (m, n_in)
+    }
+}
+
+/// The matrix path as a set of [`Kernels`], for the layer walk of [`crate::pass`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Matrices;
+
+impl Kernels for Matrices {
+    fn dense_forward<T: Real>(
+        out: &mut LayerCache<T>,
+        scratch: &mut Scratch<T>,
+        a_in: &DMatrix<T>,
+        layer: &Dense<T>,
+    ) {
+        dense_forward(out, scratch, a_in, layer);
+    }
+
+    fn dense_backward<T: Real>(
+        dz: &mut DMatrix<T>,
+        grads: &mut DenseGradients<T>,
+        da_in: InputGradient<'_, T>,
+        scratch: &mut Scratch<T>,
+        da: &DMatrix<T>,
+        at: LayerState<'_, T>,
+    ) {
+        dense_backward(dz, grads, da_in, scratch, da, at);
+    }
+
+    fn dense_backward_dz<T: Real>(
+        grads: &mut DenseGradients<T>,
+        da_in: InputGradient<'_, T>,
+        scratch: &mut Scratch<T>,
+        dz: &DMatrix<T>,
+        at: LayerState<'_, T>,
+    ) {
+        dense_backward_dz(grads, da_in, scratch, dz, at);
+    }
 }
 
 /// The whole network forward, layer after layer, each layer by [`dense_forward`].
@@ -121,7 +155,7 @@ pub fn dense_backward_dz<T: Real>(
 /// # Errors
 /// If `x` is not `(m ≥ 1, n_in)` or holds a NaN or infinity.
 pub fn forward<'x, T: Real>(net: &Network<T>, x: &'x DMatrix<T>) -> Result<Forward<'x, T>> {
-    forward_through(net, x, dense_forward::<T>)
+    pass::forward::<T, Matrices>(net, x)
 }
 
 /// The whole network backward: the output layer's `dZ` from the loss, then
@@ -136,14 +170,29 @@ pub fn backward<T: Real>(
     y: &DMatrix<T>,
     loss: Loss,
 ) -> Result<Gradients<T>> {
-    backward_through(
-        net,
-        fwd,
-        y,
-        loss,
-        dense_backward::<T>,
-        dense_backward_dz::<T>,
-    )
+    pass::backward::<T, Matrices>(net, fwd, y, loss)
+}
+
+/// [`forward`] into a [`Workspace`], allocating nothing.
+///
+/// # Errors
+/// As [`forward`], or if the workspace was made for another shape.
+pub fn forward_into<T: Real>(ws: &mut Workspace<T>, net: &Network<T>, x: &DMatrix<T>) -> Result<()> {
+    pass::forward_into::<T, Matrices>(ws, net, x)
+}
+
+/// [`backward`] into a [`Workspace`] filled by [`forward_into`], allocating nothing.
+///
+/// # Errors
+/// As [`backward`], or if the workspace holds no forward pass of `net` on `x`.
+pub fn backward_into<T: Real>(
+    ws: &mut Workspace<T>,
+    net: &Network<T>,
+    x: &DMatrix<T>,
+    y: &DMatrix<T>,
+    loss: Loss,
+) -> Result<()> {
+    pass::backward_into::<T, Matrices>(ws, net, x, y, loss)
 }
 
 /// How [`product`] reads one of its factors.
@@ -183,21 +232,24 @@ use Read::{AsStored, Transposed};
 ///
 /// # Panics
 /// If the inner dimensions differ (a bug in the caller: the kernels check shapes first).
-fn product<T: Real>(a: &DMatrix<T>, read_a: Read, b: &DMatrix<T>, read_b: Read) -> DMatrix<T> {
+fn product<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, read_a: Read, b: &DMatrix<T>, read_b: Read) {
     let shape = |x: &DMatrix<T>, read| match read {
         AsStored => x.shape(),
         Transposed => (x.ncols(), x.nrows()),
     };
     let ((m, k), (k_b, n)) = (shape(a, read_a), shape(b, read_b));
-    assert_eq!(
-        k, k_b,
-        "product: op(A) is ({m}, {k}) but op(B) is ({k_b}, {n})"
+    assert!(
+        k == k_b && c.shape() == (m, n),
+        "product: op(A) is ({m}, {k}) and op(B) is ({k_b}, {n}), but C is {:?}",
+        c.shape()
     );
     if m == 1 || n == 1 {
         // The vector factor (one row or column, as stored or transposed) is k
         // contiguous values, and so is the result.
         let x = DVectorView::from_slice(if m == 1 { a } else { b }.as_slice(), k);
-        let mut c = DMatrix::zeros(m, n);
+        // gemv computes y = α·op(M)·x + β·y; with y zeroed first it gives
+        // exactly α·op(M)·x, whatever the buffer held before.
+        c.fill(T::zero());
         let mut y = DVectorViewMut::from_slice(c.as_mut_slice(), m * n);
         let (one, zero) = (T::one(), T::zero());
         match (m == 1, read_a, read_b) {
@@ -206,7 +258,7 @@ fn product<T: Real>(a: &DMatrix<T>, read_a: Read, b: &DMatrix<T>, read_b: Read) 
             (false, AsStored, _) => y.gemv(one, a, &x, zero),   // c = A·b
             (false, Transposed, _) => y.gemv_tr(one, a, &x, zero), // c = Aᵀ·b
         }
-        return c;
+        return;
     }
     let is = |t: TypeId| TypeId::of::<T>() == t;
     if !is(TypeId::of::<f64>()) && !is(TypeId::of::<f32>()) {
@@ -216,7 +268,8 @@ fn product<T: Real>(a: &DMatrix<T>, read_a: Read, b: &DMatrix<T>, read_b: Read) 
             AsStored => x.clone(),
             Transposed => x.transpose(),
         };
-        return read(a, read_a) * read(b, read_b);
+        c.copy_from(&(read(a, read_a) * read(b, read_b)));
+        return;
     }
     // Column-major: element (i, j) of an (r, ·) matrix is at i + j·r, so its
     // row stride is 1 and its column stride r; its transpose swaps the two.
@@ -225,17 +278,16 @@ fn product<T: Real>(a: &DMatrix<T>, read_a: Read, b: &DMatrix<T>, read_b: Read) 
         Transposed => (x.nrows() as isize, 1),
     };
     let ((rsa, csa), (rsb, csb)) = (strides(a, read_a), strides(b, read_b));
-    let mut uninit = UninitMatrix::<T, Dyn, Dyn>::uninit(Dyn(m), Dyn(n));
-    let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), uninit.as_mut_ptr());
+    let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
     // SAFETY: `op(A)` is (m, k), `op(B)` is (k, n) and `C` is (m, n) (checked
     // above), and the strides address exactly the elements of those matrices
     // as nalgebra stores them (column-major, no gaps), so every access is in
-    // bounds; `C` is freshly allocated, so it overlaps neither `A` nor `B`.
+    // bounds; `C` is borrowed mutably, so it overlaps neither `A` nor `B`.
     // Each call runs only when `T` is its type, so the pointer casts change
-    // nothing. With β = 0 the kernel writes every element of `C` without
-    // reading it (matrixmultiply's documented contract), so `C` is initialised.
+    // nothing. With β = 0 the kernel overwrites every element of `C` without
+    // reading it (matrixmultiply's documented contract).
     #[rustfmt::skip] // one line per matrix: C (m, n) = α·op(A) (m, k)·op(B) (k, n) + β·C
-    let c = unsafe {
+    let () = unsafe {
         if is(TypeId::of::<f64>()) {
             matrixmultiply::dgemm(
                 m, k, n,
@@ -251,7 +303,5 @@ fn product<T: Real>(a: &DMatrix<T>, read_a: Read, b: &DMatrix<T>, read_b: Read) 
                 0.0, pc.cast(), 1, m as isize,
             );
         }
-        uninit.assume_init()
     };
-    c
 }

@@ -49,14 +49,14 @@
 //! and values inside a kernel are counted from 1 too.
 
 use crate::activation::Activation;
-use crate::data::{Normalization, io_reason};
+use crate::data::Normalization;
+use crate::files::{io_reason, write_atomically};
 use crate::error::{Error, Result};
 use crate::network::{Dense, Network};
 use nalgebra::{DMatrix, DVector};
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor, value::MapAccessDeserializer};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::marker::PhantomData;
 use std::path::Path;
 
@@ -270,55 +270,6 @@ impl Model {
     }
 }
 
-/// Writes `bytes` to a fresh temporary file beside `path`, then renames it
-/// over `path`; on failure the temporary file is removed, so `path` holds
-/// either its old contents or all of the new ones. Model files, histories
-/// and charts are all written this way.
-///
-/// # Errors
-/// [`Error::Io`] naming `path` if its folder does not exist or cannot be written.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-    let shown = path.display().to_string();
-    let fail = |detail: String| Error::Io {
-        path: shown.clone(),
-        detail,
-    };
-    let Some(name) = path.file_name() else {
-        return Err(fail("cannot save: this names a folder, not a file".into()));
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(fail(format!(
-            "cannot save: the folder {:?} does not exist",
-            dir.display().to_string()
-        )));
-    }
-    let tmp = dir.join(format!(
-        ".{}.{}-{}.tmp",
-        name.to_string_lossy(),
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .and_then(|mut file| {
-            file.write_all(bytes)?;
-            file.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&tmp, path));
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(format!("cannot save: {}", io_reason(&e)))
-    })
-}
 
 /// The model file as written: what serde checks (JSON syntax, the keys, the
 /// types of the values) before [`ModelFile::into_model`] checks that the

@@ -1,4 +1,4 @@
-//! The network: dense layers, their initialisation, the forward cache and the gradients.
+//! The network: dense layers, their initialisation, and the view of all their parameters.
 //!
 //! Shapes follow Keras (and the course): examples are **rows**.
 //!
@@ -296,117 +296,77 @@ impl<T: Real> Network<T> {
         check_finite("targets Y", y)
     }
 
-    /// Checks that `fwd` is a forward cache of this network.
-    pub(crate) fn check_cache(&self, fwd: &Forward<'_, T>) -> Result<()> {
-        // Same stamp: the pass ran on these very weights, so every shape fits too.
-        if fwd.stamp == self.stamp {
-            Ok(())
-        } else {
-            Err(Error::shape(
-                "forward cache",
-                "a forward pass of this network with its current weights",
-                "one from another network, or from before these weights changed (run forward again)",
-            ))
-        }
+    /// A number that changes whenever the weights may have changed; a forward
+    /// pass remembers it so that a backward pass can refuse a stale cache.
+    pub(crate) fn stamp(&self) -> u64 {
+        self.stamp
     }
 
-    /// Mutable access to the layers, for the optimisers (which keep every shape).
-    pub(crate) fn layers_mut(&mut self) -> &mut [Dense<T>] {
-        self.stamp = new_stamp();
-        &mut self.layers
-    }
-
-    /// `w ← w - lr·dw` and `b ← b - lr·db` on every layer: one step of plain
-    /// gradient descent.
+    /// Every parameter, as slices in the crate's fixed order: layer by layer
+    /// from the input side, each layer's kernel `W` (column-major, so unit
+    /// `j`'s weights `W[:,j]` are one run) and then its bias `b`. So the
+    /// slice `k` holds layer `k / 2`'s `W` when `k` is even and its `b` when
+    /// `k` is odd; [`Network::parameter_names`] names them. The gradients
+    /// ([`crate::pass::Gradients::slices`]) come in the same order, which is
+    /// what lets an optimizer or a finite-difference check walk the two side
+    /// by side without knowing about layers.
     ///
-    /// # Panics
-    /// If `grads` does not have this network's shapes (use gradients of this network).
-    pub fn sgd_step(&mut self, grads: &Gradients<T>, learning_rate: T) {
-        assert_eq!(
-            grads.layers.len(),
-            self.layers.len(),
-            "sgd_step: layer count"
-        );
-        for (d, g) in self.layers_mut().iter_mut().zip(&grads.layers) {
-            d.w.zip_apply(&g.dw, |w, dw| *w -= learning_rate * dw);
-            d.b.zip_apply(&g.db, |b, db| *b -= learning_rate * db);
-        }
+    /// ```
+    /// use dualpath::{Activation::Relu, Network};
+    /// let net = Network::<f64>::new(3, &[(2, Relu), (1, Relu)], 0)?;
+    /// let lens: Vec<usize> = net.parameters().map(<[f64]>::len).collect();
+    /// assert_eq!(lens, [6, 2, 2, 1]); // W1 (3×2), b1, W2 (2×1), b2
+    /// # Ok::<(), dualpath::Error>(())
+    /// ```
+    pub fn parameters(&self) -> impl Iterator<Item = &[T]> + '_ {
+        self.layers
+            .iter()
+            .flat_map(|d| [d.w.as_slice(), d.b.as_slice()])
+    }
+
+    /// [`Network::parameters`], writable. Any forward cache taken before is
+    /// stale afterwards, and a backward pass refuses it.
+    pub fn parameters_mut(&mut self) -> impl Iterator<Item = &mut [T]> + '_ {
+        self.stamp = new_stamp();
+        self.layers
+            .iter_mut()
+            .flat_map(|d| [d.w.as_mut_slice(), d.b.as_mut_slice()])
+    }
+
+    /// What each slice of [`Network::parameters`] holds, in the same order.
+    pub fn parameter_names(&self) -> impl Iterator<Item = Param> + '_ {
+        (0..self.layers.len()).flat_map(|layer| {
+            [ParamKind::Kernel, ParamKind::Bias].map(|kind| Param { layer, kind })
+        })
     }
 }
 
-/// The gradients of one layer's parameters: `dW` (shape of `W`) and `db` (shape of `b`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct DenseGradients<T: Real> {
-    /// `∂J/∂W`, shape `(n_in, units)`.
-    pub dw: DMatrix<T>,
-    /// `∂J/∂b`, length `units`.
-    pub db: DVector<T>,
+/// Names one slice of the parameter view: which layer, and `W` or `b`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Param {
+    /// The layer, counted from 0 on the input side.
+    pub layer: usize,
+    /// The kernel or the bias.
+    pub kind: ParamKind,
 }
 
-/// The gradients of every parameter of a [`Network`], layer by layer, in the
-/// network's shapes. Always returned fresh by a backward pass: nothing
-/// accumulates across calls.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Gradients<T: Real> {
-    /// One entry per layer, input side first.
-    pub layers: Vec<DenseGradients<T>>,
+/// The two kinds of parameter of a dense layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ParamKind {
+    /// The kernel `W`, `(n_in, units)`.
+    Kernel,
+    /// The bias `b`, `(units)`.
+    Bias,
 }
 
-/// What one layer's forward keeps for its backward: `Z` and `A`, each `(m, units)`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LayerCache<T: Real> {
-    /// Pre-activation `Z = A_in·W + B`.
-    pub z: DMatrix<T>,
-    /// Activation `A = g(Z)`.
-    pub a: DMatrix<T>,
-}
-
-/// The result of a forward pass, which the backward pass needs: the input
-/// batch and every layer's `Z` and `A`.
-///
-/// Only a forward pass can make one, so a backward pass cannot be called
-/// without it. It borrows the input `X` rather than copying it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Forward<'x, T: Real> {
-    pub(crate) x: &'x DMatrix<T>,
-    pub(crate) layers: Vec<LayerCache<T>>,
-    /// The [`Network`]'s stamp when this pass ran.
-    pub(crate) stamp: u64,
-}
-
-impl<'x, T: Real> Forward<'x, T> {
-    /// The input batch `X`, `(m, n_in)`.
-    pub fn input(&self) -> &'x DMatrix<T> {
-        self.x
-    }
-
-    /// Per-layer caches, input side first.
-    pub fn layers(&self) -> &[LayerCache<T>] {
-        &self.layers
-    }
-
-    /// The input of layer `l` (0-based): `X` for the first layer, else the previous `A`.
-    pub fn a_in(&self, l: usize) -> &DMatrix<T> {
-        if l == 0 {
-            self.x
-        } else {
-            &self.layers[l - 1].a
-        }
-    }
-
-    /// The network's output `A` of the last layer, `(m, n_out)`.
-    pub fn output(&self) -> &DMatrix<T> {
-        &self.layers[self.layers.len() - 1].a
-    }
-
-    /// The last layer's pre-activation `Z`, `(m, n_out)`.
-    pub fn output_z(&self) -> &DMatrix<T> {
-        &self.layers[self.layers.len() - 1].z
-    }
-
-    /// Number of examples `m`.
-    pub fn batch_size(&self) -> usize {
-        self.x.nrows()
+impl std::fmt::Display for Param {
+    /// `layer 2 kernel W` or `layer 2 bias b`, counting layers from 1 as the program does.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.kind {
+            ParamKind::Kernel => "kernel W",
+            ParamKind::Bias => "bias b",
+        };
+        write!(f, "layer {} {what}", self.layer + 1)
     }
 }
 
@@ -432,17 +392,4 @@ where
         }
     }
     Ok(())
-}
-
-/// What one layer's backward returns: the gradients of its parameters and,
-/// when asked for, the gradient of its input (which the layer below needs).
-#[derive(Clone, Debug, PartialEq)]
-pub struct DenseBackward<T: Real> {
-    /// `∂J/∂A_in = dZ·Wᵀ`, `(m, n_in)`; `None` when not asked for (the first
-    /// layer's input is the data, which needs no gradient).
-    pub da_in: Option<DMatrix<T>>,
-    /// `∂J/∂W = A_inᵀ·dZ`, `(n_in, units)`.
-    pub dw: DMatrix<T>,
-    /// `∂J/∂b = Σ_rows dZ`, `(units)`.
-    pub db: DVector<T>,
 }

@@ -1,18 +1,18 @@
 //! The switch point: [`Path`] picks the loop path or the matrix path.
 //!
 //! Training, the program and the benchmarks all go through it, so every
-//! capability exists on both paths. The walk through the layers (forward from
-//! the first layer, backward from the loss to the first layer) is written once
-//! here; the two paths supply only the per-layer kernels, which is exactly
-//! where the notes say they differ.
+//! capability exists on both paths. It holds nothing but the choice: the walk
+//! through the layers is written once in [`crate::pass`], and the two paths
+//! supply only the per-layer kernels, which is exactly where the notes say
+//! they differ.
 
-use crate::activation::Activation;
 use crate::error::Result;
 use crate::loss::Loss;
-use crate::network::{DenseBackward, DenseGradients, Forward, Gradients, LayerCache, Network};
+use crate::network::Network;
+use crate::pass::{Forward, Gradients, Workspace};
 use crate::real::Real;
 use crate::{matrix, sequential};
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 use std::fmt;
 use std::str::FromStr;
 
@@ -96,6 +96,61 @@ impl Path {
         let j = loss.value(net.output_activation(), fwd.output_z(), fwd.output(), y);
         Ok((j, grads))
     }
+
+    /// The forward pass into a [`Workspace`], allocating nothing: see
+    /// [`sequential::forward_into`] and [`matrix::forward_into`].
+    ///
+    /// # Errors
+    /// As [`Path::forward`], or if `ws` was made for other widths or another batch size.
+    pub fn forward_into<T: Real>(
+        self,
+        ws: &mut Workspace<T>,
+        net: &Network<T>,
+        x: &DMatrix<T>,
+    ) -> Result<()> {
+        match self {
+            Path::Sequential => sequential::forward_into(ws, net, x),
+            Path::Matrix => matrix::forward_into(ws, net, x),
+        }
+    }
+
+    /// The backward pass into a [`Workspace`] that [`Path::forward_into`]
+    /// filled from `net` and `x`, allocating nothing; the gradients are then
+    /// [`Workspace::gradients`].
+    ///
+    /// # Errors
+    /// As [`Path::backward`], or if `ws` holds no forward pass of `net` on `x`.
+    pub fn backward_into<T: Real>(
+        self,
+        ws: &mut Workspace<T>,
+        net: &Network<T>,
+        x: &DMatrix<T>,
+        y: &DMatrix<T>,
+        loss: Loss,
+    ) -> Result<()> {
+        match self {
+            Path::Sequential => sequential::backward_into(ws, net, x, y, loss),
+            Path::Matrix => matrix::backward_into(ws, net, x, y, loss),
+        }
+    }
+
+    /// Forward, the mean loss `J`, and backward, in a [`Workspace`]:
+    /// [`Path::loss_and_gradients`] without allocating.
+    ///
+    /// # Errors
+    /// As [`Path::forward_into`] and [`Path::backward_into`].
+    pub fn loss_and_gradients_into<T: Real>(
+        self,
+        ws: &mut Workspace<T>,
+        net: &Network<T>,
+        x: &DMatrix<T>,
+        y: &DMatrix<T>,
+        loss: Loss,
+    ) -> Result<T> {
+        self.forward_into(ws, net, x)?;
+        self.backward_into(ws, net, x, y, loss)?;
+        Ok(loss.value(net.output_activation(), ws.output_z(), ws.output(), y))
+    }
 }
 
 impl fmt::Display for Path {
@@ -118,96 +173,4 @@ impl FromStr for Path {
             }),
         }
     }
-}
-
-/// A path's layer forward: `(A_in, W, b, g) → (Z, A)`.
-pub(crate) type DenseForwardFn<T> =
-    fn(&DMatrix<T>, &DMatrix<T>, &DVector<T>, Activation) -> LayerCache<T>;
-/// A path's layer backward from `dA`: `(dA, Z, A_in, W, g, need_da_in)`.
-pub(crate) type DenseBackwardFn<T> =
-    fn(&DMatrix<T>, &DMatrix<T>, &DMatrix<T>, &DMatrix<T>, Activation, bool) -> DenseBackward<T>;
-/// A path's layer backward from `dZ`: `(dZ, A_in, W, need_da_in)`.
-pub(crate) type DenseBackwardDzFn<T> =
-    fn(&DMatrix<T>, &DMatrix<T>, &DMatrix<T>, bool) -> DenseBackward<T>;
-
-/// Forward through every layer with one path's layer kernel.
-pub(crate) fn forward_through<'x, T: Real>(
-    net: &Network<T>,
-    x: &'x DMatrix<T>,
-    dense_forward: DenseForwardFn<T>,
-) -> Result<Forward<'x, T>> {
-    net.check_input(x)?;
-    let mut layers: Vec<LayerCache<T>> = Vec::with_capacity(net.layers.len());
-    for (l, d) in net.layers.iter().enumerate() {
-        let a_in = if l == 0 { x } else { &layers[l - 1].a };
-        let cache = dense_forward(a_in, &d.w, &d.b, d.activation);
-        layers.push(cache);
-    }
-    Ok(Forward {
-        x,
-        layers,
-        stamp: net.stamp,
-    })
-}
-
-/// Backward through every layer with one path's layer kernels: the output
-/// layer's `dZ` from [`Loss::output_dz`], then each layer from the last to the
-/// first, handing its `dA_in` to the layer below.
-pub(crate) fn backward_through<T: Real>(
-    net: &Network<T>,
-    fwd: &Forward<'_, T>,
-    y: &DMatrix<T>,
-    loss: Loss,
-    dense_backward: DenseBackwardFn<T>,
-    dense_backward_dz: DenseBackwardDzFn<T>,
-) -> Result<Gradients<T>> {
-    net.check_cache(fwd)?;
-    net.check_targets(y, fwd.batch_size())?;
-    loss.check_targets(y)?;
-    let last = net.layers.len() - 1;
-    let out = &fwd.layers[last];
-    let dz = loss.output_dz(net.layers[last].activation, &out.z, &out.a, y);
-    let mut step = dense_backward_dz(&dz, fwd.a_in(last), &net.layers[last].w, last > 0);
-    let mut grads = Vec::with_capacity(net.layers.len());
-    for l in (0..last).rev() {
-        let da = step
-            .da_in
-            .take()
-            .expect("a layer above the first returns dA_in");
-        grads.push(DenseGradients {
-            dw: step.dw,
-            db: step.db,
-        });
-        let d = &net.layers[l];
-        step = dense_backward(
-            &da,
-            &fwd.layers[l].z,
-            fwd.a_in(l),
-            &d.w,
-            d.activation,
-            l > 0,
-        );
-    }
-    grads.push(DenseGradients {
-        dw: step.dw,
-        db: step.db,
-    });
-    grads.reverse();
-    Ok(Gradients { layers: grads })
-}
-
-/// Panics, naming the shapes, unless `A_in (m, n_in)`, `W (n_in, units)` and `b (units)` fit.
-pub(crate) fn check_layer_shapes<T: Real>(
-    who: &str,
-    a_in: &DMatrix<T>,
-    w: &DMatrix<T>,
-    b: &DVector<T>,
-) {
-    assert!(
-        a_in.ncols() == w.nrows() && b.len() == w.ncols(),
-        "{who}: A_in is {:?}, W is {:?} and b has {} values; need A_in (m, n_in), W (n_in, units), b (units)",
-        a_in.shape(),
-        w.shape(),
-        b.len()
-    );
 }

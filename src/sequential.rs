@@ -2,23 +2,27 @@
 //! "Sequential Forward Propagation" and (corrected) "Sequential Backward
 //! Propagation" write it.
 //!
-//! Nothing here calls the matrix path or allocates inside the unit loop. The
-//! loops read memory in order: `W[:,j]` is a contiguous column of the
-//! column-major kernel, and each example's row of `A_in` (strided in a
-//! column-major matrix) is first copied into a small buffer that is reused for
-//! every example. These are the loops a careful programmer would write; the
-//! benchmarks compare them with the matrix path as equals.
+//! Nothing here calls the matrix path or allocates. The loops read memory in
+//! order: `W[:,j]` is a contiguous column of the column-major kernel, and
+//! each example's row of `A_in` (strided in a column-major matrix) is first
+//! copied into a row of the caller's [`Scratch`], reused for every example.
+//! These are the loops a careful programmer would write; the benchmarks
+//! compare them with the matrix path as equals.
 //!
 //! The functions mirror [`crate::matrix`]: same names, same arguments, same
-//! results, so reading the two modules side by side is the lesson.
+//! results, so reading the two modules side by side is the lesson. The
+//! kernels write into buffers their caller owns (the contract is
+//! [`crate::pass`]); [`forward`] and [`backward`] allocate for their caller.
 
-use crate::activation::Activation;
 use crate::error::Result;
 use crate::loss::Loss;
-use crate::network::{DenseBackward, Forward, Gradients, LayerCache, Network};
-use crate::path::{backward_through, check_layer_shapes, forward_through};
+use crate::network::{Dense, Network};
+use crate::pass::{
+    self, DenseGradients, Forward, Gradients, InputGradient, Kernels, LayerCache, LayerState,
+    Scratch, Workspace,
+};
 use crate::real::Real;
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 
 /// `Σₖ x[k]·y[k]`: the notes' `np.dot(W[:,j], a_in)`.
 ///
@@ -69,9 +73,10 @@ fn column<T: Real>(w: &DMatrix<T>, j: usize) -> &[T] {
 }
 
 /// One dense layer forward, per example and per unit:
-/// `z_j = W[:,j]·a_in + b_j`, `a_j = g(z_j)`.
+/// `z_j = W[:,j]·a_in + b_j` for every unit `j`, then `a = g(z)`.
 ///
-/// Shapes: `a_in (m, n_in)`, `w (n_in, units)`, `b (units)` → `z`, `a` each `(m, units)`.
+/// Shapes: `a_in (m, n_in)`, the layer's `W (n_in, units)`, `b (units)` →
+/// `out.z`, `out.a` each `(m, units)`.
 ///
 /// The course's NumPy, for one example:
 /// ```python
@@ -79,42 +84,50 @@ fn column<T: Real>(w: &DMatrix<T>, j: usize) -> &[T] {
 ///     z = np.dot(W[:,j], a_in) + b[j]
 ///     a_out[j] = g(z)
 /// ```
+/// Here every `z_j` of the example is computed first and then the row is
+/// activated: for the course's element-wise activations that is the same
+/// `a_j = g(z_j)`, unit by unit.
 ///
 /// ```
-/// use dualpath::{sequential, Activation};
+/// use dualpath::{sequential, Activation, Dense, LayerCache, Scratch};
 /// use nalgebra::{dmatrix, dvector};
 /// // Course 2, week 1: x = [1, 2, 3, 4], W = four rows of [1, 2], b = [3, 5].
 /// let x = dmatrix![1.0, 2.0, 3.0, 4.0];
 /// let w = dmatrix![1.0, 2.0; 1.0, 2.0; 1.0, 2.0; 1.0, 2.0];
-/// let out = sequential::dense_forward(&x, &w, &dvector![3.0, 5.0], Activation::Linear);
+/// let layer = Dense::new(w, dvector![3.0, 5.0], Activation::Linear)?;
+/// let mut out = LayerCache::zeros(1, 2);
+/// sequential::dense_forward(&mut out, &mut Scratch::default(), &x, &layer);
 /// assert_eq!(out.a, dmatrix![13.0, 25.0]); // 1+2+3+4+3, 2·10+5
+/// # Ok::<(), dualpath::Error>(())
 /// ```
 ///
 /// # Panics
-/// If the shapes do not fit (the message names both).
+/// If the shapes do not fit (the message names them).
 pub fn dense_forward<T: Real>(
+    out: &mut LayerCache<T>,
+    scratch: &mut Scratch<T>,
     a_in: &DMatrix<T>,
-    w: &DMatrix<T>,
-    b: &DVector<T>,
-    g: Activation,
-) -> LayerCache<T> {
-    check_layer_shapes("sequential::dense_forward", a_in, w, b);
+    layer: &Dense<T>,
+) {
+    pass::check_forward("sequential::dense_forward", out, a_in, layer);
     let (m, n_in) = a_in.shape();
+    let (w, b, g) = (layer.w(), layer.b(), layer.activation());
     let units = w.ncols();
-    let mut z = DMatrix::zeros(m, units);
-    let mut a = DMatrix::zeros(m, units);
-    let mut x = vec![T::zero(); n_in]; // one example, contiguous; reused for every example
+    let rows = scratch.rows(n_in, units);
+    let (x, z, a) = (rows.x, rows.z, rows.a); // one example's a_in, z and a, contiguous
     for i in 0..m {
         for (k, xk) in x.iter_mut().enumerate() {
             *xk = a_in[(i, k)];
         }
+        for (j, zj) in z.iter_mut().enumerate() {
+            *zj = dot(column(w, j), x) + b[j]; // z = np.dot(W[:,j], a_in) + b[j]
+        }
+        g.activate_row(z, a); // a_out[j] = g(z), for every unit j
         for j in 0..units {
-            let zj = dot(column(w, j), &x) + b[j]; // z = np.dot(W[:,j], a_in) + b[j]
-            z[(i, j)] = zj;
-            a[(i, j)] = g.g(zj); // a_out[j] = g(z)
+            out.z[(i, j)] = z[j];
+            out.a[(i, j)] = a[j];
         }
     }
-    LayerCache { z, a }
 }
 
 /// One dense layer backward, per example and per unit, from `dA` (the
@@ -129,93 +142,131 @@ pub fn dense_forward<T: Real>(
 /// because `z_j` is what depends on `W[:,j]` and on `a_in`. The notes' form is
 /// right only when `g' = 1` (a linear layer).
 ///
-/// Shapes: `da`, `z` `(m, units)`, `a_in (m, n_in)`, `w (n_in, units)` →
-/// `da_in (m, n_in)` (when `need_da_in`), `dw (n_in, units)`, `db (units)`.
+/// Shapes: `da` and the cache's `z` `(m, units)`, `a_in (m, n_in)`,
+/// `W (n_in, units)` → `dz (m, units)`, `grads.dw (n_in, units)`,
+/// `grads.db (units)`, and `da_in (m, n_in)` when asked for.
 ///
 /// # Panics
 /// If the shapes do not fit.
 pub fn dense_backward<T: Real>(
+    dz: &mut DMatrix<T>,
+    grads: &mut DenseGradients<T>,
+    da_in: InputGradient<'_, T>,
+    scratch: &mut Scratch<T>,
     da: &DMatrix<T>,
-    z: &DMatrix<T>,
-    a_in: &DMatrix<T>,
-    w: &DMatrix<T>,
-    g: Activation,
-    need_da_in: bool,
-) -> DenseBackward<T> {
-    check_upstream_shape("sequential::dense_backward: dA vs Z", da, z);
+    at: LayerState<'_, T>,
+) {
+    pass::check_backward("sequential::dense_backward", Some(dz), grads, &da_in, da, &at);
+    let (z, g) = (&at.cache.z, at.layer.activation());
     // dz_j = da_j · g'(z_j), computed at the moment each unit needs it.
     units_backward(
-        |i, j| da[(i, j)] * g.g_prime(z[(i, j)]),
-        z.shape(),
-        a_in,
-        w,
-        need_da_in,
-    )
+        |i, j| {
+            let dzj = da[(i, j)] * g.g_prime(z[(i, j)]);
+            dz[(i, j)] = dzj;
+            dzj
+        },
+        grads,
+        da_in,
+        scratch,
+        at,
+    );
 }
 
 /// One dense layer backward from `dZ` directly: the same loops as
 /// [`dense_backward`] with `dz_j` given. The output layer uses it, because
-/// [`Loss::output_dz`] supplies its `dZ`.
+/// [`Loss::output_dz`] supplies its `dZ` for the whole batch.
 ///
 /// # Panics
 /// If the shapes do not fit.
 pub fn dense_backward_dz<T: Real>(
+    grads: &mut DenseGradients<T>,
+    da_in: InputGradient<'_, T>,
+    scratch: &mut Scratch<T>,
     dz: &DMatrix<T>,
-    a_in: &DMatrix<T>,
-    w: &DMatrix<T>,
-    need_da_in: bool,
-) -> DenseBackward<T> {
-    units_backward(|i, j| dz[(i, j)], dz.shape(), a_in, w, need_da_in)
+    at: LayerState<'_, T>,
+) {
+    pass::check_backward("sequential::dense_backward_dz", None, grads, &da_in, dz, &at);
+    units_backward(|i, j| dz[(i, j)], grads, da_in, scratch, at);
 }
 
 /// The per-unit backward loops, with `dz_j` of example `i` given by `dz_at(i, j)`.
 fn units_backward<T: Real>(
-    dz_at: impl Fn(usize, usize) -> T,
-    dz_shape: (usize, usize),
-    a_in: &DMatrix<T>,
-    w: &DMatrix<T>,
-    need_da_in: bool,
-) -> DenseBackward<T> {
-    let (m, n_in) = a_in.shape();
+    mut dz_at: impl FnMut(usize, usize) -> T,
+    grads: &mut DenseGradients<T>,
+    mut da_in: InputGradient<'_, T>,
+    scratch: &mut Scratch<T>,
+    at: LayerState<'_, T>,
+) {
+    let (m, n_in) = at.a_in.shape();
+    let w = at.layer.w();
     let units = w.ncols();
-    assert!(
-        w.nrows() == n_in && dz_shape == (m, units),
-        "sequential backward: A_in is ({m}, {n_in}), W is ({}, {units}) and dZ is {dz_shape:?}; \
-         need W (n_in, units) and dZ (m, units)",
-        w.nrows()
-    );
-    let mut dw = DMatrix::zeros(n_in, units);
-    let mut db = DVector::zeros(units);
-    let mut da_in = need_da_in.then(|| DMatrix::zeros(m, n_in));
-    let mut x = vec![T::zero(); n_in]; // this example's a_in, contiguous
-    let mut dx = vec![T::zero(); n_in]; // this example's da_in, accumulated over units
+    let rows = scratch.rows(n_in, units);
+    let (x, dx) = (rows.x, rows.dx); // this example's a_in, and its da_in summed over units
+    let want_da_in = matches!(da_in, InputGradient::Into(_));
+    grads.dw.fill(T::zero());
+    grads.db.fill(T::zero());
     for i in 0..m {
         for (k, xk) in x.iter_mut().enumerate() {
-            *xk = a_in[(i, k)];
+            *xk = at.a_in[(i, k)];
         }
         dx.fill(T::zero());
         for j in 0..units {
             let dz = dz_at(i, j);
-            if need_da_in {
+            if want_da_in {
                 // da_in += dz_j * W[:,j]
                 for (dxk, &wk) in dx.iter_mut().zip(column(w, j)) {
                     *dxk += dz * wk;
                 }
             }
             // dW[:,j] += dz_j * a_in
-            let dwj = &mut dw.as_mut_slice()[j * n_in..(j + 1) * n_in];
-            for (dwk, &xk) in dwj.iter_mut().zip(&x) {
+            let dwj = &mut grads.dw.as_mut_slice()[j * n_in..(j + 1) * n_in];
+            for (dwk, &xk) in dwj.iter_mut().zip(x.iter()) {
                 *dwk += dz * xk;
             }
-            db[j] += dz; // db_j += dz_j
+            grads.db[j] += dz; // db_j += dz_j
         }
-        if let Some(da_in) = da_in.as_mut() {
+        if let InputGradient::Into(d) = &mut da_in {
             for (k, &dxk) in dx.iter().enumerate() {
-                da_in[(i, k)] = dxk;
+                d[(i, k)] = dxk;
             }
         }
     }
-    DenseBackward { da_in, dw, db }
+}
+
+/// The loop path as a set of [`Kernels`], for the layer walk of [`crate::pass`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Loops;
+
+impl Kernels for Loops {
+    fn dense_forward<T: Real>(
+        out: &mut LayerCache<T>,
+        scratch: &mut Scratch<T>,
+        a_in: &DMatrix<T>,
+        layer: &Dense<T>,
+    ) {
+        dense_forward(out, scratch, a_in, layer);
+    }
+
+    fn dense_backward<T: Real>(
+        dz: &mut DMatrix<T>,
+        grads: &mut DenseGradients<T>,
+        da_in: InputGradient<'_, T>,
+        scratch: &mut Scratch<T>,
+        da: &DMatrix<T>,
+        at: LayerState<'_, T>,
+    ) {
+        dense_backward(dz, grads, da_in, scratch, da, at);
+    }
+
+    fn dense_backward_dz<T: Real>(
+        grads: &mut DenseGradients<T>,
+        da_in: InputGradient<'_, T>,
+        scratch: &mut Scratch<T>,
+        dz: &DMatrix<T>,
+        at: LayerState<'_, T>,
+    ) {
+        dense_backward_dz(grads, da_in, scratch, dz, at);
+    }
 }
 
 /// The whole network forward, layer after layer, each layer by
@@ -224,7 +275,7 @@ fn units_backward<T: Real>(
 /// # Errors
 /// If `x` is not `(m ≥ 1, n_in)` or holds a NaN or infinity.
 pub fn forward<'x, T: Real>(net: &Network<T>, x: &'x DMatrix<T>) -> Result<Forward<'x, T>> {
-    forward_through(net, x, dense_forward::<T>)
+    pass::forward::<T, Loops>(net, x)
 }
 
 /// The whole network backward: the output layer's `dZ` from the loss, then
@@ -240,21 +291,27 @@ pub fn backward<T: Real>(
     y: &DMatrix<T>,
     loss: Loss,
 ) -> Result<Gradients<T>> {
-    backward_through(
-        net,
-        fwd,
-        y,
-        loss,
-        dense_backward::<T>,
-        dense_backward_dz::<T>,
-    )
+    pass::backward::<T, Loops>(net, fwd, y, loss)
 }
 
-fn check_upstream_shape<T: Real>(what: &str, da: &DMatrix<T>, z: &DMatrix<T>) {
-    assert!(
-        da.shape() == z.shape(),
-        "{what}: dA is {:?} but Z is {:?}; they must match",
-        da.shape(),
-        z.shape()
-    );
+/// [`forward`] into a [`Workspace`], allocating nothing.
+///
+/// # Errors
+/// As [`forward`], or if the workspace was made for another shape.
+pub fn forward_into<T: Real>(ws: &mut Workspace<T>, net: &Network<T>, x: &DMatrix<T>) -> Result<()> {
+    pass::forward_into::<T, Loops>(ws, net, x)
+}
+
+/// [`backward`] into a [`Workspace`] filled by [`forward_into`], allocating nothing.
+///
+/// # Errors
+/// As [`backward`], or if the workspace holds no forward pass of `net` on `x`.
+pub fn backward_into<T: Real>(
+    ws: &mut Workspace<T>,
+    net: &Network<T>,
+    x: &DMatrix<T>,
+    y: &DMatrix<T>,
+    loss: Loss,
+) -> Result<()> {
+    pass::backward_into::<T, Loops>(ws, net, x, y, loss)
 }

@@ -19,12 +19,19 @@
 //! Both paths run single-threaded here (the kernel too, unless the crate is
 //! built with `--features threading`), so the speedup is one core's.
 
-use crate::bounds::{Agreement, network_bound};
-use crate::error::{Error, Result};
-use crate::{Activation, Loss, Network, Path, Real};
+use crate::activation::Activation;
+use crate::bounds::Agreement;
+use crate::compare;
+use crate::error::Result;
+use crate::loss::Loss;
+use crate::network::Network;
+use crate::optim::Sgd;
+use crate::pass::Workspace;
+use crate::path::Path;
+use crate::real::Real;
 use nalgebra::DMatrix;
+#[cfg(feature = "charts")]
 use plotters::prelude::*;
-use plotters::style::FontStyle;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 use std::fmt::Write as _;
@@ -230,97 +237,37 @@ pub fn sweep() -> Vec<Size> {
     sizes
 }
 
-/// Asks the C library's allocator to keep memory a program frees, instead of
-/// returning it to the operating system, so that allocating the next
-/// matrix reuses it. Affects the whole process; the benchmarks and
-/// [`quick_sweep`] call it before timing. Does nothing except on Linux with
-/// glibc.
-///
-/// Why: every pass returns fresh matrices (`Z`, `A`, `dW`, …), and glibc
-/// hands large blocks back to the system when enough is free, so the next
-/// pass touches new pages, and on a virtual machine the first touch of each
-/// 4 KB page can cost microseconds. Whether that happens depends on the order
-/// of allocations, not on the path: without this call the loop path's
-/// backward at 1024-wide layers and batch 1 took 11.1 ms in one run and the
-/// matrix path's 1.25 ms, the loop path touching about 4 100 new pages per
-/// call and the matrix path about 50; with it, 1.28 ms and 1.03 ms.
-/// `docs/performance.md` says more.
-pub fn keep_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        use std::ffi::c_int;
-        unsafe extern "C" {
-            /// glibc's `int mallopt(int param, int value)`.
-            fn mallopt(param: c_int, value: c_int) -> c_int;
-        }
-        const M_TRIM_THRESHOLD: c_int = -1;
-        const M_MMAP_THRESHOLD: c_int = -3;
-        // SAFETY: mallopt only changes two of the allocator's thresholds; it
-        // is safe to call at any time. Its result (1 for success) is ignored:
-        // failing leaves the defaults, which only makes timings noisier.
-        unsafe {
-            // Blocks up to 32 MiB (glibc's maximum) come from the heap...
-            mallopt(M_MMAP_THRESHOLD, 32 << 20);
-            // ...and a free heap is never trimmed back to the system.
-            mallopt(M_TRIM_THRESHOLD, c_int::MAX);
-        }
-    }
-}
-
-/// One training step on `path`: forward, backward, and `w ← w - lr·dw` with
-/// [`LEARNING_RATE`].
+/// One training step on `path`: forward and backward into `ws`, then
+/// `w ← w - lr·dw` with [`LEARNING_RATE`]. With a workspace made once for
+/// the network and batch, it allocates nothing.
 ///
 /// # Errors
-/// As [`Path::forward`] and [`Path::backward`].
+/// As [`Path::forward_into`] and [`Path::backward_into`].
 pub fn train_step<T: Real>(
     path: Path,
+    ws: &mut Workspace<T>,
     net: &mut Network<T>,
     x: &DMatrix<T>,
     y: &DMatrix<T>,
 ) -> Result<()> {
-    let grads = {
-        let fwd = path.forward(net, x)?;
-        path.backward(net, &fwd, y, LOSS)?
-    };
-    net.sgd_step(&grads, T::of_f64(LEARNING_RATE));
+    path.forward_into(ws, net, x)?;
+    path.backward_into(ws, net, x, y, LOSS)?;
+    Sgd {
+        learning_rate: LEARNING_RATE,
+    }
+    .step(net, ws.gradients());
     Ok(())
 }
 
 /// Runs both paths forward and backward on `(x, y)` and compares every `Z`,
-/// `A`, `dW`, `db` and the loss against the rounding bound of
-/// [`network_bound`]. Returns the worst of those comparisons: the benchmarks
-/// time nothing unless it [holds](Agreement::holds).
+/// `A`, `dW`, `db` and the loss against the rounding bound
+/// ([`compare::rows`]). Returns the worst of those comparisons: the
+/// benchmarks time nothing unless it [holds](Agreement::holds).
 ///
 /// # Errors
 /// If `x` or `y` does not fit the network.
 pub fn paths_agree<T: Real>(net: &Network<T>, x: &DMatrix<T>, y: &DMatrix<T>) -> Result<Agreement> {
-    let (seq, mat) = (Path::Sequential, Path::Matrix);
-    let (fs, fm) = (seq.forward(net, x)?, mat.forward(net, x)?);
-    let (gs, gm) = (
-        seq.backward(net, &fs, y, LOSS)?,
-        mat.backward(net, &fm, y, LOSS)?,
-    );
-    let bound = network_bound(net, x, y, LOSS)?;
-    let g = net.output_activation();
-    let mut all = vec![Agreement::of_scalar(
-        LOSS.value(g, fs.output_z(), fs.output(), y),
-        LOSS.value(g, fm.output_z(), fm.output(), y),
-        bound.loss,
-    )];
-    for (l, b) in bound.layers.iter().enumerate() {
-        let (cs, cm) = (&fs.layers()[l], &fm.layers()[l]);
-        all.push(Agreement::of(&cs.z, &cm.z, &b.z));
-        all.push(Agreement::of(&cs.a, &cm.a, &b.a));
-        all.push(Agreement::of(&gs.layers[l].dw, &gm.layers[l].dw, &b.dw));
-        all.push(Agreement::of(&gs.layers[l].db, &gm.layers[l].db, &b.db));
-    }
-    Ok(all.into_iter().fold(Agreement::default(), |worst, a| {
-        if a.worst_ratio > worst.worst_ratio {
-            a
-        } else {
-            worst
-        }
-    }))
+    Ok(compare::worst(&compare::rows(net, x, y, LOSS)?))
 }
 
 /// One line of the table: a pass at a size, timed on both paths.
@@ -487,12 +434,12 @@ pub fn format_table(rows: &[Row]) -> String {
 ///
 /// Each measurement runs the pass once to warm up, then repeats it in small
 /// batches for about 40 ms (and at least three times), and keeps the median.
-/// It first calls [`keep_freed_memory`].
+/// Every pass runs in a [`Workspace`] made once per size, so nothing is
+/// allocated while the clock runs.
 ///
 /// # Errors
 /// If a size cannot make a network (not for the sizes of [`sweep`]).
 pub fn quick_sweep(sizes: &[Size], mut progress: impl FnMut(&Size)) -> Result<Vec<Row>> {
-    keep_freed_memory();
     let mut rows = Vec::new();
     for size in sizes {
         progress(size);
@@ -508,19 +455,20 @@ pub fn quick_sweep(sizes: &[Size], mut progress: impl FnMut(&Size)) -> Result<Ve
 fn time_size<T: Real>(size: &Size) -> Result<Vec<Row>> {
     let net = size.network::<T>()?;
     let (x, y) = size.batch::<T>();
+    let mut ws = Workspace::new(&net, x.nrows());
     let mut rows = Vec::new();
     for pass in Pass::ALL {
         let mut seconds = [0.0; 2];
         for (s, path) in seconds.iter_mut().zip(Path::BOTH) {
             *s = match pass {
-                Pass::Forward => median_seconds(|| path.forward(&net, &x).map(drop))?,
+                Pass::Forward => median_seconds(|| path.forward_into(&mut ws, &net, &x))?,
                 Pass::Backward => {
-                    let fwd = path.forward(&net, &x)?;
-                    median_seconds(|| path.backward(&net, &fwd, &y, LOSS).map(drop))?
+                    path.forward_into(&mut ws, &net, &x)?;
+                    median_seconds(|| path.backward_into(&mut ws, &net, &x, &y, LOSS))?
                 }
                 Pass::TrainStep => {
                     let mut net = net.clone();
-                    median_seconds(|| train_step(path, &mut net, &x, &y))?
+                    median_seconds(|| train_step(path, &mut ws, &mut net, &x, &y))?
                 }
             };
         }
@@ -556,6 +504,7 @@ fn median_seconds(mut run: impl FnMut() -> Result<()>) -> Result<f64> {
 }
 
 /// The chart's series colours (a colour-blind-safe set).
+#[cfg(feature = "charts")]
 const COLORS: [RGBColor; 6] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
@@ -565,30 +514,15 @@ const COLORS: [RGBColor; 6] = [
     RGBColor(230, 159, 0),
 ];
 
-/// Registers the bundled DejaVu Sans as plotters' "sans-serif", once: with
-/// no system fonts, plotters cannot draw text otherwise (`FontUnavailable`).
-/// The benchmarks call it too, for criterion's own plots.
-pub fn register_font() {
-    static FONT: std::sync::Once = std::sync::Once::new();
-    FONT.call_once(|| {
-        // The bytes are a valid TrueType font shipped by the `dejavu` crate,
-        // so this cannot fail; if it did, drawing would report the missing font.
-        let _ = plotters::style::register_font(
-            "sans-serif",
-            FontStyle::Normal,
-            dejavu::sans::regular(),
-        );
-    });
-}
-
 /// The chart as SVG text: for each pass, speedup against FLOPs per pass (both
 /// axes logarithmic), one line per series, the line "speedup = 1" below
 /// which the loop is faster, and each crossover marked with a cross.
 ///
 /// # Errors
 /// A drawing error, as text.
+#[cfg(feature = "charts")]
 pub fn chart_svg(rows: &[Row], title: &str) -> std::result::Result<String, String> {
-    register_font();
+    crate::chart::register_font();
     let flops: Vec<f64> = rows.iter().map(|r| r.size.flops(r.pass) as f64).collect();
     let speedups: Vec<f64> = rows.iter().map(Row::speedup).collect();
     let lo = |v: &[f64], floor: f64| v.iter().copied().fold(floor, f64::min);
@@ -714,11 +648,12 @@ pub fn chart_svg(rows: &[Row], title: &str) -> std::result::Result<String, Strin
 ///
 /// # Errors
 /// [`Error::Io`] naming `path` if the chart cannot be drawn or the file written.
+#[cfg(feature = "charts")]
 pub fn write_chart(rows: &[Row], title: &str, path: &std::path::Path) -> Result<()> {
-    let fail = |detail: String| Error::Io {
+    let fail = |detail: String| crate::error::Error::Io {
         path: path.display().to_string(),
         detail,
     };
     let svg = chart_svg(rows, title).map_err(|e| fail(format!("cannot draw the chart: {e}")))?;
-    crate::model::write_atomically(path, svg.as_bytes())
+    crate::files::write_atomically(path, svg.as_bytes())
 }

@@ -2,31 +2,14 @@
 //! two-feature data, the decision boundary with the data points (like the
 //! course's coffee-roasting plot).
 
-use super::commands::write_text;
-use super::{CliResult, Failure};
+use super::common::{CliResult, Failure, write_text};
 use dualpath::Path;
 use dualpath::data::Dataset;
 use dualpath::model::Model;
 use dualpath::train::History;
 use nalgebra::DMatrix;
 use plotters::prelude::*;
-use plotters::style::FontStyle;
 use std::path::{Path as FsPath, PathBuf};
-use std::sync::Once;
-
-/// Registers the bundled DejaVu Sans as "sans-serif": with no system fonts,
-/// plotters can draw no text otherwise.
-pub fn ensure_font() {
-    static FONT: Once = Once::new();
-    FONT.call_once(|| {
-        // The bytes are a valid font shipped by the `dejavu` crate.
-        let _ = plotters::style::register_font(
-            "sans-serif",
-            FontStyle::Normal,
-            dejavu::sans::regular(),
-        );
-    });
-}
 
 fn draw_failed(path: &FsPath, e: impl std::fmt::Display) -> Failure {
     Failure::input(format!("{}: cannot draw the chart: {e}", path.display()))
@@ -46,7 +29,7 @@ pub fn training_charts(
             dir.display()
         ))
     })?;
-    ensure_font();
+    dualpath::chart::register_font();
     let mut written = Vec::new();
     let loss_path = dir.join("loss.svg");
     write_text(&loss_path, &loss_svg(&loss_path, history)?)?;

@@ -1,12 +1,15 @@
 //! The tour: the course notes, section by section, computed on both paths.
 
-use super::commands::{NOTES_LAYERS, comparison_rows, parse_layers, print_rows};
+use super::common::{CliResult, Failure, NOTES_LAYERS, parse_layers};
 use super::progress::EpochReporter;
-use super::{CliResult, Failure};
+use dualpath::compare;
 use dualpath::data::{self, Normalization};
 use dualpath::gradcheck::{max_relative_error, numerical_gradients};
 use dualpath::train::{FitSettings, Optimizer, evaluate, fit_with_progress};
-use dualpath::{Activation, Loss, Network, Path, matrix, sequential};
+use dualpath::{
+    Activation, Dense, DenseGradients, InputGradient, LayerState, Loss, Network, Path, Scratch,
+    Workspace, sequential,
+};
 use nalgebra::DMatrix;
 use std::time::Instant;
 
@@ -159,8 +162,8 @@ pub fn run() -> CliResult {
         "Each layer's Z = A_in·W + B, once unit by unit (z_j = W[:,j]·a_in + b_j) and once as one product.\n\
          Largest difference between the paths on all 200 roasts, beside the rounding bound:"
     );
-    let rows = comparison_rows(&start_net, &x, y, loss)?;
-    let mut ok = print_rows(&rows, &["Z", "A"], "  ");
+    let rows = compare::rows(&start_net, &x, y, loss)?;
+    print!("{}", compare::table(&rows, &["Z", "A"], "  "));
     println!(
         "  (ulps counts the floating-point numbers between the two results: large only where a value\n  \
          is near 0, where the same tiny absolute difference spans many of the closely spaced numbers.)"
@@ -171,7 +174,8 @@ pub fn run() -> CliResult {
     println!(
         "dZ = dA ⊙ g'(Z), dW = A_inᵀ·dZ, db = Σ_rows dZ, dA_in = dZ·Wᵀ; the loop adds up one example at a time:"
     );
-    ok &= print_rows(&rows, &["dW", "db", "J"], "  ");
+    print!("{}", compare::table(&rows, &["dW", "db", "J"], "  "));
+    let ok = compare::worst(&rows).holds();
     let numeric = numerical_gradients(&start_net, &x, y, loss, 1e-5)?;
     for path in Path::BOTH {
         let (j, g) = path.loss_and_gradients(&start_net, &x, y, loss)?;
@@ -201,36 +205,36 @@ pub fn run() -> CliResult {
 
 /// What the notes' loop backward gets wrong, shown on layer 2 of the network.
 fn erratum(net: &Network<f64>, x: &DMatrix<f64>, y: &DMatrix<f64>, loss: Loss) -> CliResult {
-    let fwd = Path::Matrix.forward(net, x)?;
-    let out = net.layers().len() - 1;
-    let dz_out = loss.output_dz(net.output_activation(), fwd.output_z(), fwd.output(), y);
-    let da = matrix::dense_backward_dz(&dz_out, fwd.a_in(out), net.layers()[out].w(), true)
-        .da_in
-        .expect("asked for dA_in");
-    let l = out - 1;
+    let mut ws = Workspace::new(net, x.nrows());
+    Path::Matrix.forward_into(&mut ws, net, x)?;
+    Path::Matrix.backward_into(&mut ws, net, x, y, loss)?;
+    let l = net.layers().len() - 2;
     let layer = &net.layers()[l];
-    let right = sequential::dense_backward(
-        &da,
-        &fwd.layers()[l].z,
-        fwd.a_in(l),
-        layer.w(),
-        layer.activation(),
-        false,
-    );
+    let da = ws.da(l).expect("a layer below the last is handed dA");
+    let at = LayerState {
+        a_in: if l == 0 { x } else { &ws.layers()[l - 1].a },
+        cache: &ws.layers()[l],
+        layer,
+    };
+    // The loop backward of this one layer, into fresh buffers.
+    let loop_dw = |at: LayerState<'_, f64>| {
+        let mut dz = DMatrix::zeros(da.nrows(), da.ncols());
+        let mut grads = DenseGradients::zeros(layer.n_in(), layer.units());
+        let mut scratch = Scratch::default();
+        sequential::dense_backward(&mut dz, &mut grads, InputGradient::Skip, &mut scratch, da, at);
+        grads.dw
+    };
+    let right = loop_dw(at);
     // The notes' loop uses dA[j] where dW[:,j] needs dz_j = dA[j]·g'(z_j):
     // for dW and dA_in that is the same as treating the layer as linear.
-    let notes = sequential::dense_backward(
-        &da,
-        &fwd.layers()[l].z,
-        fwd.a_in(l),
-        layer.w(),
-        Activation::Linear,
-        false,
-    );
+    let linear = Dense::new(layer.w().clone(), layer.b().clone(), Activation::Linear)?;
+    let notes = loop_dw(LayerState {
+        layer: &linear,
+        ..at
+    });
     let off = right
-        .dw
         .iter()
-        .zip(notes.dw.iter())
+        .zip(notes.iter())
         .map(|(r, n)| (r - n).abs())
         .fold(0.0, f64::max);
     println!(
@@ -239,7 +243,7 @@ fn erratum(net: &Network<f64>, x: &DMatrix<f64>, y: &DMatrix<f64>, loss: Loss) -
          `cargo test --test erratum` keeps the notes' version and catches it.",
         l + 1,
         off,
-        right.dw.amax()
+        right.amax()
     );
     Ok(())
 }

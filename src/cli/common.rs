@@ -1,0 +1,172 @@
+//! What the commands share: failures and their exit codes, reading data and
+//! models, parsing `--layers`, and writing files. No command imports another;
+//! each imports what it needs from here.
+
+use clap::Args;
+use dualpath::data::{self, Dataset, Normalization};
+use dualpath::model::Model;
+use dualpath::{Activation, Network};
+use nalgebra::DMatrix;
+use std::fmt;
+use std::path::PathBuf;
+
+/// The notes' network: `Sequential([Dense(25, 'sigmoid'), Dense(15, 'sigmoid'), Dense(1, 'sigmoid')])`.
+pub const NOTES_LAYERS: &str = "25:sigmoid,15:sigmoid,1:sigmoid";
+
+/// Options shared by the commands that read a model and data.
+#[derive(Args, Debug, Clone)]
+pub struct ModelData {
+    /// Model file (JSON, Keras layout).
+    #[arg(long, value_name = "FILE.json")]
+    pub model: Option<PathBuf>,
+    /// Data: `coffee` (the course's built-in set) or a CSV file with a header.
+    #[arg(long, value_name = "coffee|FILE.csv")]
+    pub data: Option<String>,
+    /// Target column(s) by name (repeatable or comma separated; default: the last column).
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub target: Vec<String>,
+}
+
+/// A failure the program reports in one line, with its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    /// Bad input: exit code 2.
+    pub fn input(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: 2,
+        }
+    }
+
+    /// The same failure with another exit code.
+    pub fn with_code(mut self, code: u8) -> Self {
+        self.code = code;
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<dualpath::Error> for Failure {
+    fn from(e: dualpath::Error) -> Self {
+        Failure::input(e.to_string())
+    }
+}
+
+/// What every command returns.
+pub type CliResult<T = ()> = Result<T, Failure>;
+
+/// Parses `25:sigmoid,15:sigmoid,1:sigmoid`.
+pub fn parse_layers(spec: &str) -> CliResult<Vec<(usize, Activation)>> {
+    let bad = |part: &str, why: String| {
+        Failure::input(format!(
+            "--layers: {part:?} {why}; expected UNITS:ACTIVATION items separated by commas, e.g. {NOTES_LAYERS}"
+        ))
+    };
+    let mut layers = Vec::new();
+    for part in spec.split(',').map(str::trim) {
+        let (units, act) = part
+            .split_once(':')
+            .ok_or_else(|| bad(part, "has no ':'".into()))?;
+        let units: usize = units.trim().parse().map_err(|_| {
+            bad(
+                part,
+                format!("has {:?} where a number of units should be", units.trim()),
+            )
+        })?;
+        if units == 0 {
+            return Err(bad(part, "has 0 units".into()));
+        }
+        let act: Activation = act
+            .parse()
+            .map_err(|e| bad(part, format!("names an {e}")))?;
+        layers.push((units, act));
+    }
+    Ok(layers)
+}
+
+/// The built-in coffee data or a CSV file.
+pub fn load_data(spec: &str, targets: &[String]) -> CliResult<Dataset> {
+    if spec.eq_ignore_ascii_case("coffee") {
+        Ok(data::coffee())
+    } else {
+        Ok(data::read_csv(std::path::Path::new(spec), targets)?)
+    }
+}
+
+/// A model's network input for `x`: `x` normalised with the model's
+/// normalisation, if it has one ([`Model::network_input`]), after checking
+/// that `source` has as many feature columns as the model takes.
+pub fn model_input(model: &Model, x: &DMatrix<f64>, source: &str) -> CliResult<DMatrix<f64>> {
+    let n_in = model.network.n_in();
+    if x.ncols() != n_in {
+        return Err(Failure::input(format!(
+            "{source} has {} feature columns but the model takes {n_in} inputs",
+            x.ncols()
+        )));
+    }
+    Ok(model.network_input(x)?)
+}
+
+/// Reads a model file.
+pub fn load_model(path: &std::path::Path) -> CliResult<Model> {
+    Ok(Model::load(path)?)
+}
+
+/// Says where a label the loss cannot take sits in the file: line and column.
+pub fn label_error(data: &Dataset, e: dualpath::Error) -> Failure {
+    match e {
+        dualpath::Error::LabelOutOfRange { row, col, value } => Failure::input(format!(
+            "{}, column {:?}: the label {value} is outside [0, 1]; binary cross-entropy needs labels in [0, 1] \
+             (use --loss mse for other targets)",
+            data.place_of_row(row),
+            data.target_names
+                .get(col)
+                .map(String::as_str)
+                .unwrap_or("?")
+        )),
+        other => other.into(),
+    }
+}
+
+/// Fails early, before any training, when `path`'s directory does not exist.
+pub fn check_writable_dir(path: &std::path::Path) -> CliResult {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(Failure::input(format!(
+            "{}: cannot write there: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Writes a text file through a temporary file renamed into place.
+pub fn write_text(path: &std::path::Path, text: &str) -> CliResult {
+    Ok(dualpath::files::write_atomically(path, text.as_bytes())?)
+}
+
+/// The seed network and data of `compare` without files: the notes' network
+/// (Glorot-uniform, seed 0) on the normalised coffee data.
+pub fn seed_model_and_data() -> CliResult<(Model, Dataset)> {
+    let data = data::coffee();
+    let network = Network::new(2, &parse_layers(NOTES_LAYERS)?, 0)?;
+    let normalization = Some(Normalization::adapt(&data.x)?);
+    Ok((
+        Model {
+            network,
+            normalization,
+        },
+        data,
+    ))
+}
+

@@ -1,0 +1,82 @@
+//! `dualpath compare`: how far apart the two paths are, per layer and quantity, beside the bound.
+
+use super::common::{
+    CliResult, Failure, ModelData, label_error, load_data, load_model, model_input,
+    seed_model_and_data,
+};
+use clap::Args;
+use dualpath::compare::{self, QUANTITIES};
+use dualpath::data;
+use dualpath::{Loss, Network, Real};
+use nalgebra::DMatrix;
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    input: ModelData,
+    /// Loss: bce or mse.
+    #[arg(long, default_value = "bce")]
+    loss: Loss,
+    /// Float type to compute in: f64 or f32.
+    #[arg(long, default_value = "f64", value_parser = ["f64", "f32"])]
+    float: String,
+}
+
+pub fn run(a: CompareArgs) -> CliResult {
+    let (model, data) = match (&a.input.model, &a.input.data) {
+        (None, None) => seed_model_and_data()?,
+        (Some(m), Some(d)) => (load_model(m)?, load_data(d, &a.input.target)?),
+        (Some(m), None) => {
+            let model = load_model(m)?;
+            (model, data::coffee())
+        }
+        (None, Some(_)) => {
+            return Err(Failure::input(
+                "--data needs --model too (or give neither, for the notes' network on the coffee data)",
+            ));
+        }
+    };
+    let x = model_input(&model, &data.x, &data.source)?;
+    a.loss
+        .check_targets(&data.y)
+        .map_err(|e| label_error(&data, e))?;
+    println!(
+        "Comparing the paths on {:?} with {} loss over {} ({} rows), in {}.",
+        model.network.widths(),
+        a.loss,
+        data.source,
+        x.nrows(),
+        a.float
+    );
+    let ok = if a.float == "f32" {
+        comparison_table::<f32>(
+            &model.network.cast(),
+            &x.map(|v| v as f32),
+            &data.y.map(|v| v as f32),
+            a.loss,
+        )?
+    } else {
+        comparison_table(&model.network, &x, &data.y, a.loss)?
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure {
+            message: "a difference exceeded its rounding bound: this is a bug".into(),
+            code: 1,
+        })
+    }
+}
+
+/// Prints the full comparison (every quantity of every layer, and `J`);
+/// returns whether every difference is within its bound.
+fn comparison_table<T: Real>(
+    net: &Network<T>,
+    x: &DMatrix<T>,
+    y: &DMatrix<T>,
+    loss: Loss,
+) -> CliResult<bool> {
+    let rows = compare::rows(net, x, y, loss)?;
+    print!("{}", compare::table(&rows, &QUANTITIES, ""));
+    Ok(compare::worst(&rows).holds())
+}

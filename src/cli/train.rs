@@ -1,0 +1,167 @@
+//! `dualpath train`: `model.fit` on either path, then save the model, the history and charts.
+
+use super::common::{
+    CliResult, Failure, NOTES_LAYERS, check_writable_dir, label_error, load_data, load_model,
+    model_input, parse_layers, write_text,
+};
+use super::plot;
+use super::progress::EpochReporter;
+use clap::Args;
+use dualpath::data::Normalization;
+use dualpath::model::Model;
+use dualpath::train::{FitSettings, Optimizer, fit_with_progress};
+use dualpath::{Loss, Network, Path};
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Data: `coffee` (the course's roasting data) or a CSV file with a header.
+    #[arg(long, default_value = "coffee", value_name = "coffee|FILE.csv")]
+    data: String,
+    /// Target column(s) by name (repeatable or comma separated; default: the last column).
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    target: Vec<String>,
+    /// Layers as UNITS:ACTIVATION, comma separated (activations: linear, relu, sigmoid, tanh).
+    #[arg(long, default_value = NOTES_LAYERS, conflicts_with = "model")]
+    layers: String,
+    /// Start from the weights in this model file instead of a fresh network.
+    #[arg(long, value_name = "FILE.json")]
+    model: Option<PathBuf>,
+    /// Loss: bce (binary cross-entropy) or mse (mean squared error).
+    #[arg(long, default_value = "bce")]
+    loss: Loss,
+    /// Optimizer: sgd (the notes' gradient descent) or adam (the course labs').
+    #[arg(long, default_value = "adam", value_parser = ["sgd", "adam"])]
+    optimizer: String,
+    /// Learning rate (default: Keras' default for the optimizer, 0.01 for sgd, 0.001 for adam).
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Passes over the data.
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    /// Examples per gradient step.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    /// Keep row order instead of reshuffling every epoch.
+    #[arg(long)]
+    no_shuffle: bool,
+    /// Seed of the initial weights and of the shuffling.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The path that computes every pass: sequential (loops) or matrix.
+    #[arg(long, default_value = "matrix")]
+    path: Path,
+    /// Learn a per-feature normalisation (Keras' `Normalization`) and keep it with the model.
+    #[arg(long)]
+    normalize: bool,
+    /// Save the trained model here (JSON).
+    #[arg(long, value_name = "FILE.json")]
+    save: Option<PathBuf>,
+    /// Save the history here: {"loss": [...], "accuracy": [...]}.
+    #[arg(long, value_name = "FILE.json")]
+    history: Option<PathBuf>,
+    /// Write SVG charts here: the loss curve, and the decision boundary for two-feature data.
+    #[arg(long, value_name = "DIR")]
+    plot: Option<PathBuf>,
+    /// One plain line per epoch, no progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub fn run(a: TrainArgs) -> CliResult {
+    let layers = if a.model.is_none() {
+        Some(parse_layers(&a.layers)?)
+    } else {
+        None
+    };
+    let lr =
+        a.lr.unwrap_or(if a.optimizer == "sgd" { 0.01 } else { 0.001 });
+    let optimizer = if a.optimizer == "sgd" {
+        Optimizer::sgd(lr)
+    } else {
+        Optimizer::adam(lr)
+    };
+    let settings = FitSettings {
+        loss: a.loss,
+        optimizer,
+        epochs: a.epochs,
+        batch_size: a.batch_size,
+        shuffle: !a.no_shuffle,
+        seed: a.seed,
+        path: a.path,
+    };
+    settings.validate()?;
+    for path in [&a.save, &a.history].into_iter().flatten() {
+        check_writable_dir(path)?;
+    }
+    let data = load_data(&a.data, &a.target)?;
+    if data.y.ncols() == 0 {
+        return Err(Failure::input(format!(
+            "{}: no target column to train on",
+            data.source
+        )));
+    }
+    let mut model = match &a.model {
+        Some(path) => load_model(path)?,
+        None => Model {
+            network: Network::new(
+                data.x.ncols(),
+                layers.as_deref().unwrap_or_default(),
+                a.seed,
+            )?,
+            normalization: None,
+        },
+    };
+    if a.normalize {
+        model.normalization = Some(Normalization::adapt(&data.x)?);
+    }
+    let x = model_input(&model, &data.x, &data.source)?;
+    if model.network.n_out() != data.y.ncols() {
+        return Err(Failure::input(format!(
+            "the network has {} outputs but {} has {} target columns ({})",
+            model.network.n_out(),
+            data.source,
+            data.y.ncols(),
+            data.target_names.join(", ")
+        )));
+    }
+    settings
+        .loss
+        .check_targets(&data.y)
+        .map_err(|e| label_error(&data, e))?;
+    println!(
+        "Training {:?} ({} parameters) on {} ({} rows; features: {}; target: {}), {} loss, {} lr {}, {} path",
+        model.network.widths(),
+        model.network.param_count(),
+        data.source,
+        data.x.nrows(),
+        data.feature_names.join(", "),
+        data.target_names.join(", "),
+        settings.loss,
+        settings.optimizer.name(),
+        lr,
+        settings.path
+    );
+    let mut reporter = EpochReporter::new(settings.epochs, a.quiet, "");
+    let history = fit_with_progress(&mut model.network, &x, &data.y, &settings, |p| {
+        reporter.update(p)
+    })?;
+    if let Some(path) = &a.save {
+        model.save(path)?;
+        println!("Saved the model to {}", path.display());
+    }
+    if let Some(path) = &a.history {
+        let json = json!({"loss": history.loss, "accuracy": history.accuracy});
+        write_text(path, &format!("{json:#}\n"))?;
+        println!("Saved the history to {}", path.display());
+    }
+    if let Some(dir) = &a.plot {
+        let files = plot::training_charts(dir, &history, &model, &data)?;
+        for f in files {
+            println!("Wrote {}", f.display());
+        }
+    }
+    Ok(())
+}
+
