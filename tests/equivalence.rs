@@ -1,5 +1,5 @@
 //! The loop path and the matrix path agree, within the rounding bound that
-//! `dualpath::bounds` derives from the same data (DESIGN.md, "What identical
+//! `dualpath::bounds` derives from the same data (docs/DESIGN.md, "What identical
 //! means", layer 2).
 //!
 //! The bound is not a tolerance picked to make the tests pass: it is the most

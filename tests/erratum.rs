@@ -1,4 +1,4 @@
-//! The erratum in the notes, kept as a test (DESIGN.md, "The erratum in the notes").
+//! The erratum in the notes, kept as a test (docs/DESIGN.md, "The erratum in the notes").
 //!
 //! The notes' "Sequential Backward Propagation" multiplies by `g'(z)` only
 //! in `db`; `dA_in` and `dW` use `dA[j]` where they need

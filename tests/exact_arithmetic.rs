@@ -1,4 +1,4 @@
-//! Bit-identical on exact inputs (DESIGN.md, "What identical means", layer 1).
+//! Bit-identical on exact inputs (docs/DESIGN.md, "What identical means", layer 1).
 //!
 //! The two paths add the same products in different orders. In general that
 //! changes the last bits; but when every operation is *exact* the order

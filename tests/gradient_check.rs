@@ -1,4 +1,4 @@
-//! Independent truth (DESIGN.md, "What identical means", layer 3): central
+//! Independent truth (docs/DESIGN.md, "What identical means", layer 3): central
 //! finite differences of the mean loss agree with both paths' gradients.
 //!
 //! Two paths that agree can share a bug (both call the same `Loss::output_dz`,
