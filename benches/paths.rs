@@ -4,7 +4,7 @@
 //! Groups (filter with `cargo bench -- <regex>`, e.g. `cargo bench -- forward/`):
 //!
 //! * `forward`, `backward` (given a forward cache), `train_step` (forward,
-//!   backward and `Network::sgd_step` on one batch): ids `sequential/<size>`
+//!   backward and `optim::Sgd::step` on one batch): ids `sequential/<size>`
 //!   and `matrix/<size>` for every size of `dualpath::speedup::sweep()`;
 //!   throughput in FLOPs of the products (`Size::flops`), shown as elem/s.
 //!   For the 512- and 1024-wide layers each group also times `a_times_b/<size>`:
@@ -31,7 +31,7 @@
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
 use dualpath::speedup::{self, Float, LOSS, Pass, Row, Size};
-use dualpath::{Activation, Network, Path, Real};
+use dualpath::{Activation, Network, Path, Real, Workspace};
 use nalgebra::DMatrix;
 use std::cell::OnceCell;
 use std::hint::black_box;
@@ -42,9 +42,7 @@ fn main() {
     let started = SystemTime::now();
     // Criterion draws its HTML report's plots with plotters, which has no
     // font on a machine without system fonts.
-    speedup::register_font();
-    // Time the arithmetic, not the first touch of freshly mapped pages.
-    speedup::keep_freed_memory();
+    dualpath::chart::register_font();
     let out_dir = criterion_home();
     // Short warm-up and measurement, fewer bootstrap resamples and no HTML
     // plots keep the whole suite within about five minutes on two cores;
@@ -139,22 +137,30 @@ fn bench_size<T: Real>(
     };
     configure_for(group, size, pass);
     group.throughput(Throughput::Elements(size.flops(pass)));
+    // Every pass runs in a workspace made once, as `fit` runs them: the
+    // timings are of the arithmetic, with no allocation inside.
+    let mut ws = Workspace::new(&net, x.nrows());
     for path in Path::BOTH {
         let id = BenchmarkId::new(path.name(), size.label());
         match pass {
             Pass::Forward => group.bench_function(id, |b| {
                 check();
-                b.iter(|| path.forward(&net, &x).expect("forward"));
+                b.iter(|| path.forward_into(&mut ws, &net, &x).expect("forward"));
             }),
             Pass::Backward => group.bench_function(id, |b| {
                 check();
-                let fwd = path.forward(&net, &x).expect("forward");
-                b.iter(|| path.backward(&net, &fwd, &y, LOSS).expect("backward"));
+                path.forward_into(&mut ws, &net, &x).expect("forward");
+                b.iter(|| {
+                    path.backward_into(&mut ws, &net, &x, &y, LOSS)
+                        .expect("backward")
+                });
             }),
             Pass::TrainStep => group.bench_function(id, |b| {
                 check();
                 let mut net = net.clone();
-                b.iter(|| speedup::train_step(path, &mut net, &x, &y).expect("train step"));
+                b.iter(|| {
+                    speedup::train_step(path, &mut ws, &mut net, &x, &y).expect("train step")
+                });
             }),
         };
     }

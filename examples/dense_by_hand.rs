@@ -21,7 +21,7 @@
 
 use dualpath::activation::sigmoid;
 use dualpath::bounds::{Agreement, dense_forward_bound};
-use dualpath::{Activation, matrix, sequential};
+use dualpath::{Activation, Dense, LayerCache, Scratch, matrix, sequential};
 use nalgebra::{DMatrix, DVector};
 
 /// `0.1*np.arange(1, n+1)`: the values `0.1·k` exactly as NumPy rounds them
@@ -67,10 +67,14 @@ fn main() {
         by_hand.push(a);
     }
 
-    // The crate's two kernels on a batch of one example: X is (1, 2).
+    // The crate's two kernels on a batch of one example: X is (1, 2). Each
+    // writes Z and A into buffers we own; the scratch is the loop's rows.
     let x_row = DMatrix::from_row_slice(1, 2, &x);
-    let seq = sequential::dense_forward(&x_row, &w, &b, Activation::Sigmoid);
-    let mat = matrix::dense_forward(&x_row, &w, &b, Activation::Sigmoid);
+    let layer = Dense::new(w.clone(), b.clone(), Activation::Sigmoid).expect("a valid layer");
+    let mut scratch = Scratch::default();
+    let (mut seq, mut mat) = (LayerCache::zeros(1, 3), LayerCache::zeros(1, 3));
+    sequential::dense_forward(&mut seq, &mut scratch, &x_row, &layer);
+    matrix::dense_forward(&mut mat, &mut scratch, &x_row, &layer);
     println!();
     println!(
         "sequential::dense_forward  {}",
@@ -115,8 +119,9 @@ fn main() {
     // ---- A batch of four, the matrix form: `my_dense_v` ----------------------
     // Z = np.matmul(A_in, W) + B: (4, 2)·(2, 3) → (4, 3), then B adds b to every row.
     let xs = DMatrix::from_row_slice(4, 2, &tenths(8));
-    let seq = sequential::dense_forward(&xs, &w, &b, Activation::Sigmoid);
-    let mat = matrix::dense_forward(&xs, &w, &b, Activation::Sigmoid);
+    let (mut seq, mut mat) = (LayerCache::zeros(4, 3), LayerCache::zeros(4, 3));
+    sequential::dense_forward(&mut seq, &mut scratch, &xs, &layer);
+    matrix::dense_forward(&mut mat, &mut scratch, &xs, &layer);
     println!();
     println!("A batch of four examples, X (4, 2) = 0.1*np.arange(1,9,1).reshape(4,2):");
     for i in 0..4 {

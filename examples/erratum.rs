@@ -22,7 +22,10 @@
 //! followed by `dZ @ W.T`, `A_in.T @ dZ`, `np.sum(dZ, axis=0)`, is right.
 
 use dualpath::bounds::{Agreement, dense_backward_dz_bound};
-use dualpath::{Activation, matrix, sequential};
+use dualpath::{
+    Activation, Dense, DenseGradients, InputGradient, LayerCache, LayerState, Scratch, matrix,
+    sequential,
+};
 use nalgebra::{DMatrix, DVector, dmatrix, dvector};
 
 /// The notes' loop, as they write it, for one example `a_in` (length `n_in`).
@@ -68,12 +71,25 @@ fn main() {
     for g in [Activation::Sigmoid, Activation::Linear] {
         println!("g = {g}");
         // Every backward below is handed the same Z, from the loop path's forward.
-        let fwd = sequential::dense_forward(&a_in, &w, &b, g);
+        let layer = Dense::new(w.clone(), b.clone(), g).expect("a valid layer");
+        let mut scratch = Scratch::default();
+        let mut fwd = LayerCache::zeros(1, 2);
+        sequential::dense_forward(&mut fwd, &mut scratch, &a_in, &layer);
         let notes = notes_loop_backward(da.as_slice(), a_in.as_slice(), &w, &b, g);
-        let fixed = sequential::dense_backward(&da, &fwd.z, &a_in, &w, g, true);
-        let mat = matrix::dense_backward(&da, &fwd.z, &a_in, &w, g, true);
-        let fixed_da_in = fixed.da_in.as_ref().expect("asked for dA_in");
-        let mat_da_in = mat.da_in.as_ref().expect("asked for dA_in");
+        let at = LayerState {
+            a_in: &a_in,
+            cache: &fwd,
+            layer: &layer,
+        };
+        // Each path writes dZ, dW, db and dA_in into buffers of its own.
+        let mut dz_buf = DMatrix::zeros(1, 2);
+        let (mut fixed, mut mat) = (DenseGradients::zeros(3, 2), DenseGradients::zeros(3, 2));
+        let (mut fixed_da_in, mut mat_da_in) = (DMatrix::zeros(1, 3), DMatrix::zeros(1, 3));
+        let into = InputGradient::Into(&mut fixed_da_in);
+        sequential::dense_backward(&mut dz_buf, &mut fixed, into, &mut scratch, &da, at);
+        let into = InputGradient::Into(&mut mat_da_in);
+        matrix::dense_backward(&mut dz_buf, &mut mat, into, &mut scratch, &da, at);
+        let (fixed_da_in, mat_da_in) = (&fixed_da_in, &mat_da_in);
         let gp: Vec<f64> = fwd.z.iter().map(|&z| g.g_prime(z)).collect();
         println!("  z = {:.5?}, g'(z) = {:.5?}", fwd.z.as_slice(), gp);
         println!("  dA_in:");

@@ -649,4 +649,3 @@ fn csv_error(source: &str, lines: &Lines<'_>, e: &csv::Error) -> Error {
         detail,
     }
 }
-

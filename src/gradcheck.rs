@@ -59,7 +59,8 @@ pub fn numerical_gradients(
             set(&mut probe, w0 - step);
             let down = cost(&probe, x, y, loss, Path::Matrix)?;
             set(&mut probe, w0);
-            slopes.slices_mut().nth(s).expect("a slice of the view")[i] = (up - down) / (2.0 * step);
+            slopes.slices_mut().nth(s).expect("a slice of the view")[i] =
+                (up - down) / (2.0 * step);
         }
     }
     Ok(slopes)

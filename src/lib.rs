@@ -17,7 +17,7 @@
 //! | --- | --- | --- | --- | --- |
 //! | 1. Model architecture: `Sequential([Dense(25, 'sigmoid'), Dense(15, 'sigmoid'), Dense(1, 'sigmoid')])` | [`network`], [`activation`] | [`Network::new`], [`Dense::new`], [`Activation::g`], [`Activation::g_prime`] | `tests/course_checks.rs` | `docs/01-model.md` |
 //! | 2. Loss and cost: `BinaryCrossentropy()`, `MeanSquaredError()` | [`loss`] | [`Loss::value`], [`Loss::output_dz`] | `tests/numerics.rs`, `tests/gradient_check.rs` | `docs/02-loss-and-cost.md` |
-//! | 3. Gradient descent: `model.fit(X, y, epochs=10)` | [`train`] | [`train::fit`], [`train::Optimizer`] | `tests/train.rs` | `docs/03-gradient-descent.md` |
+//! | 3. Gradient descent: `model.fit(X, y, epochs=10)` | [`train`] | [`train::fit`], [`optim::Optimizer`] | `tests/train.rs` | `docs/03-gradient-descent.md` |
 //! | Sequential forward propagation | [`sequential`] | [`sequential::dense_forward`] | `tests/course_checks.rs`, `tests/equivalence.rs` | `docs/04-forward-propagation.md` |
 //! | Matrix forward propagation | [`matrix`] | [`matrix::dense_forward`] | `tests/course_checks.rs`, `tests/equivalence.rs` | `docs/04-forward-propagation.md` |
 //! | Sequential backward propagation (corrected) | [`sequential`] | [`sequential::dense_backward`] | `tests/erratum.rs`, `tests/equivalence.rs` | `docs/05-backward-propagation.md` |

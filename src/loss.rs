@@ -271,7 +271,11 @@ impl Metric {
     /// # Panics
     /// If the shapes differ.
     pub fn correct<T: Real>(self, a: &DMatrix<T>, y: &DMatrix<T>) -> (usize, usize) {
-        assert_eq!(a.shape(), y.shape(), "Metric::correct: A and Y differ in shape");
+        assert_eq!(
+            a.shape(),
+            y.shape(),
+            "Metric::correct: A and Y differ in shape"
+        );
         match self {
             Metric::BinaryAccuracy => {
                 let half = T::of_f64(0.5);

@@ -177,7 +177,11 @@ pub fn backward<T: Real>(
 ///
 /// # Errors
 /// As [`forward`], or if the workspace was made for another shape.
-pub fn forward_into<T: Real>(ws: &mut Workspace<T>, net: &Network<T>, x: &DMatrix<T>) -> Result<()> {
+pub fn forward_into<T: Real>(
+    ws: &mut Workspace<T>,
+    net: &Network<T>,
+    x: &DMatrix<T>,
+) -> Result<()> {
     pass::forward_into::<T, Matrices>(ws, net, x)
 }
 
@@ -232,7 +236,13 @@ use Read::{AsStored, Transposed};
 ///
 /// # Panics
 /// If the inner dimensions differ (a bug in the caller: the kernels check shapes first).
-fn product<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, read_a: Read, b: &DMatrix<T>, read_b: Read) {
+fn product<T: Real>(
+    c: &mut DMatrix<T>,
+    a: &DMatrix<T>,
+    read_a: Read,
+    b: &DMatrix<T>,
+    read_b: Read,
+) {
     let shape = |x: &DMatrix<T>, read| match read {
         AsStored => x.shape(),
         Transposed => (x.ncols(), x.nrows()),

@@ -50,8 +50,8 @@
 
 use crate::activation::Activation;
 use crate::data::Normalization;
-use crate::files::{io_reason, write_atomically};
 use crate::error::{Error, Result};
+use crate::files::{io_reason, write_atomically};
 use crate::network::{Dense, Network};
 use nalgebra::{DMatrix, DVector};
 use serde::Deserialize;
@@ -269,7 +269,6 @@ impl Model {
         Ok(out)
     }
 }
-
 
 /// The model file as written: what serde checks (JSON syntax, the keys, the
 /// types of the values) before [`ModelFile::into_model`] checks that the

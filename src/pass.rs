@@ -225,12 +225,7 @@ pub trait Kernels {
 
 /// Panics, naming the shapes, unless a layer's forward buffers fit:
 /// `A_in (m, n_in)`, the layer's `W (n_in, units)`, and `out.z`, `out.a` each `(m, units)`.
-pub fn check_forward<T: Real>(
-    who: &str,
-    out: &LayerCache<T>,
-    a_in: &DMatrix<T>,
-    layer: &Dense<T>,
-) {
+pub fn check_forward<T: Real>(who: &str, out: &LayerCache<T>, a_in: &DMatrix<T>, layer: &Dense<T>) {
     let (m, units) = (a_in.nrows(), layer.units());
     assert!(
         a_in.ncols() == layer.n_in() && out.z.shape() == (m, units) && out.a.shape() == (m, units),
@@ -328,7 +323,10 @@ impl<T: Real> BackwardBuffers<T> {
     fn new(net: &Network<T>, m: usize) -> Self {
         let layers = net.layers();
         BackwardBuffers {
-            dz: layers.iter().map(|d| DMatrix::zeros(m, d.units())).collect(),
+            dz: layers
+                .iter()
+                .map(|d| DMatrix::zeros(m, d.units()))
+                .collect(),
             da: layers[..layers.len() - 1]
                 .iter()
                 .map(|d| DMatrix::zeros(m, d.units()))
@@ -353,7 +351,13 @@ fn backward_walk<T: Real, K: Kernels>(
     let layers = net.layers();
     let last = layers.len() - 1;
     let out = &caches[last];
-    loss.output_dz(&mut back.dz[last], layers[last].activation(), &out.z, &out.a, y);
+    loss.output_dz(
+        &mut back.dz[last],
+        layers[last].activation(),
+        &out.z,
+        &out.a,
+        y,
+    );
     for l in (0..=last).rev() {
         let at = LayerState {
             a_in: if l == 0 { x } else { &caches[l - 1].a },
@@ -401,7 +405,11 @@ impl<'x, T: Real> Forward<'x, T> {
 
     /// The input of layer `l` (0-based): `X` for the first layer, else the previous `A`.
     pub fn a_in(&self, l: usize) -> &DMatrix<T> {
-        if l == 0 { self.x } else { &self.layers[l - 1].a }
+        if l == 0 {
+            self.x
+        } else {
+            &self.layers[l - 1].a
+        }
     }
 
     /// The network's output `A` of the last layer, `(m, n_out)`.

@@ -156,7 +156,14 @@ pub fn dense_backward<T: Real>(
     da: &DMatrix<T>,
     at: LayerState<'_, T>,
 ) {
-    pass::check_backward("sequential::dense_backward", Some(dz), grads, &da_in, da, &at);
+    pass::check_backward(
+        "sequential::dense_backward",
+        Some(dz),
+        grads,
+        &da_in,
+        da,
+        &at,
+    );
     let (z, g) = (&at.cache.z, at.layer.activation());
     // dz_j = da_j · g'(z_j), computed at the moment each unit needs it.
     units_backward(
@@ -185,7 +192,14 @@ pub fn dense_backward_dz<T: Real>(
     dz: &DMatrix<T>,
     at: LayerState<'_, T>,
 ) {
-    pass::check_backward("sequential::dense_backward_dz", None, grads, &da_in, dz, &at);
+    pass::check_backward(
+        "sequential::dense_backward_dz",
+        None,
+        grads,
+        &da_in,
+        dz,
+        &at,
+    );
     units_backward(|i, j| dz[(i, j)], grads, da_in, scratch, at);
 }
 
@@ -298,7 +312,11 @@ pub fn backward<T: Real>(
 ///
 /// # Errors
 /// As [`forward`], or if the workspace was made for another shape.
-pub fn forward_into<T: Real>(ws: &mut Workspace<T>, net: &Network<T>, x: &DMatrix<T>) -> Result<()> {
+pub fn forward_into<T: Real>(
+    ws: &mut Workspace<T>,
+    net: &Network<T>,
+    x: &DMatrix<T>,
+) -> Result<()> {
     pass::forward_into::<T, Loops>(ws, net, x)
 }
 

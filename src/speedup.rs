@@ -53,7 +53,7 @@ pub enum Pass {
     /// The backward pass, given a forward cache: every layer's `dW` and `db`.
     Backward,
     /// One step of gradient descent: forward, backward, and
-    /// [`Network::sgd_step`] on one batch.
+    /// [`optim::Sgd::step`] on one batch.
     TrainStep,
 }
 

@@ -292,7 +292,11 @@ fn gather_rows<T: Real>(src: &DMatrix<T>, rows: &[usize], dst: &mut DMatrix<T>) 
 fn first_non_finite_parameter<T: Real>(net: &Network<T>) -> Option<(Param, f64)> {
     net.parameter_names()
         .zip(net.parameters())
-        .find_map(|(name, p)| p.iter().find(|v| !v.is_finite()).map(|v| (name, v.as_f64())))
+        .find_map(|(name, p)| {
+            p.iter()
+                .find(|v| !v.is_finite())
+                .map(|v| (name, v.as_f64()))
+        })
 }
 
 fn diverged(epoch: usize, what: &str, value: f64, settings: &FitSettings) -> Error {

@@ -21,18 +21,19 @@
 
 mod common;
 
+use common::kernels::{self, Loops, Matrices};
 use common::{mat, vector};
-use dualpath::{Activation, LayerCache, Network, Path, Real, matrix, sequential};
-use nalgebra::{DMatrix, DVector};
+use dualpath::{Activation, Dense, LayerCache, Network, Path, Real};
+use nalgebra::DMatrix;
 
-/// A path's layer forward: `(A_in, W, b, g) → (Z, A)`.
-type DenseForward<T> = fn(&DMatrix<T>, &DMatrix<T>, &DVector<T>, Activation) -> LayerCache<T>;
+/// A path's layer forward into fresh buffers: `(A_in, layer) → (Z, A)`.
+type DenseForward<T> = fn(&DMatrix<T>, &Dense<T>) -> LayerCache<T>;
 
 /// Both paths' layer forwards, named.
 fn both_kernels<T: Real>() -> [(&'static str, DenseForward<T>); 2] {
     [
-        ("sequential", sequential::dense_forward::<T>),
-        ("matrix", matrix::dense_forward::<T>),
+        ("sequential", kernels::forward::<T, Loops>),
+        ("matrix", kernels::forward::<T, Matrices>),
     ]
 }
 
@@ -49,7 +50,7 @@ fn sigmoid_quick_check<T: Real>(tolerance: f64) {
     let b = vector::<T>(&[0.1, 0.2, 0.3]);
     let expected = [0.54735762, 0.57932425, 0.61063923];
     for (path, dense_forward) in both_kernels::<T>() {
-        let a = dense_forward(&x, &w, &b, Activation::Sigmoid).a;
+        let a = dense_forward(&x, &kernels::layer(&w, &b, Activation::Sigmoid)).a;
         assert_eq!(a.shape(), (1, 3), "{path}");
         for (j, &want) in expected.iter().enumerate() {
             let got = a[(0, j)].as_f64();
@@ -113,7 +114,7 @@ fn linear_public_tests<T: Real>() {
     ];
     for (x, w, b, expected) in &cases {
         for (path, dense_forward) in both_kernels::<T>() {
-            let out = dense_forward(x, w, b, Activation::Linear);
+            let out = dense_forward(x, &kernels::layer(w, b, Activation::Linear));
             assert_eq!(out.a, *expected, "{path} {}: A for b = {b}", T::NAME);
             assert_eq!(out.z, *expected, "{path} {}: Z for b = {b}", T::NAME);
         }

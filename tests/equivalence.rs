@@ -7,8 +7,11 @@
 //! (`2·γ_k·Σ|terms|` per sum, Higham §3.1), carried through the layers. A
 //! difference above it is a bug in one of the paths.
 
+mod common;
+
+use common::kernels::{self, Loops, Matrices};
 use dualpath::bounds::{Agreement, dense_backward_dz_bound, dense_forward_bound, network_bound};
-use dualpath::{Activation, Loss, Network, Path, Real, matrix, sequential};
+use dualpath::{Activation, Loss, Network, Path, Real};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
 
@@ -69,8 +72,9 @@ fn check_layer<T: Real>(c: &LayerCase) -> Result<(), TestCaseError> {
     let b = DVector::from_iterator(c.units, c.b.iter().map(|&x| T::of_f64(x)));
     let da = to_matrix::<T>(c.m, c.units, &c.da);
 
-    let seq = sequential::dense_forward(&a_in, &w, &b, c.g);
-    let mat = matrix::dense_forward(&a_in, &w, &b, c.g);
+    let layer = kernels::layer(&w, &b, c.g);
+    let seq = kernels::forward::<T, Loops>(&a_in, &layer);
+    let mat = kernels::forward::<T, Matrices>(&a_in, &layer);
     let zero_in = DMatrix::zeros(c.m, c.n_in);
     let (bz, ba) = dense_forward_bound(&a_in, &zero_in, &w, &b, c.g, &mat.a);
     for (name, agr) in [
@@ -92,10 +96,13 @@ fn check_layer<T: Real>(c: &LayerCase) -> Result<(), TestCaseError> {
 
     // Backward from the same dA, Z (the matrix path's), A_in and W.
     let z = &mat.z;
-    let bs = sequential::dense_backward(&da, z, &a_in, &w, c.g, true);
-    let bm = matrix::dense_backward(&da, z, &a_in, &w, c.g, true);
+    let bs = kernels::backward::<T, Loops>(&da, z, &a_in, &layer, true);
+    let bm = kernels::backward::<T, Matrices>(&da, z, &a_in, &layer, true);
     let mut dz = DMatrix::zeros(c.m, c.units);
     c.g.backprop(da.as_slice(), z.as_slice(), dz.as_mut_slice());
+    // dZ = dA ⊙ g'(Z) is one multiplication of the same numbers on both paths.
+    prop_assert_eq!(&bs.dz, &dz, "{} loop dZ", T::NAME);
+    prop_assert_eq!(&bm.dz, &dz, "{} matrix dZ", T::NAME);
     let zero_dz = DMatrix::zeros(c.m, c.units);
     let (bda, bdw, bdb) = dense_backward_dz_bound(&dz, &zero_dz, &a_in, &zero_in, &w, true);
     let bda = bda.expect("asked for the dA_in bound");
@@ -115,8 +122,8 @@ fn check_layer<T: Real>(c: &LayerCase) -> Result<(), TestCaseError> {
     }
 
     // From dZ directly (the output layer's form), and without dA_in.
-    let ds = sequential::dense_backward_dz(&dz, &a_in, &w, false);
-    let dm = matrix::dense_backward_dz(&dz, &a_in, &w, false);
+    let ds = kernels::backward_dz::<T, Loops>(&dz, &a_in, &layer, false);
+    let dm = kernels::backward_dz::<T, Matrices>(&dz, &a_in, &layer, false);
     prop_assert!(ds.da_in.is_none() && dm.da_in.is_none());
     prop_assert!(Agreement::of(&ds.dw, &dm.dw, &bdw).holds());
     prop_assert!(Agreement::of(&ds.db, &dm.db, &bdb).holds());
@@ -290,8 +297,9 @@ fn a_missing_g_prime_is_caught_by_the_bound() {
     let w = DMatrix::from_row_slice(3, 2, &[0.1, -0.2, 0.3, 0.4, -0.5, 0.6]);
     let b = DVector::from_vec(vec![0.1, -0.1]);
     let da = DMatrix::from_row_slice(2, 2, &[1.0, -0.5, 0.25, 2.0]);
-    let fwd = matrix::dense_forward(&a_in, &w, &b, Activation::Sigmoid);
-    let right = sequential::dense_backward(&da, &fwd.z, &a_in, &w, Activation::Sigmoid, true);
+    let layer = kernels::layer(&w, &b, Activation::Sigmoid);
+    let fwd = kernels::forward::<f64, Matrices>(&a_in, &layer);
+    let right = kernels::backward::<f64, Loops>(&da, &fwd.z, &a_in, &layer, true);
     // What the mistake computes for dW: A_inᵀ·dA, with no g'(z).
     let wrong_dw = a_in.transpose() * &da;
     let mut dz = DMatrix::zeros(2, 2);

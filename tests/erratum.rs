@@ -9,8 +9,9 @@
 
 mod common;
 
+use common::kernels::{self, Loops, Matrices};
 use common::{mat, vector};
-use dualpath::{Activation, gamma, matrix, sequential};
+use dualpath::{Activation, gamma};
 use nalgebra::{DMatrix, DVector};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -73,14 +74,27 @@ fn both_paths(
     g: Activation,
 ) -> Paths {
     let x = row(a_in);
-    let z = matrix::dense_forward(&x, w, b, g).z;
-    let unpack = |r: dualpath::DenseBackward<f64>| {
+    let layer = kernels::layer(w, b, g);
+    let z = kernels::forward::<f64, Matrices>(&x, &layer).z;
+    let unpack = |r: kernels::Backward<f64>| {
         let da_in = r.da_in.expect("asked for dA_in");
         (DVector::from_row_slice(da_in.as_slice()), r.dw, r.db)
     };
     Paths {
-        matrix: unpack(matrix::dense_backward(&row(da), &z, &x, w, g, true)),
-        sequential: unpack(sequential::dense_backward(&row(da), &z, &x, w, g, true)),
+        matrix: unpack(kernels::backward::<f64, Matrices>(
+            &row(da),
+            &z,
+            &x,
+            &layer,
+            true,
+        )),
+        sequential: unpack(kernels::backward::<f64, Loops>(
+            &row(da),
+            &z,
+            &x,
+            &layer,
+            true,
+        )),
     }
 }
 

@@ -7,6 +7,7 @@
 mod common;
 
 use common::{mat, vector};
+use dualpath::optim::Sgd;
 use dualpath::{Activation, Dense, Error, Loss, Network, Path};
 use nalgebra::{DMatrix, DVector};
 
@@ -127,7 +128,7 @@ fn forward_cache_from_before_a_step_is_refused_and_a_clones_is_accepted() {
         let grads = p
             .backward(&a, &fwd, &y, Loss::BinaryCrossEntropy)
             .expect("a clone's cache fits");
-        a.sgd_step(&grads, 0.1);
+        Sgd { learning_rate: 0.1 }.step(&mut a, &grads);
         let e = p
             .backward(&a, &fwd, &y, Loss::BinaryCrossEntropy)
             .expect_err("the weights changed since that forward pass");

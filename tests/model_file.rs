@@ -5,6 +5,7 @@
 
 use dualpath::data::{Normalization, coffee};
 use dualpath::model::Model;
+use dualpath::optim::Sgd;
 use dualpath::{Activation, Dense, DenseGradients, Error, Gradients, Network};
 use nalgebra::{DMatrix, DVector, dmatrix, dvector};
 use proptest::prelude::*;
@@ -305,7 +306,10 @@ fn save_refuses_a_network_with_non_finite_weights() {
             db: dvector![0.0],
         }],
     };
-    model.network.sgd_step(&grads, f64::MAX); // 1 - MAX·MAX = -∞
+    Sgd {
+        learning_rate: f64::MAX,
+    }
+    .step(&mut model.network, &grads); // 1 - MAX·MAX = -∞
     let err = model.save(&path).unwrap_err();
     assert!(matches!(err, Error::NonFinite { .. }), "{err:?}");
     assert!(files_in(dir.path()).is_empty());

@@ -8,6 +8,7 @@ mod common;
 use common::{LayerSpec, mat, network};
 use dualpath::activation::{relu_prime, sigmoid, sigmoid_prime, tanh_prime};
 use dualpath::{Activation, Loss, Path, Real};
+use nalgebra::DMatrix;
 
 /// Large `|z|`, where the naive formulas overflow (`e^{-z}` = ∞ once
 /// `-z > 709.8` in `f64`, `> 88.7` in `f32`) or lose everything to rounding.
@@ -311,14 +312,14 @@ fn mean_squared_error_matches_hand_computation() {
     // One example, one output: a = 3, y = 1 → loss (3-1)² = 4, dz = 2·(3-1)/1 = 4.
     let (a, y) = (mat::<f64>(1, 1, &[3.0]), mat::<f64>(1, 1, &[1.0]));
     assert_eq!(mse.value(lin, &a, &a, &y), 4.0);
-    assert_eq!(mse.output_dz(lin, &a, &a, &y), mat::<f64>(1, 1, &[4.0]));
+    assert_eq!(output_dz(mse, lin, &a, &a, &y), mat::<f64>(1, 1, &[4.0]));
     // Two examples, two outputs, y = 0: rows (1 + 4)/2 = 2.5 and (9 + 16)/2 = 12.5,
     // J = (2.5 + 12.5)/2 = 7.5; dz = 2a/4 = a/2.
     let a = mat::<f64>(2, 2, &[1.0, 2.0, 3.0, 4.0]);
     let y = mat::<f64>(2, 2, &[0.0; 4]);
     assert_eq!(mse.value(lin, &a, &a, &y), 7.5);
     assert_eq!(
-        mse.output_dz(lin, &a, &a, &y),
+        output_dz(mse, lin, &a, &a, &y),
         mat::<f64>(2, 2, &[0.5, 1.0, 1.5, 2.0])
     );
     // Through relu, dz is zero where z ≤ 0 (relu'(0) = 0) even though a - y is not.
@@ -326,7 +327,7 @@ fn mean_squared_error_matches_hand_computation() {
     let a = mat::<f64>(1, 2, &[0.0, 2.0]);
     let y = mat::<f64>(1, 2, &[1.0, 1.0]);
     assert_eq!(
-        mse.output_dz(Activation::Relu, &z, &a, &y),
+        output_dz(mse, Activation::Relu, &z, &a, &y),
         mat::<f64>(1, 2, &[0.0, 1.0]) // [2·(0-1)/2·0, 2·(2-1)/2·1]
     );
     // Binary cross-entropy on a sigmoid at z = 0, y = 1: ln 2, dz = σ(0) - 1 = -1/2.
@@ -338,7 +339,20 @@ fn mean_squared_error_matches_hand_computation() {
     let bce = Loss::BinaryCrossEntropy;
     assert!((bce.value(Activation::Sigmoid, &z, &a, &y) - std::f64::consts::LN_2).abs() <= 1e-16);
     assert_eq!(
-        bce.output_dz(Activation::Sigmoid, &z, &a, &y),
+        output_dz(bce, Activation::Sigmoid, &z, &a, &y),
         mat::<f64>(1, 1, &[-0.5])
     );
+}
+
+/// [`Loss::output_dz`] into a fresh matrix.
+fn output_dz(
+    loss: Loss,
+    g: Activation,
+    z: &DMatrix<f64>,
+    a: &DMatrix<f64>,
+    y: &DMatrix<f64>,
+) -> DMatrix<f64> {
+    let mut dz = DMatrix::zeros(z.nrows(), z.ncols());
+    loss.output_dz(&mut dz, g, z, a, y);
+    dz
 }

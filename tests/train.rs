@@ -16,6 +16,7 @@ mod common;
 use common::{Diff, mat};
 use dualpath::Activation::{Linear, Sigmoid};
 use dualpath::bounds::network_bound;
+use dualpath::optim::Sgd;
 use dualpath::train::{
     FitSettings, History, Optimizer, Progress, evaluate, fit, fit_with_progress,
 };
@@ -389,7 +390,7 @@ fn first_adam_step_moves_each_parameter_by_the_learning_rate() {
 /// written out with the crate's single-pass pieces: for each batch of
 /// `batch_size` consecutive rows (the last one shorter), its loss and
 /// accuracy from [`evaluate`] *before* the step, then a step
-/// [`Network::sgd_step`] with gradients from [`Path::loss_and_gradients`];
+/// [`optim::Sgd::step`] with gradients from [`Path::loss_and_gradients`];
 /// each epoch's loss the mean of the batch losses weighted by batch size.
 ///
 /// Returns the history and the trained network.
@@ -429,7 +430,7 @@ fn fit_by_hand(
                 correct += right;
             }
             let (_, grads) = path.loss_and_gradients(&net, &xb, &yb, loss).unwrap();
-            net.sgd_step(&grads, lr);
+            Sgd { learning_rate: lr }.step(&mut net, &grads);
         }
         history.loss.push(loss_sum / m as f64);
         if loss == Loss::BinaryCrossEntropy {
@@ -999,7 +1000,7 @@ fn check_paths_agree_after_training(optimizer: Optimizer) {
     );
     // The drift was measured along fit's own trajectory: the replay is fit's
     // matrix run (bit for bit for SGD, whose update this file writes as
-    // `Network::sgd_step` does; within rounding for Adam, whose `βᵗ` this file
+    // `optim::Sgd::step` does; within rounding for Adam, whose `βᵗ` this file
     // takes with `powi`, the crate with `powf`).
     assert!(bound.replay_gap <= bound.tolerance, "{report}");
     assert!(observed <= bound.tolerance, "{report}");

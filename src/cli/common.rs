@@ -169,4 +169,3 @@ pub fn seed_model_and_data() -> CliResult<(Model, Dataset)> {
         data,
     ))
 }
-

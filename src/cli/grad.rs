@@ -81,4 +81,3 @@ pub fn run(a: GradArgs) -> CliResult {
     println!("{json}");
     Ok(())
 }
-

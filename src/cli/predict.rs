@@ -69,4 +69,3 @@ pub fn run(a: PredictArgs) -> CliResult {
     print!("{text}");
     Ok(())
 }
-

@@ -221,7 +221,14 @@ fn erratum(net: &Network<f64>, x: &DMatrix<f64>, y: &DMatrix<f64>, loss: Loss) -
         let mut dz = DMatrix::zeros(da.nrows(), da.ncols());
         let mut grads = DenseGradients::zeros(layer.n_in(), layer.units());
         let mut scratch = Scratch::default();
-        sequential::dense_backward(&mut dz, &mut grads, InputGradient::Skip, &mut scratch, da, at);
+        sequential::dense_backward(
+            &mut dz,
+            &mut grads,
+            InputGradient::Skip,
+            &mut scratch,
+            da,
+            at,
+        );
         grads.dw
     };
     let right = loop_dw(at);

@@ -164,4 +164,3 @@ pub fn run(a: TrainArgs) -> CliResult {
     }
     Ok(())
 }
-

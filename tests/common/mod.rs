@@ -247,3 +247,111 @@ impl fmt::Display for Diff {
         Ok(())
     }
 }
+
+/// One layer's kernels called on fresh buffers, for tests that look at a
+/// single layer: the library's kernels write into buffers their caller
+/// owns, and these helpers are that caller.
+pub mod kernels {
+    use dualpath::pass::Kernels;
+    use dualpath::{
+        Activation, Dense, DenseGradients, InputGradient, LayerCache, LayerState, Real, Scratch,
+    };
+    use nalgebra::{DMatrix, DVector};
+
+    #[allow(unused_imports)] // each test binary uses only some of this module
+    pub use dualpath::{matrix::Matrices, sequential::Loops};
+
+    /// A layer from its parts.
+    ///
+    /// # Panics
+    /// If they do not make a valid layer (a bug in the test).
+    pub fn layer<T: Real>(w: &DMatrix<T>, b: &DVector<T>, g: Activation) -> Dense<T> {
+        Dense::new(w.clone(), b.clone(), g).expect("a test's layer is valid")
+    }
+
+    /// `K`'s `dense_forward` into fresh buffers.
+    pub fn forward<T: Real, K: Kernels>(a_in: &DMatrix<T>, layer: &Dense<T>) -> LayerCache<T> {
+        let mut out = LayerCache::zeros(a_in.nrows(), layer.units());
+        K::dense_forward(&mut out, &mut Scratch::default(), a_in, layer);
+        out
+    }
+
+    /// What one layer's backward wrote.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct Backward<T: Real> {
+        /// `dZ` (for the `dA` form; the given `dZ` for the other).
+        pub dz: DMatrix<T>,
+        /// `dA_in`, when asked for.
+        pub da_in: Option<DMatrix<T>>,
+        /// `dW`.
+        pub dw: DMatrix<T>,
+        /// `db`.
+        pub db: DVector<T>,
+    }
+
+    /// The cache a forward pass would have left for pre-activation `z`.
+    fn cache_of<T: Real>(z: &DMatrix<T>, g: Activation) -> LayerCache<T> {
+        let mut a = DMatrix::zeros(z.nrows(), z.ncols());
+        g.activate(z, &mut a);
+        LayerCache { z: z.clone(), a }
+    }
+
+    /// `K`'s `dense_backward` from `dA`, at pre-activation `z`, into fresh buffers.
+    pub fn backward<T: Real, K: Kernels>(
+        da: &DMatrix<T>,
+        z: &DMatrix<T>,
+        a_in: &DMatrix<T>,
+        layer: &Dense<T>,
+        with_da_in: bool,
+    ) -> Backward<T> {
+        let cache = cache_of(z, layer.activation());
+        let at = LayerState {
+            a_in,
+            cache: &cache,
+            layer,
+        };
+        let mut dz = DMatrix::zeros(da.nrows(), da.ncols());
+        let mut grads = DenseGradients::zeros(layer.n_in(), layer.units());
+        let mut da_in = with_da_in.then(|| DMatrix::zeros(a_in.nrows(), a_in.ncols()));
+        let into = match da_in.as_mut() {
+            Some(d) => InputGradient::Into(d),
+            None => InputGradient::Skip,
+        };
+        K::dense_backward(&mut dz, &mut grads, into, &mut Scratch::default(), da, at);
+        Backward {
+            dz,
+            da_in,
+            dw: grads.dw,
+            db: grads.db,
+        }
+    }
+
+    /// `K`'s `dense_backward_dz` from a given `dZ`, into fresh buffers.
+    pub fn backward_dz<T: Real, K: Kernels>(
+        dz: &DMatrix<T>,
+        a_in: &DMatrix<T>,
+        layer: &Dense<T>,
+        with_da_in: bool,
+    ) -> Backward<T> {
+        // Z does not enter this form; a zero Z fills the cache's shape.
+        let cache = cache_of(&DMatrix::zeros(dz.nrows(), dz.ncols()), layer.activation());
+        let at = LayerState {
+            a_in,
+            cache: &cache,
+            layer,
+        };
+        let mut grads = DenseGradients::zeros(layer.n_in(), layer.units());
+        let mut da_in = with_da_in.then(|| DMatrix::zeros(a_in.nrows(), a_in.ncols()));
+        let into = match da_in.as_mut() {
+            Some(d) => InputGradient::Into(d),
+            None => InputGradient::Skip,
+        };
+        K::dense_backward_dz(&mut grads, into, &mut Scratch::default(), dz, at);
+        Backward {
+            dz: dz.clone(),
+            da_in,
+            dw: grads.dw,
+            db: grads.db,
+        }
+    }
+}
