@@ -493,11 +493,7 @@ fn report(out_dir: &FsPath, started: SystemTime, sizes: &[Size]) {
         );
         return;
     }
-    let threads = if cfg!(feature = "threading") {
-        "the matrix kernel may use every core (--features threading)"
-    } else {
-        "one core each"
-    };
+    let threads = "one core each";
     println!(
         "\nSpeedup of the matrix path over the loop path ({threads}), from criterion's medians:\n"
     );

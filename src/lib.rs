@@ -62,6 +62,7 @@ pub mod compare;
 pub mod data;
 pub mod error;
 pub mod files;
+pub mod gemm;
 pub mod gradcheck;
 pub mod loss;
 pub mod matrix;

@@ -2,10 +2,11 @@
 //! Propagation" and "Matrix Backward Propagation" write it.
 //!
 //! Each operation is one call: a matrix product, a column sum, or `g` over
-//! every element. The products go to the `matrixmultiply` crate's blocked,
-//! SIMD kernel (the one nalgebra's `*` uses): that, not a different formula,
-//! is where the speedup over the loop path comes from (`docs/performance.md`
-//! explains how). They go through one private function, `product`, so that
+//! every element. The products go to a blocked, packed, SIMD
+//! matrix-multiply kernel ([`crate::gemm`], the same method as the
+//! `matrixmultiply` crate nalgebra's `*` uses, and the same bits): that, not
+//! a different formula, is where the speedup over the loop path comes from
+//! (`docs/performance.md` explains how). They go through one private function, `product`, so that
 //! the two transposed products of the backward pass and a batch of one
 //! example are handled in one place; its comments say why.
 //!
@@ -14,10 +15,11 @@
 //!
 //! The functions mirror [`crate::sequential`]: same names, same arguments,
 //! same results. The kernels write into buffers their caller owns (the
-//! contract is [`crate::pass`]); the `scratch` they take is the loop path's
-//! per-example rows, which the matrix path does not need.
+//! contract is [`crate::pass`]); the matrix path keeps its products' packed
+//! panels in the `scratch` (the loop path, its per-example rows).
 
 use crate::error::Result;
+use crate::gemm::{self, Operand};
 use crate::loss::Loss;
 use crate::network::{Dense, Network};
 use crate::pass::{
@@ -26,7 +28,6 @@ use crate::pass::{
 };
 use crate::real::Real;
 use nalgebra::{DMatrix, DVectorView, DVectorViewMut};
-use std::any::TypeId;
 
 /// One dense layer forward for the whole batch: `Z = A_in·W + B`, `A = g(Z)`.
 ///
@@ -52,12 +53,13 @@ use std::any::TypeId;
 /// If the shapes do not fit (the message names them).
 pub fn dense_forward<T: Real>(
     out: &mut LayerCache<T>,
-    _scratch: &mut Scratch<T>,
+    scratch: &mut Scratch<T>,
     a_in: &DMatrix<T>,
     layer: &Dense<T>,
 ) {
     pass::check_forward("matrix::dense_forward", out, a_in, layer);
-    product(&mut out.z, a_in, AsStored, layer.w(), AsStored); // A_in·W: (m, n_in)·(n_in, units) → (m, units)
+    let pack = scratch.packing();
+    product(&mut out.z, a_in, AsStored, layer.w(), AsStored, pack); // A_in·W: (m, n_in)·(n_in, units) → (m, units)
     for (mut zj, &bj) in out.z.column_iter_mut().zip(layer.b().iter()) {
         zj.add_scalar_mut(bj); // + B: b_j down column j
     }
@@ -99,18 +101,19 @@ pub fn dense_backward<T: Real>(
 pub fn dense_backward_dz<T: Real>(
     grads: &mut DenseGradients<T>,
     da_in: InputGradient<'_, T>,
-    _scratch: &mut Scratch<T>,
+    scratch: &mut Scratch<T>,
     dz: &DMatrix<T>,
     at: LayerState<'_, T>,
 ) {
     pass::check_backward("matrix::dense_backward_dz", None, grads, &da_in, dz, &at);
+    let pack = scratch.packing();
     // Both transposes are read in place by the kernel: see `product`.
-    product(&mut grads.dw, at.a_in, Transposed, dz, AsStored); // A_inᵀ·dZ: (n_in, m)·(m, units) → (n_in, units)
+    product(&mut grads.dw, at.a_in, Transposed, dz, AsStored, pack); // A_inᵀ·dZ: (n_in, m)·(m, units) → (n_in, units)
     for (dbj, dzj) in grads.db.iter_mut().zip(dz.column_iter()) {
         *dbj = dzj.sum(); // Σ over rows: (m, units) → (units)
     }
     if let InputGradient::Into(d) = da_in {
-        product(d, dz, AsStored, at.layer.w(), Transposed); // dZ·Wᵀ: (m, units)·(units, n_in) → (m, n_in)
+        product(d, dz, AsStored, at.layer.w(), Transposed, pack); // dZ·Wᵀ: (m, units)·(units, n_in) → (m, n_in)
     }
 }
 
@@ -209,45 +212,41 @@ enum Read {
 }
 use Read::{AsStored, Transposed};
 
-/// `op(A)·op(B)`, each factor read as stored or transposed: the three
-/// products of the notes, `A_in·W`, `A_inᵀ·dZ` and `dZ·Wᵀ`.
+/// `C = op(A)·op(B)`, each factor read as stored or transposed: the three
+/// products of the notes, `A_in·W`, `A_inᵀ·dZ` and `dZ·Wᵀ`, written into `c`.
 ///
-/// **Why not nalgebra's `*`, `transpose()` or `tr_mul` directly.** For large
-/// matrices nalgebra's `*` calls `matrixmultiply`, but `a.tr_mul(&b)` (`aᵀ·b`)
-/// does not: it runs a dot product per element, about 4× slower here.
-/// `a.transpose() * &b` reaches the fast kernel but first copies `aᵀ` into a
-/// new matrix, which cost 5-25 % of the product for the 1024-wide layers of
-/// the benchmarks (the copy, and fresh memory for it); and a product with a
-/// zero-copy transposed *view* reads out of bounds in nalgebra 0.35.0 when a
-/// dimension is 5 or less (upstream issue dimforge/nalgebra#1616). `matrixmultiply` itself takes any row and column
-/// strides, and a transpose is the same memory with the two strides swapped,
-/// so this function hands it the strides and nothing is copied: `A_inᵀ·dZ`
-/// and `dZ·Wᵀ` run as fast as `A_in·W`.
+/// **The kernel.** A product of two matrices goes to [`crate::gemm`], a
+/// blocked, packed matrix-multiply kernel with vector microkernels
+/// (AVX-512 or AVX2 where the processor has them). It packs into the
+/// caller's `pack` buffer, so a product allocates nothing once that buffer
+/// has grown. A transpose is the same memory with the row and column
+/// strides swapped, so `A_inᵀ·dZ` and `dZ·Wᵀ` are read in place, never
+/// copied, and run as fast as `A_in·W`. (nalgebra's own `a.tr_mul(&b)` runs
+/// a dot product per element, about 4× slower here, and `a.transpose() * &b`
+/// copies `aᵀ` first, which cost 5-25 % of the product at the benchmarks'
+/// 1024-wide layers.)
 ///
 /// **A factor that is a single row or column** (a batch of one example, or a
 /// layer of one unit) makes the product a matrix-vector product, BLAS's
 /// `gemv`, which nalgebra's `gemv`/`gemv_tr` compute. A matrix-matrix kernel
-/// first copies ("packs") both factors into cache-sized blocks so that each
-/// block is reused many times; with one row nothing is reused. For one
-/// example and a 1024×1024 `W`, the packing kernel took about 4× as long as
-/// `gemv` (or the loop path's dot products), and nalgebra's `*`, whose
-/// generic code handles a factor with a dimension of 5 or less, about 20×
-/// (`cargo bench -- batch1_product`).
+/// first packs both factors into cache-sized blocks so that each block is
+/// reused many times; with one row nothing is reused. For one example and a
+/// 1024×1024 `W`, the packing kernel took about 4× as long as `gemv` (or the
+/// loop path's dot products) (`cargo bench -- batch1_product`).
 ///
 /// # Panics
-/// If the inner dimensions differ (a bug in the caller: the kernels check shapes first).
+/// If the inner dimensions differ or `c` is not `(m, n)` (a bug in the
+/// caller: the kernels check shapes first).
 fn product<T: Real>(
     c: &mut DMatrix<T>,
     a: &DMatrix<T>,
     read_a: Read,
     b: &DMatrix<T>,
     read_b: Read,
+    pack: &mut Vec<T>,
 ) {
-    let shape = |x: &DMatrix<T>, read| match read {
-        AsStored => x.shape(),
-        Transposed => (x.ncols(), x.nrows()),
-    };
-    let ((m, k), (k_b, n)) = (shape(a, read_a), shape(b, read_b));
+    let (oa, ob) = (operand(a, read_a), operand(b, read_b));
+    let (m, k, k_b, n) = (oa.rows, oa.cols, ob.rows, ob.cols);
     assert!(
         k == k_b && c.shape() == (m, n),
         "product: op(A) is ({m}, {k}) and op(B) is ({k_b}, {n}), but C is {:?}",
@@ -270,48 +269,28 @@ fn product<T: Real>(
         }
         return;
     }
-    let is = |t: TypeId| TypeId::of::<T>() == t;
-    if !is(TypeId::of::<f64>()) && !is(TypeId::of::<f32>()) {
-        // Another `Real` (the crate itself uses only f64 and f32): nalgebra,
-        // with the transposes copied.
-        let read = |x: &DMatrix<T>, read| match read {
-            AsStored => x.clone(),
-            Transposed => x.transpose(),
-        };
-        c.copy_from(&(read(a, read_a) * read(b, read_b)));
-        return;
+    gemm::gemm(c.as_mut_slice(), oa, ob, pack);
+}
+
+/// A matrix as a factor of [`gemm::gemm`]. Column-major: element `(i, j)` of
+/// an `(r, ·)` matrix is at `i + j·r`, so its row stride is 1 and its column
+/// stride `r`; its transpose swaps the two.
+fn operand<T: Real>(x: &DMatrix<T>, read: Read) -> Operand<'_, T> {
+    let (rows, cols) = x.shape();
+    match read {
+        AsStored => Operand {
+            data: x.as_slice(),
+            rows,
+            cols,
+            rs: 1,
+            cs: rows,
+        },
+        Transposed => Operand {
+            data: x.as_slice(),
+            rows: cols,
+            cols: rows,
+            rs: rows,
+            cs: 1,
+        },
     }
-    // Column-major: element (i, j) of an (r, ·) matrix is at i + j·r, so its
-    // row stride is 1 and its column stride r; its transpose swaps the two.
-    let strides = |x: &DMatrix<T>, read| match read {
-        AsStored => (1, x.nrows() as isize),
-        Transposed => (x.nrows() as isize, 1),
-    };
-    let ((rsa, csa), (rsb, csb)) = (strides(a, read_a), strides(b, read_b));
-    let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
-    // SAFETY: `op(A)` is (m, k), `op(B)` is (k, n) and `C` is (m, n) (checked
-    // above), and the strides address exactly the elements of those matrices
-    // as nalgebra stores them (column-major, no gaps), so every access is in
-    // bounds; `C` is borrowed mutably, so it overlaps neither `A` nor `B`.
-    // Each call runs only when `T` is its type, so the pointer casts change
-    // nothing. With β = 0 the kernel overwrites every element of `C` without
-    // reading it (matrixmultiply's documented contract).
-    #[rustfmt::skip] // one line per matrix: C (m, n) = α·op(A) (m, k)·op(B) (k, n) + β·C
-    let () = unsafe {
-        if is(TypeId::of::<f64>()) {
-            matrixmultiply::dgemm(
-                m, k, n,
-                1.0, pa.cast(), rsa, csa, // α, A and its strides
-                pb.cast(), rsb, csb,      // B and its strides
-                0.0, pc.cast(), 1, m as isize, // β, C and its strides
-            );
-        } else {
-            matrixmultiply::sgemm(
-                m, k, n,
-                1.0, pa.cast(), rsa, csa,
-                pb.cast(), rsb, csb,
-                0.0, pc.cast(), 1, m as isize,
-            );
-        }
-    };
 }

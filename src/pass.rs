@@ -128,22 +128,26 @@ pub struct LayerState<'a, T: Real> {
     pub layer: &'a Dense<T>,
 }
 
-/// The loop path's per-example rows: one example's input `a_in` and its
-/// gradient `da_in` (each `n_in` long), its `z` and `a` (each `units`
-/// long), each contiguous. A column-major matrix stores an example's row
-/// with a stride, so the loop path copies it here once per example and then
-/// reads it in order for every unit.
+/// The kernels' working memory, owned by their caller.
 ///
-/// The matrix path reads whole matrices and needs none of this; it takes a
-/// `Scratch` too only so that both paths have one signature. A
-/// [`Workspace`] sizes its scratch for the widest layer once; a smaller one
-/// grows on first use (the only time a kernel allocates).
+/// - **The loop path's per-example rows:** one example's input `a_in` and
+///   its gradient `da_in` (each `n_in` long), its `z` and `a` (each `units`
+///   long), each contiguous. A column-major matrix stores an example's row
+///   with a stride, so the loop path copies it here once per example and
+///   then reads it in order for every unit.
+/// - **The matrix path's packed panels:** the blocks of the two factors of
+///   each product, copied into the order the product kernel reads them
+///   ([`crate::gemm`]).
+///
+/// Each buffer grows on first use to what the layer needs and is reused
+/// after, so a [`Workspace`]'s scratch allocates during the first step only.
 #[derive(Clone, Debug, Default)]
 pub struct Scratch<T: Real> {
     x: Vec<T>,
     dx: Vec<T>,
     z: Vec<T>,
     a: Vec<T>,
+    pack: Vec<T>,
 }
 
 /// The four rows of a [`Scratch`], sized for one layer.
@@ -166,6 +170,11 @@ impl<T: Real> Scratch<T> {
         let mut s = Scratch::default();
         s.rows(widest_in, widest);
         s
+    }
+
+    /// The buffer for the matrix path's packed panels (the product kernel sizes it).
+    pub fn packing(&mut self) -> &mut Vec<T> {
+        &mut self.pack
     }
 
     /// The rows for a layer of `units` units on `n_in` inputs, grown if too short.
@@ -580,11 +589,18 @@ impl<T: Real> Workspace<T> {
 
     /// Fails unless this workspace fits `net` and a batch of `m` examples.
     fn check_fits(&self, net: &Network<T>, m: usize) -> Result<()> {
-        let widths = net.widths();
-        if widths != self.widths || m != self.batch {
+        // Compared without collecting the network's widths: no allocation.
+        let layers = net.layers();
+        let same_widths = self.widths.len() == layers.len() + 1
+            && self.widths[0] == net.n_in()
+            && layers
+                .iter()
+                .zip(&self.widths[1..])
+                .all(|(d, &w)| d.units() == w);
+        if !same_widths || m != self.batch {
             return Err(Error::shape(
                 "workspace",
-                format!("widths {widths:?} and a batch of {m}"),
+                format!("widths {:?} and a batch of {m}", net.widths()),
                 format!(
                     "one made for widths {:?} and a batch of {}",
                     self.widths, self.batch

@@ -16,8 +16,8 @@
 //!   sweep in seconds, with a plain `std::time::Instant` loop and the median of
 //!   a few runs. On a busy machine its numbers can be off by tens of percent.
 //!
-//! Both paths run single-threaded here (the kernel too, unless the crate is
-//! built with `--features threading`), so the speedup is one core's.
+//! Both paths run single-threaded here (the product kernel too), so the
+//! speedup is one core's.
 
 use crate::activation::Activation;
 use crate::bounds::Agreement;

@@ -446,11 +446,11 @@ fn parse_use_tree(
                     continue;
                 }
                 let mut alias = None;
-                if is_ident(toks.get(i), "as") {
-                    if let Some(name) = ident_at(toks.get(i + 1)) {
-                        alias = Some(name.to_string());
-                        i += 2;
-                    }
+                if is_ident(toks.get(i), "as")
+                    && let Some(name) = ident_at(toks.get(i + 1))
+                {
+                    alias = Some(name.to_string());
+                    i += 2;
                 }
                 out.push(UseLeaf {
                     path,
@@ -578,10 +578,10 @@ fn scan(src: &str) -> FileScan {
                 i += 1;
             }
             Tok::Ident(w) if w == "mod" => {
-                if is_tok(toks.get(i + 2), &Tok::Open('{')) {
-                    if let Some(name) = ident_at(toks.get(i + 1)) {
-                        scope.push((name.to_string(), depth + 1));
-                    }
+                if is_tok(toks.get(i + 2), &Tok::Open('{'))
+                    && let Some(name) = ident_at(toks.get(i + 1))
+                {
+                    scope.push((name.to_string(), depth + 1));
                 }
                 i += 1;
             }

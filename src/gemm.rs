@@ -1,0 +1,827 @@
+//! The matrix path's product kernel: `C = op(A)·op(B)`, blocked and packed
+//! as BLAS libraries do it, writing its packed panels into a buffer the
+//! caller owns.
+//!
+//! **Why the crate has its own.** nalgebra hands large products to the
+//! `matrixmultiply` crate, which allocates its packing buffer on every call:
+//! six allocations in each training step of the notes' network, however the
+//! rest of the step is written. This kernel does the same work into the
+//! caller's buffer ([`crate::pass::Scratch`]), so a training step allocates
+//! nothing.
+//!
+//! **How it works** (Goto and van de Geijn's layout, the one BLIS,
+//! OpenBLAS and `matrixmultiply` use). The inner dimension `k` is cut into
+//! blocks of [`KC`]; for each block a slab of `B` is copied ("packed") into
+//! panels of `nr` columns, and a slab of `A` into panels of `mr` rows, each
+//! panel contiguous in the order the microkernel reads it. The microkernel
+//! keeps an `mr × nr` tile of `C` in vector registers and, for each `p` of
+//! the block, adds the outer product of one packed column of `A` and one
+//! packed row of `B`: `mr·nr` fused multiply-adds from `mr + nr` loads. The
+//! packing costs `O(m·k + k·n)` and is repaid `nr` and `mr` times over.
+//!
+//! **The same bits as `matrixmultiply`.** Every element of `C` is computed
+//! in one fixed order: within each block of `KC` values of `p`, a chain of
+//! multiply-adds from zero, `s ← a_ip·b_pj + s`; the first block's sum is
+//! stored, each later block's added to it. With fused multiply-adds where
+//! the processor has them (x86-64 with AVX2 and FMA, and AArch64), and a
+//! separate multiply and add elsewhere, that is exactly what `matrixmultiply`
+//! 0.3 computes, so switching changed no number; a unit test compares the
+//! two bit for bit. The order does not depend on the vector width, which is
+//! why the AVX-512 and AVX2 variants agree to the bit as well.
+
+use crate::real::Real;
+use std::any::TypeId;
+
+/// The block of the inner dimension: 256, as `matrixmultiply`'s `D_KC` and
+/// `S_KC`, which fixes where one block's sum is added to the next.
+pub const KC: usize = 256;
+/// Rows of `A` packed at a time, before rounding to a multiple of `mr`.
+const MC: usize = 128;
+/// Columns of `B` packed at a time, before rounding to a multiple of `nr`.
+const NC: usize = 1024;
+
+/// One factor of a product: an `(rows, cols)` matrix whose element `(i, j)`
+/// is `data[i·rs + j·cs]`. A column-major matrix as stored has `rs = 1`,
+/// `cs = rows`; its transpose is the same data with the strides swapped.
+#[derive(Clone, Copy, Debug)]
+pub struct Operand<'a, T> {
+    /// The elements.
+    pub data: &'a [T],
+    /// Rows of the operand.
+    pub rows: usize,
+    /// Columns of the operand.
+    pub cols: usize,
+    /// Distance between rows.
+    pub rs: usize,
+    /// Distance between columns.
+    pub cs: usize,
+}
+
+impl<T: Copy> Operand<'_, T> {
+    /// Panics unless every element lies inside `data`.
+    fn check(&self, name: &str) {
+        let last = if self.rows == 0 || self.cols == 0 {
+            0
+        } else {
+            (self.rows - 1) * self.rs + (self.cols - 1) * self.cs + 1
+        };
+        assert!(
+            last <= self.data.len(),
+            "gemm: {name} is ({}, {}) with strides ({}, {}) but holds only {} values",
+            self.rows,
+            self.cols,
+            self.rs,
+            self.cs,
+            self.data.len()
+        );
+    }
+}
+
+/// The microkernel variants, from the widest vectors down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// x86-64 AVX-512: 8 `f64` or 16 `f32` per register, fused multiply-add.
+    Avx512,
+    /// x86-64 AVX2 with FMA: 4 `f64` or 8 `f32` per register.
+    Avx2,
+    /// Plain Rust, fused (`mul_add`) or not: any processor.
+    Portable {
+        /// Whether each step is one fused multiply-add or a multiply and an add.
+        fused: bool,
+    },
+}
+
+impl Variant {
+    /// The variant for this processor: the widest vectors it has, with fused
+    /// multiply-adds exactly where `matrixmultiply` uses them.
+    pub fn detect() -> Variant {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let fma = is_x86_feature_detected!("fma") && is_x86_feature_detected!("avx2");
+            if fma && is_x86_feature_detected!("avx512f") {
+                return Variant::Avx512;
+            }
+            if fma {
+                return Variant::Avx2;
+            }
+        }
+        Variant::Portable {
+            fused: cfg!(target_arch = "aarch64"),
+        }
+    }
+
+    /// Whether this processor can run the variant.
+    pub fn available(self) -> bool {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Variant::Avx512 => {
+                is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx2")
+                    && is_x86_feature_detected!("fma")
+            }
+            #[cfg(target_arch = "x86_64")]
+            Variant::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
+            Variant::Portable { .. } => true,
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+}
+
+/// `C = op(A)·op(B)` with the variant for this processor: `a` is
+/// `(m, k)`, `b` is `(k, n)`, and `c` the `m·n` values of a column-major
+/// `(m, n)` matrix, all overwritten. `pack` holds the packed panels; it grows
+/// on first use to the size this product needs and is reused after.
+///
+/// # Panics
+/// If the shapes do not chain, `c` has not `m·n` values, or an operand's
+/// strides reach outside its data.
+pub fn gemm<T: Real>(c: &mut [T], a: Operand<'_, T>, b: Operand<'_, T>, pack: &mut Vec<T>) {
+    gemm_with(Variant::detect(), c, a, b, pack);
+}
+
+/// [`gemm`] with a given variant (the tests run each one).
+///
+/// # Panics
+/// As [`gemm`], and if this processor cannot run `variant`.
+pub fn gemm_with<T: Real>(
+    variant: Variant,
+    c: &mut [T],
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    pack: &mut Vec<T>,
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert!(
+        b.rows == k && c.len() == m * n,
+        "gemm: A is ({m}, {k}) and B is ({}, {n}), but C holds {} values",
+        b.rows,
+        c.len()
+    );
+    a.check("A");
+    b.check("B");
+    assert!(
+        variant.available(),
+        "gemm: this processor cannot run {variant:?}"
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        c.fill(T::zero());
+        return;
+    }
+    let kernel = Kernel::<T>::of(variant);
+    blocked(kernel, c, a, b, pack);
+}
+
+/// A microkernel: the `mr × nr` sum `S = Σ_p a_p·b_pᵀ` over `kc` packed
+/// steps, written into the column-major tile at `c` (columns `ldc` apart):
+/// `C = S`, or `C = C + S` when `add` (one rounding per element either way).
+type Micro<T> = unsafe fn(kc: usize, a: *const T, b: *const T, c: *mut T, ldc: usize, add: bool);
+
+/// A microkernel with its tile shape.
+struct Kernel<T> {
+    mr: usize,
+    nr: usize,
+    micro: Micro<T>,
+}
+
+/// The largest tile of any microkernel (32 × 8 `f32` for AVX-512).
+const TILE_MAX: usize = 32 * 8;
+
+impl<T: Real> Kernel<T> {
+    fn of(variant: Variant) -> Self {
+        let is = |t: TypeId| TypeId::of::<T>() == t;
+        let (f64_, f32_) = (is(TypeId::of::<f64>()), is(TypeId::of::<f32>()));
+        // SAFETY (every transmute below): each changes a function pointer's
+        // element type from f64 (or f32) to T only when T is that very type,
+        // so the pointer is unchanged and is called with the types it takes.
+        match variant {
+            #[cfg(target_arch = "x86_64")]
+            Variant::Avx512 if f64_ => Kernel {
+                mr: 16,
+                nr: 8,
+                micro: unsafe { std::mem::transmute::<Micro<f64>, Micro<T>>(x86::f64_avx512) },
+            },
+            #[cfg(target_arch = "x86_64")]
+            Variant::Avx512 if f32_ => Kernel {
+                mr: 32,
+                nr: 8,
+                micro: unsafe { std::mem::transmute::<Micro<f32>, Micro<T>>(x86::f32_avx512) },
+            },
+            #[cfg(target_arch = "x86_64")]
+            Variant::Avx2 if f64_ => Kernel {
+                mr: 8,
+                nr: 6,
+                micro: unsafe { std::mem::transmute::<Micro<f64>, Micro<T>>(x86::f64_avx2) },
+            },
+            #[cfg(target_arch = "x86_64")]
+            Variant::Avx2 if f32_ => Kernel {
+                mr: 16,
+                nr: 6,
+                micro: unsafe { std::mem::transmute::<Micro<f32>, Micro<T>>(x86::f32_avx2) },
+            },
+            Variant::Portable { fused: true } => Kernel {
+                mr: 4,
+                nr: 4,
+                micro: portable::<T, true>,
+            },
+            // Not fused, and the fallback for any other type.
+            _ => Kernel {
+                mr: 4,
+                nr: 4,
+                micro: portable::<T, false>,
+            },
+        }
+    }
+}
+
+/// The plain-Rust microkernel, 4 × 4: the reference every variant must match.
+///
+/// # Safety
+/// `a` must hold `kc·4` values, `b` `kc·4`, and `c` a 4 × 4 tile with columns `ldc` apart.
+unsafe fn portable<T: Real, const FUSED: bool>(
+    kc: usize,
+    a: *const T,
+    b: *const T,
+    c: *mut T,
+    ldc: usize,
+    add: bool,
+) {
+    let mut acc = [[T::zero(); 4]; 4];
+    for p in 0..kc {
+        // SAFETY: p < kc, so 4p + 3 < 4kc for both panels.
+        let (ap, bp) = unsafe { (a.add(4 * p), b.add(4 * p)) };
+        for (j, col) in acc.iter_mut().enumerate() {
+            let bj = unsafe { *bp.add(j) };
+            for (i, s) in col.iter_mut().enumerate() {
+                let ai = unsafe { *ap.add(i) };
+                *s = if FUSED {
+                    ai.mul_add(bj, *s)
+                } else {
+                    ai * bj + *s
+                };
+            }
+        }
+    }
+    for (j, col) in acc.iter().enumerate() {
+        for (i, &s) in col.iter().enumerate() {
+            // SAFETY: the tile is 4 × 4 with columns ldc apart.
+            let cij = unsafe { &mut *c.add(i + ldc * j) };
+            *cij = if add { *cij + s } else { s };
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    //! The vector microkernels. Each keeps its tile in registers: per step
+    //! `p` it loads one packed column of `A` (`mr` values, two registers),
+    //! broadcasts each of the `nr` values of `B` in turn, and does
+    //! `2·nr` fused multiply-adds, `s ← a·b + s`, the order of the reference.
+    use std::arch::x86_64::*;
+
+    /// 16 × 8 `f64`: 16 accumulators of 8 lanes.
+    ///
+    /// # Safety
+    /// The processor has AVX-512F; `a` holds `16·kc` values, `b` `8·kc`; `c` is a 16 × 8 tile, columns `ldc` apart.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn f64_avx512(
+        kc: usize,
+        a: *const f64,
+        b: *const f64,
+        c: *mut f64,
+        ldc: usize,
+        add: bool,
+    ) {
+        let mut lo = [_mm512_setzero_pd(); 8];
+        let mut hi = [_mm512_setzero_pd(); 8];
+        for p in 0..kc {
+            unsafe {
+                let a0 = _mm512_loadu_pd(a.add(16 * p));
+                let a1 = _mm512_loadu_pd(a.add(16 * p + 8));
+                for j in 0..8 {
+                    let bj = _mm512_set1_pd(*b.add(8 * p + j));
+                    lo[j] = _mm512_fmadd_pd(a0, bj, lo[j]);
+                    hi[j] = _mm512_fmadd_pd(a1, bj, hi[j]);
+                }
+            }
+        }
+        for j in 0..8 {
+            unsafe {
+                let (c0, c1) = (c.add(ldc * j), c.add(ldc * j + 8));
+                if add {
+                    _mm512_storeu_pd(c0, _mm512_add_pd(_mm512_loadu_pd(c0), lo[j]));
+                    _mm512_storeu_pd(c1, _mm512_add_pd(_mm512_loadu_pd(c1), hi[j]));
+                } else {
+                    _mm512_storeu_pd(c0, lo[j]);
+                    _mm512_storeu_pd(c1, hi[j]);
+                }
+            }
+        }
+    }
+
+    /// 32 × 8 `f32`: 16 accumulators of 16 lanes.
+    ///
+    /// # Safety
+    /// The processor has AVX-512F; `a` holds `32·kc` values, `b` `8·kc`; `c` is a 32 × 8 tile, columns `ldc` apart.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn f32_avx512(
+        kc: usize,
+        a: *const f32,
+        b: *const f32,
+        c: *mut f32,
+        ldc: usize,
+        add: bool,
+    ) {
+        let mut lo = [_mm512_setzero_ps(); 8];
+        let mut hi = [_mm512_setzero_ps(); 8];
+        for p in 0..kc {
+            unsafe {
+                let a0 = _mm512_loadu_ps(a.add(32 * p));
+                let a1 = _mm512_loadu_ps(a.add(32 * p + 16));
+                for j in 0..8 {
+                    let bj = _mm512_set1_ps(*b.add(8 * p + j));
+                    lo[j] = _mm512_fmadd_ps(a0, bj, lo[j]);
+                    hi[j] = _mm512_fmadd_ps(a1, bj, hi[j]);
+                }
+            }
+        }
+        for j in 0..8 {
+            unsafe {
+                let (c0, c1) = (c.add(ldc * j), c.add(ldc * j + 16));
+                if add {
+                    _mm512_storeu_ps(c0, _mm512_add_ps(_mm512_loadu_ps(c0), lo[j]));
+                    _mm512_storeu_ps(c1, _mm512_add_ps(_mm512_loadu_ps(c1), hi[j]));
+                } else {
+                    _mm512_storeu_ps(c0, lo[j]);
+                    _mm512_storeu_ps(c1, hi[j]);
+                }
+            }
+        }
+    }
+
+    /// 8 × 6 `f64`: 12 accumulators of 4 lanes.
+    ///
+    /// # Safety
+    /// The processor has AVX2 and FMA; `a` holds `8·kc` values, `b` `6·kc`; `c` is an 8 × 6 tile, columns `ldc` apart.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn f64_avx2(
+        kc: usize,
+        a: *const f64,
+        b: *const f64,
+        c: *mut f64,
+        ldc: usize,
+        add: bool,
+    ) {
+        let mut lo = [_mm256_setzero_pd(); 6];
+        let mut hi = [_mm256_setzero_pd(); 6];
+        for p in 0..kc {
+            unsafe {
+                let a0 = _mm256_loadu_pd(a.add(8 * p));
+                let a1 = _mm256_loadu_pd(a.add(8 * p + 4));
+                for j in 0..6 {
+                    let bj = _mm256_set1_pd(*b.add(6 * p + j));
+                    lo[j] = _mm256_fmadd_pd(a0, bj, lo[j]);
+                    hi[j] = _mm256_fmadd_pd(a1, bj, hi[j]);
+                }
+            }
+        }
+        for j in 0..6 {
+            unsafe {
+                let (c0, c1) = (c.add(ldc * j), c.add(ldc * j + 4));
+                if add {
+                    _mm256_storeu_pd(c0, _mm256_add_pd(_mm256_loadu_pd(c0), lo[j]));
+                    _mm256_storeu_pd(c1, _mm256_add_pd(_mm256_loadu_pd(c1), hi[j]));
+                } else {
+                    _mm256_storeu_pd(c0, lo[j]);
+                    _mm256_storeu_pd(c1, hi[j]);
+                }
+            }
+        }
+    }
+
+    /// 16 × 6 `f32`: 12 accumulators of 8 lanes.
+    ///
+    /// # Safety
+    /// The processor has AVX2 and FMA; `a` holds `16·kc` values, `b` `6·kc`; `c` is a 16 × 6 tile, columns `ldc` apart.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn f32_avx2(
+        kc: usize,
+        a: *const f32,
+        b: *const f32,
+        c: *mut f32,
+        ldc: usize,
+        add: bool,
+    ) {
+        let mut lo = [_mm256_setzero_ps(); 6];
+        let mut hi = [_mm256_setzero_ps(); 6];
+        for p in 0..kc {
+            unsafe {
+                let a0 = _mm256_loadu_ps(a.add(16 * p));
+                let a1 = _mm256_loadu_ps(a.add(16 * p + 8));
+                for j in 0..6 {
+                    let bj = _mm256_set1_ps(*b.add(6 * p + j));
+                    lo[j] = _mm256_fmadd_ps(a0, bj, lo[j]);
+                    hi[j] = _mm256_fmadd_ps(a1, bj, hi[j]);
+                }
+            }
+        }
+        for j in 0..6 {
+            unsafe {
+                let (c0, c1) = (c.add(ldc * j), c.add(ldc * j + 8));
+                if add {
+                    _mm256_storeu_ps(c0, _mm256_add_ps(_mm256_loadu_ps(c0), lo[j]));
+                    _mm256_storeu_ps(c1, _mm256_add_ps(_mm256_loadu_ps(c1), hi[j]));
+                } else {
+                    _mm256_storeu_ps(c0, lo[j]);
+                    _mm256_storeu_ps(c1, hi[j]);
+                }
+            }
+        }
+    }
+}
+
+/// The loops around the microkernel: blocks of `B` columns, of the inner
+/// dimension (in order: this fixes the sum), and of `A` rows; then tiles.
+fn blocked<T: Real>(
+    kernel: Kernel<T>,
+    c: &mut [T],
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    pack: &mut Vec<T>,
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let Kernel { mr, nr, micro } = kernel;
+    let (mc_block, nc_block) = ((MC / mr) * mr, (NC / nr) * nr);
+    let a_len = m.min(mc_block).div_ceil(mr) * mr * k.min(KC);
+    let b_len = n.min(nc_block).div_ceil(nr) * nr * k.min(KC);
+    if pack.len() < a_len + b_len {
+        pack.resize(a_len + b_len, T::zero());
+    }
+    let (a_pack, rest) = pack.split_at_mut(a_len);
+    let b_pack = &mut rest[..b_len];
+    let mut tile = [T::zero(); TILE_MAX];
+    for jc in (0..n).step_by(nc_block) {
+        let nc = nc_block.min(n - jc);
+        for pc in (0..k).step_by(KC) {
+            let kc = KC.min(k - pc);
+            pack_b(b_pack, b, pc, kc, jc, nc, nr);
+            for ic in (0..m).step_by(mc_block) {
+                let mc = mc_block.min(m - ic);
+                pack_a(a_pack, a, ic, mc, pc, kc, mr);
+                for jr in (0..nc).step_by(nr) {
+                    let bp = &b_pack[(jr / nr) * nr * kc..][..nr * kc];
+                    for ir in (0..mc).step_by(mr) {
+                        let ap = &a_pack[(ir / mr) * mr * kc..][..mr * kc];
+                        let (rows, cols) = (mr.min(mc - ir), nr.min(nc - jr));
+                        let first = (jc + jr) * m + ic + ir; // C[ic + ir, jc + jr]
+                        if rows == mr && cols == nr {
+                            // SAFETY: the panels hold mr·kc and nr·kc values
+                            // (sliced above); the tile's last element,
+                            // C[ic + ir + mr - 1, jc + jr + nr - 1], is inside c
+                            // (rows and cols fit, checked just above); `Kernel::of`
+                            // chose a microkernel this processor runs.
+                            let c_tile = c[first..].as_mut_ptr();
+                            debug_assert!(first + (nr - 1) * m + mr <= c.len());
+                            unsafe { micro(kc, ap.as_ptr(), bp.as_ptr(), c_tile, m, pc > 0) };
+                            continue;
+                        }
+                        // An edge tile: the sum into the stack tile, then
+                        // only the rows and columns that exist into C.
+                        // SAFETY: as above, with the stack tile (mr·nr ≤ TILE_MAX values).
+                        unsafe {
+                            micro(kc, ap.as_ptr(), bp.as_ptr(), tile.as_mut_ptr(), mr, false)
+                        };
+                        for j in 0..cols {
+                            let col = &mut c[first + j * m..][..rows];
+                            let sums = &tile[j * mr..][..rows];
+                            if pc == 0 {
+                                col.copy_from_slice(sums); // the first block's sum
+                            } else {
+                                for (c, &s) in col.iter_mut().zip(sums) {
+                                    *c += s; // each later block's, added
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Copies rows `ic..ic+mc`, columns `pc..pc+kc` of `A` into panels of `mr`
+/// rows: panel `q`, step `p` holds `A[ic + q·mr + i, pc + p]` for `i < mr`
+/// at `q·mr·kc + p·mr + i`, zero past the last row.
+fn pack_a<T: Real>(
+    dst: &mut [T],
+    a: Operand<'_, T>,
+    ic: usize,
+    mc: usize,
+    pc: usize,
+    kc: usize,
+    mr: usize,
+) {
+    for (q, panel) in dst
+        .chunks_exact_mut(mr * kc)
+        .take(mc.div_ceil(mr))
+        .enumerate()
+    {
+        let rows = mr.min(mc - q * mr);
+        pack_panel(panel, a, (ic + q * mr, rows), (pc, kc), mr, false);
+    }
+}
+
+/// Copies rows `pc..pc+kc`, columns `jc..jc+nc` of `B` into panels of `nr`
+/// columns: panel `q`, step `p` holds `B[pc + p, jc + q·nr + j]` for `j < nr`
+/// at `q·nr·kc + p·nr + j`, zero past the last column.
+fn pack_b<T: Real>(
+    dst: &mut [T],
+    b: Operand<'_, T>,
+    pc: usize,
+    kc: usize,
+    jc: usize,
+    nc: usize,
+    nr: usize,
+) {
+    for (q, panel) in dst
+        .chunks_exact_mut(nr * kc)
+        .take(nc.div_ceil(nr))
+        .enumerate()
+    {
+        let cols = nr.min(nc - q * nr);
+        pack_panel(panel, b, (jc + q * nr, cols), (pc, kc), nr, true);
+    }
+}
+
+/// One panel: for each step `p < kc`, `width` values of the operand along
+/// its free dimension (`(start, count)` of them exist, the rest are zero),
+/// at `p·width`. The free dimension is the rows of `A` or, `along_cols`,
+/// the columns of `B`; the step runs along the other. Whichever of the two
+/// is contiguous in memory is read in order.
+fn pack_panel<T: Real>(
+    panel: &mut [T],
+    x: Operand<'_, T>,
+    (start, count): (usize, usize),
+    (pc, kc): (usize, usize),
+    width: usize,
+    along_cols: bool,
+) {
+    // Strides along the free dimension and along the step.
+    let (free, step) = if along_cols {
+        (x.cs, x.rs)
+    } else {
+        (x.rs, x.cs)
+    };
+    let base = |f: usize, p: usize| {
+        if along_cols {
+            p * x.rs + f * x.cs
+        } else {
+            f * x.rs + p * x.cs
+        }
+    };
+    if count < width {
+        panel.fill(T::zero());
+    }
+    if free == 1 {
+        // Each step's values are one contiguous run.
+        for p in 0..kc {
+            let from = base(start, pc + p);
+            panel[p * width..][..count].copy_from_slice(&x.data[from..][..count]);
+        }
+    } else if step == 1 {
+        // Each free index's steps are one contiguous run.
+        for f in 0..count {
+            let run = &x.data[base(start + f, pc)..][..kc];
+            for (p, &v) in run.iter().enumerate() {
+                panel[p * width + f] = v;
+            }
+        }
+    } else {
+        for p in 0..kc {
+            for f in 0..count {
+                panel[p * width + f] = x.data[base(start + f, pc + p)];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_pcg::Pcg64;
+
+    /// Shapes around every edge: tiles, `MC`, `KC` (a second and third block), `NC`.
+    const SHAPES: [(usize, usize, usize); 12] = [
+        (1, 1, 1),
+        (2, 3, 2),
+        (7, 5, 9),
+        (16, 8, 8),
+        (17, 33, 13),
+        (33, 256, 7),
+        (40, 257, 25),
+        (129, 300, 15),
+        (6, 513, 40),
+        (64, 64, 1030),
+        (250, 31, 3),
+        (3, 700, 130),
+    ];
+
+    /// Random values of mixed sign and size, and the operands' four layouts.
+    fn case<T: Real>(rng: &mut Pcg64, m: usize, k: usize, n: usize) -> (Vec<T>, Vec<T>) {
+        let mut draw = |len: usize| -> Vec<T> {
+            (0..len)
+                .map(|_| {
+                    let u: f64 = rng.random();
+                    let e: f64 = rng.random();
+                    T::of_f64((2.0 * u - 1.0) * 10f64.powf(4.0 * e - 2.0))
+                })
+                .collect()
+        };
+        (draw(m * k), draw(k * n))
+    }
+
+    fn operand<T>(data: &[T], rows: usize, cols: usize, transposed: bool) -> Operand<'_, T> {
+        // Stored as (rows, cols) column-major, or as the transpose of a (cols, rows) one.
+        let (rs, cs) = if transposed { (cols, 1) } else { (1, rows) };
+        Operand {
+            data,
+            rows,
+            cols,
+            rs,
+            cs,
+        }
+    }
+
+    /// The reference order written out: per element, per block of KC, a chain from zero.
+    fn reference<T: Real>(a: Operand<'_, T>, b: Operand<'_, T>, fused: bool) -> Vec<T> {
+        let (m, k, n) = (a.rows, a.cols, b.cols);
+        let mut c = vec![T::zero(); m * n];
+        for j in 0..n {
+            for i in 0..m {
+                let mut total = T::zero();
+                for (block, start) in (0..k).step_by(KC).enumerate() {
+                    let mut s = T::zero();
+                    for p in start..k.min(start + KC) {
+                        let x = a.data[i * a.rs + p * a.cs];
+                        let y = b.data[p * b.rs + j * b.cs];
+                        s = if fused { x.mul_add(y, s) } else { x * y + s };
+                    }
+                    total = if block == 0 { s } else { total + s };
+                }
+                c[i + j * m] = total;
+            }
+        }
+        c
+    }
+
+    fn bits<T: Real>(v: &[T]) -> Vec<u64> {
+        v.iter().map(|x| x.as_f64().to_bits()).collect()
+    }
+
+    fn every_variant_gives_the_reference_bits<T: Real>() {
+        let mut rng = Pcg64::seed_from_u64(7);
+        let variants = [
+            Variant::Avx512,
+            Variant::Avx2,
+            Variant::Portable { fused: true },
+            Variant::Portable { fused: false },
+        ];
+        let mut ran = 0;
+        for &(m, k, n) in &SHAPES {
+            let (ad, bd) = case::<T>(&mut rng, m, k, n);
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let (a, b) = (operand(&ad, m, k, ta), operand(&bd, k, n, tb));
+                for v in variants.into_iter().filter(|v| v.available()) {
+                    let fused = !matches!(v, Variant::Portable { fused: false });
+                    let want = reference(a, b, fused);
+                    let mut c = vec![T::of_f64(f64::NAN); m * n]; // every value overwritten
+                    let mut pack = Vec::new();
+                    gemm_with(v, &mut c, a, b, &mut pack);
+                    assert_eq!(
+                        bits(&c),
+                        bits(&want),
+                        "{v:?} {} ({m}, {k})·({k}, {n}), transposed {ta} {tb}",
+                        T::NAME
+                    );
+                    ran += 1;
+                }
+            }
+        }
+        assert!(ran >= SHAPES.len() * 4 * 2, "ran {ran} cases");
+    }
+
+    #[test]
+    fn every_variant_gives_the_reference_bits_f64() {
+        every_variant_gives_the_reference_bits::<f64>();
+    }
+
+    #[test]
+    fn every_variant_gives_the_reference_bits_f32() {
+        every_variant_gives_the_reference_bits::<f32>();
+    }
+
+    /// The claim that switching kernels changed no number: the detected
+    /// variant against `matrixmultiply` on this processor, bit for bit.
+    #[test]
+    fn the_detected_variant_gives_matrixmultiplys_bits() {
+        let mut rng = Pcg64::seed_from_u64(11);
+        for &(m, k, n) in &SHAPES {
+            let (ad, bd) = case::<f64>(&mut rng, m, k, n);
+            let (af, bf): (Vec<f32>, Vec<f32>) = (
+                ad.iter().map(|&x| x as f32).collect(),
+                bd.iter().map(|&x| x as f32).collect(),
+            );
+            for (ta, tb) in [(false, false), (true, false), (false, true)] {
+                let (a, b) = (operand(&ad, m, k, ta), operand(&bd, k, n, tb));
+                let mut ours = vec![0.0; m * n];
+                gemm(&mut ours, a, b, &mut Vec::new());
+                let mut theirs = vec![0.0; m * n];
+                // SAFETY: the operands' strides address their data (checked
+                // by gemm above on the same operands), C is (m, n) column-major.
+                unsafe {
+                    matrixmultiply::dgemm(
+                        m,
+                        k,
+                        n,
+                        1.0,
+                        ad.as_ptr(),
+                        a.rs as isize,
+                        a.cs as isize,
+                        bd.as_ptr(),
+                        b.rs as isize,
+                        b.cs as isize,
+                        0.0,
+                        theirs.as_mut_ptr(),
+                        1,
+                        m as isize,
+                    );
+                }
+                assert_eq!(
+                    bits(&ours),
+                    bits(&theirs),
+                    "f64 ({m}, {k})·({k}, {n}) {ta} {tb}"
+                );
+
+                let (a, b) = (operand(&af, m, k, ta), operand(&bf, k, n, tb));
+                let mut ours = vec![0.0f32; m * n];
+                gemm(&mut ours, a, b, &mut Vec::new());
+                let mut theirs = vec![0.0f32; m * n];
+                // SAFETY: as above.
+                unsafe {
+                    matrixmultiply::sgemm(
+                        m,
+                        k,
+                        n,
+                        1.0,
+                        af.as_ptr(),
+                        a.rs as isize,
+                        a.cs as isize,
+                        bf.as_ptr(),
+                        b.rs as isize,
+                        b.cs as isize,
+                        0.0,
+                        theirs.as_mut_ptr(),
+                        1,
+                        m as isize,
+                    );
+                }
+                assert_eq!(
+                    bits(&ours),
+                    bits(&theirs),
+                    "f32 ({m}, {k})·({k}, {n}) {ta} {tb}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_packing_buffer_grows_once_and_is_reused() {
+        let (m, k, n) = (40, 300, 30);
+        let ad = vec![1.0; m * k];
+        let bd = vec![0.5; k * n];
+        let (a, b) = (operand(&ad, m, k, false), operand(&bd, k, n, false));
+        let mut pack = Vec::new();
+        let mut c = vec![0.0; m * n];
+        gemm(&mut c, a, b, &mut pack);
+        let (len, ptr) = (pack.len(), pack.as_ptr());
+        gemm(&mut c, a, b, &mut pack);
+        assert_eq!((pack.len(), pack.as_ptr()), (len, ptr));
+        assert!(c.iter().all(|&v| v == 150.0));
+    }
+
+    #[test]
+    #[should_panic(expected = "A is (2, 3) and B is (4, 2)")]
+    fn shapes_that_do_not_chain_are_named() {
+        let d = vec![0.0; 12];
+        gemm(
+            &mut [0.0; 4],
+            operand(&d, 2, 3, false),
+            operand(&d, 4, 2, false),
+            &mut Vec::new(),
+        );
+    }
+}
