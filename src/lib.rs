@@ -22,7 +22,10 @@
 //! | Matrix forward propagation | [`matrix`] | [`matrix::dense_forward`] | `tests/course_checks.rs`, `tests/equivalence.rs` | `docs/04-forward-propagation.md` |
 //! | Sequential backward propagation (corrected) | [`sequential`] | [`sequential::dense_backward`] | `tests/erratum.rs`, `tests/equivalence.rs` | `docs/05-backward-propagation.md` |
 //! | Matrix backward propagation | [`matrix`] | [`matrix::dense_backward`] | `tests/equivalence.rs`, `tests/gradient_check.rs` | `docs/05-backward-propagation.md` |
-//! | The two paths agree: rounding bound, exact arithmetic, finite differences | [`bounds`], [`gradcheck`], [`path`] | [`bounds::network_bound`], [`gradcheck::numerical_gradients`], [`Path::forward`], [`Path::backward`] | `tests/equivalence.rs`, `tests/exact_arithmetic.rs`, `tests/gradient_check.rs` | `docs/06-what-identical-means.md` |
+//! | The two paths agree: rounding bound, exact arithmetic, finite differences | [`bounds`], [`gradcheck`], [`compare`], [`path`] | [`bounds::network_bound`], [`gradcheck::numerical_gradients`], [`compare::rows`], [`Path::forward`], [`Path::backward`] | `tests/equivalence.rs`, `tests/exact_arithmetic.rs`, `tests/gradient_check.rs` | `docs/06-what-identical-means.md` |
+//! | One walk through the layers for both paths; buffers the caller owns | [`pass`] | [`pass::Kernels`], [`Workspace`], [`Path::forward_into`], [`Path::backward_into`] | `tests/allocations.rs`, `tests/shape_checks.rs` | `docs/04-forward-propagation.md`, `docs/DESIGN.md` |
+//! | The optimizers of `model.compile(optimizer=...)` | [`optim`] | [`optim::Sgd::step`], [`optim::Adam::step`], [`Network::parameters_mut`] | `tests/train.rs` | `docs/03-gradient-descent.md` |
+//! | The matrix path's products | [`gemm`] | [`gemm::gemm`] | `src/gemm.rs` (unit tests), `benches/paths.rs` | `docs/performance.md` |
 //! | How much faster the matrix path is | [`speedup`] | [`speedup::sweep`] | `benches/paths.rs` | `docs/performance.md` |
 //! | The labs' data: `load_coffee_data()`, `Normalization` | [`data`] | [`data::coffee`], [`data::Normalization::adapt`] | `tests/data.rs` | `docs/01-model.md` |
 //!
@@ -47,8 +50,9 @@
 //!
 //! ## Errors
 //!
-//! Kernels (the `dense_*` functions) panic on shapes that cannot fit, naming
-//! both: that is a bug in the caller. Network-level entry points
+//! Kernels (the `dense_*` functions) write into buffers their caller owns
+//! and panic on shapes that cannot fit, naming both: that is a bug in the
+//! caller. Network-level entry points
 //! ([`Path::forward`], [`Path::backward`], [`Network::new`], …) return
 //! [`Error`] for anything a user can get wrong.
 

@@ -261,16 +261,11 @@ fn tile(a: &DMatrix<f64>, times: usize) -> DMatrix<f64> {
     DMatrix::from_fn(m * times, a.ncols(), |i, j| a[(i % m, j)])
 }
 
+/// The largest difference between two networks' parameters, over the parameter view.
 fn max_weight_difference(a: &Network<f64>, b: &Network<f64>) -> f64 {
-    a.layers()
-        .iter()
-        .zip(b.layers())
-        .flat_map(|(p, q)| {
-            p.w()
-                .iter()
-                .zip(q.w().iter())
-                .chain(p.b().iter().zip(q.b().iter()))
-        })
+    a.parameters()
+        .zip(b.parameters())
+        .flat_map(|(p, q)| p.iter().zip(q))
         .map(|(p, q)| (p - q).abs())
         .fold(0.0, f64::max)
 }

@@ -32,8 +32,8 @@ pub struct TrainArgs {
     #[arg(long, default_value = "bce")]
     loss: Loss,
     /// Optimizer: sgd (the notes' gradient descent) or adam (the course labs').
-    #[arg(long, default_value = "adam", value_parser = ["sgd", "adam"])]
-    optimizer: String,
+    #[arg(long, default_value = "adam")]
+    optimizer: Optimizer,
     /// Learning rate (default: Keras' default for the optimizer, 0.01 for sgd, 0.001 for adam).
     #[arg(long)]
     lr: Option<f64>,
@@ -75,13 +75,8 @@ pub fn run(a: TrainArgs) -> CliResult {
     } else {
         None
     };
-    let lr =
-        a.lr.unwrap_or(if a.optimizer == "sgd" { 0.01 } else { 0.001 });
-    let optimizer = if a.optimizer == "sgd" {
-        Optimizer::sgd(lr)
-    } else {
-        Optimizer::adam(lr)
-    };
+    let lr = a.lr.unwrap_or(a.optimizer.default_learning_rate());
+    let optimizer = a.optimizer.with_learning_rate(lr);
     let settings = FitSettings {
         loss: a.loss,
         optimizer,
