@@ -394,7 +394,12 @@ fn a_failed_save_leaves_no_file_behind() {
 #[test]
 fn speedup_prints_the_table_and_draws_the_chart() {
     let dir = scratch(&[]);
-    let out = dualpath(dir.path(), &["speedup", "--plot", "speedup.svg"]);
+    // The notes' network only: the whole sweep takes seconds more and runs
+    // the same code.
+    let out = dualpath(
+        dir.path(),
+        &["speedup", "--only", "2-25-15-1", "--plot", "speedup.svg"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -410,6 +415,16 @@ fn speedup_prints_the_table_and_draws_the_chart() {
     }
     let svg = std::fs::read_to_string(dir.path().join("speedup.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
+}
+
+#[test]
+fn speedup_names_the_sizes_when_only_matches_none() {
+    let dir = scratch(&[]);
+    assert_bad_input(
+        dir.path(),
+        &["speedup", "--only", "3-3"],
+        &["--only \"3-3\"", "2-25-15-1_m1"],
+    );
 }
 
 #[test]

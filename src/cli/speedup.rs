@@ -1,6 +1,6 @@
 //! `dualpath speedup`: a quick loop-versus-matrix timing sweep.
 
-use super::common::{CliResult, check_writable_dir};
+use super::common::{CliResult, Failure, check_writable_dir};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -9,6 +9,10 @@ pub struct SpeedupArgs {
     /// Also draw speedup against problem size as an SVG chart.
     #[arg(long, value_name = "FILE.svg")]
     plot: Option<PathBuf>,
+    /// Time only the sizes whose label starts with this, e.g. `2-25-15-1` (the notes' network)
+    /// or `1024-1024-1024_m256`.
+    #[arg(long, value_name = "PREFIX")]
+    only: Option<String>,
 }
 
 pub fn run(a: SpeedupArgs) -> CliResult {
@@ -16,11 +20,22 @@ pub fn run(a: SpeedupArgs) -> CliResult {
     if let Some(path) = &a.plot {
         check_writable_dir(path)?;
     }
+    let mut sizes = speedup::sweep();
+    if let Some(prefix) = &a.only {
+        let labels: Vec<String> = sizes.iter().map(speedup::Size::label).collect();
+        sizes.retain(|s| s.label().starts_with(prefix.as_str()));
+        if sizes.is_empty() {
+            return Err(Failure::input(format!(
+                "--only {prefix:?}: no size of the sweep starts with it; the sizes are {}",
+                labels.join(", ")
+            )));
+        }
+    }
     println!(
         "A quick loop-versus-matrix sweep: a few repetitions per size, timed with the clock.\n\
          This is an estimate on a shared machine; `cargo bench` is the careful measurement."
     );
-    let rows = speedup::quick_sweep(&speedup::sweep(), |size| {
+    let rows = speedup::quick_sweep(&sizes, |size| {
         eprint!("\r  timing {:<40}", size.label());
     })?;
     eprintln!("\r{:<50}", "");
