@@ -4,7 +4,7 @@
 //! measured ([`sweep`]), their operation counts ([`Size::flops`]), one
 //! training step ([`train_step`]), the agreement check done before timing
 //! ([`paths_agree`]), the table ([`format_table`]) and the chart
-//! ([`write_chart`]).
+//! (`write_chart`, with the `charts` feature).
 //!
 //! Two ways to fill the table:
 //!
@@ -53,7 +53,7 @@ pub enum Pass {
     /// The backward pass, given a forward cache: every layer's `dW` and `db`.
     Backward,
     /// One step of gradient descent: forward, backward, and
-    /// [`optim::Sgd::step`] on one batch.
+    /// [`crate::optim::Sgd::step`] on one batch.
     TrainStep,
 }
 
@@ -647,7 +647,7 @@ pub fn chart_svg(rows: &[Row], title: &str) -> std::result::Result<String, Strin
 /// never leaves a half-written chart.
 ///
 /// # Errors
-/// [`Error::Io`] naming `path` if the chart cannot be drawn or the file written.
+/// [`crate::Error::Io`] naming `path` if the chart cannot be drawn or the file written.
 #[cfg(feature = "charts")]
 pub fn write_chart(rows: &[Row], title: &str, path: &std::path::Path) -> Result<()> {
     let fail = |detail: String| crate::error::Error::Io {

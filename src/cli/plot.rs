@@ -101,10 +101,7 @@ fn boundary_svg(path: &FsPath, model: &Model, data: &Dataset) -> CliResult<Strin
             lo1 + (j as f64 + 0.5) / N as f64 * (hi1 - lo1)
         }
     });
-    let input = match &model.normalization {
-        Some(n) => n.apply(&grid),
-        None => grid.clone(),
-    };
+    let input = model.network_input(&grid)?;
     let p = Path::Matrix
         .forward(&model.network, &input)?
         .output()
