@@ -105,8 +105,15 @@ fn main() {
     // not to equality. (With two inputs they happen to add in the same order
     // and agree to the bit.)
     let no_input_error = DMatrix::zeros(1, 2);
-    let (z_bound, a_bound) =
-        dense_forward_bound(&x_row, &no_input_error, &w, &b, Activation::Sigmoid, &mat.a);
+    let (z_bound, a_bound) = dense_forward_bound(
+        &x_row,
+        &no_input_error,
+        &w,
+        &b,
+        Activation::Sigmoid,
+        &mat.z,
+        &mat.a,
+    );
     let z_agree = Agreement::of(&seq.z, &mat.z, &z_bound);
     let a_agree = Agreement::of(&seq.a, &mat.a, &a_bound);
     println!(
@@ -150,8 +157,15 @@ fn main() {
         );
     }
     let no_input_error = DMatrix::zeros(4, 2);
-    let (_, a_bound) =
-        dense_forward_bound(&xs, &no_input_error, &w, &b, Activation::Sigmoid, &mat.a);
+    let (_, a_bound) = dense_forward_bound(
+        &xs,
+        &no_input_error,
+        &w,
+        &b,
+        Activation::Sigmoid,
+        &mat.z,
+        &mat.a,
+    );
     let agree = Agreement::of(&seq.a, &mat.a, &a_bound);
     println!(
         "largest difference between the two paths: {:e} (bound {:.1e})",

@@ -8,7 +8,9 @@
 //! the equivalence contract depends on it.
 
 use crate::real::Real;
-use nalgebra::DMatrix;
+use nalgebra::{
+    DMatrix, Dyn, Matrix, MatrixView1xX, MatrixViewMut1xX, RawStorage, RawStorageMut, U1,
+};
 use std::fmt;
 use std::str::FromStr;
 
@@ -163,10 +165,17 @@ pub enum Activation {
     Sigmoid,
     /// `g(z) = tanh(z)`.
     Tanh,
+    /// `a_j = e^{z_j} / Σ_k e^{z_k}` over the units of one example: the
+    /// output of a multiclass network (week 2). It couples the units of an
+    /// example, so it is allowed on the output layer only, and its `dZ`
+    /// comes from the categorical cross-entropy ([`crate::Loss`]), never
+    /// from a `g'`. See [`softmax_row`].
+    Softmax,
 }
 
 impl Activation {
-    /// Every activation, for tests and help texts.
+    /// The element-wise activations, each a function of one `z`: any layer
+    /// may use them. (Softmax is not among them: see [`Activation::EVERY`].)
     pub const ALL: [Activation; 4] = [
         Activation::Linear,
         Activation::Relu,
@@ -174,17 +183,36 @@ impl Activation {
         Activation::Tanh,
     ];
 
-    /// Keras' name for it: `"linear"`, `"relu"`, `"sigmoid"` or `"tanh"`.
+    /// Every activation, softmax last: what a name may parse to.
+    pub const EVERY: [Activation; 5] = [
+        Activation::Linear,
+        Activation::Relu,
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Softmax,
+    ];
+
+    /// Keras' name for it: `"linear"`, `"relu"`, `"sigmoid"`, `"tanh"` or `"softmax"`.
     pub fn name(self) -> &'static str {
         match self {
             Activation::Linear => "linear",
             Activation::Relu => "relu",
             Activation::Sigmoid => "sigmoid",
             Activation::Tanh => "tanh",
+            Activation::Softmax => "softmax",
         }
     }
 
+    /// Whether each unit's `a_j` depends on its own `z_j` only (every
+    /// activation but softmax). Only those may sit on a hidden layer.
+    pub fn is_elementwise(self) -> bool {
+        self != Activation::Softmax
+    }
+
     /// `g(z)` for one value.
+    ///
+    /// # Panics
+    /// For softmax, which is no function of one value (use [`Activation::activate_row`]).
     #[inline]
     pub fn g<T: Real>(self, z: T) -> T {
         match self {
@@ -192,10 +220,14 @@ impl Activation {
             Activation::Relu => relu(z),
             Activation::Sigmoid => sigmoid(z),
             Activation::Tanh => tanh(z),
+            Activation::Softmax => panic!("{}", SOFTMAX_IS_NOT_ELEMENTWISE),
         }
     }
 
     /// `g'(z)` for one value.
+    ///
+    /// # Panics
+    /// For softmax, whose derivative couples the units (its `dZ` comes from the loss).
     #[inline]
     pub fn g_prime<T: Real>(self, z: T) -> T {
         match self {
@@ -203,6 +235,7 @@ impl Activation {
             Activation::Relu => relu_prime(z),
             Activation::Sigmoid => sigmoid_prime(z),
             Activation::Tanh => tanh_prime(z),
+            Activation::Softmax => panic!("{}", SOFTMAX_IS_NOT_ELEMENTWISE),
         }
     }
 
@@ -221,13 +254,24 @@ impl Activation {
             a.len(),
             "Activation::activate_row: z and a differ in length"
         );
+        if self == Activation::Softmax {
+            let n = z.len();
+            softmax_row(
+                &MatrixView1xX::from_slice(z, n),
+                &mut MatrixViewMut1xX::from_slice(a, n),
+            );
+            return;
+        }
         for (a, &z) in a.iter_mut().zip(z) {
             *a = self.g(z); // a_j = g(z_j)
         }
     }
 
     /// `A = g(Z)` for a whole batch, `(m, units)`: the matrix path's
-    /// activation, one pass over every element ([`Activation::apply`]).
+    /// activation. For the element-wise activations, one pass over every
+    /// element ([`Activation::apply`]); for softmax, row by row, each row
+    /// through the same [`softmax_row`] the loop path uses, so both paths
+    /// get the same bits.
     ///
     /// # Panics
     /// If the shapes differ.
@@ -237,6 +281,12 @@ impl Activation {
             a.shape(),
             "Activation::activate: Z and A differ in shape"
         );
+        if self == Activation::Softmax {
+            for i in 0..z.nrows() {
+                softmax_row(&z.row(i), &mut a.row_mut(i)); // one example's row
+            }
+            return;
+        }
         self.apply(z.as_slice(), a.as_mut_slice());
     }
 
@@ -259,6 +309,7 @@ impl Activation {
             "Activation::apply: z and a differ in length"
         );
         match self {
+            Activation::Softmax => panic!("{}", SOFTMAX_IS_NOT_ELEMENTWISE),
             Activation::Linear => a.copy_from_slice(z),
             Activation::Relu => a.iter_mut().zip(z).for_each(|(a, &z)| *a = relu(z)),
             // A plain `for`, not `for_each` with a closure: the body must be
@@ -290,6 +341,7 @@ impl Activation {
         );
         let pairs = dz.iter_mut().zip(da.iter().zip(z));
         match self {
+            Activation::Softmax => panic!("{}", SOFTMAX_IS_NOT_ELEMENTWISE),
             Activation::Linear => dz.copy_from_slice(da),
             Activation::Relu => pairs.for_each(|(dz, (&da, &z))| *dz = da * relu_prime(z)),
             Activation::Sigmoid => with_wide_vectors(|| {
@@ -299,6 +351,87 @@ impl Activation {
             }),
             Activation::Tanh => pairs.for_each(|(dz, (&da, &z))| *dz = da * tanh_prime(z)),
         }
+    }
+}
+
+/// Why softmax has no `g(z)` or `g'(z)` of one value.
+const SOFTMAX_IS_NOT_ELEMENTWISE: &str = "softmax couples the units of an example: it has no g(z) or g'(z) \
+     of one value; activate a whole row (Activation::activate_row), and take the output layer's dZ \
+     from the loss";
+
+/// The two numbers a softmax row is made of: its largest `z` and
+/// `S = Σ_k e^{z_k - max}`, so that `softmax(z)_j = e^{z_j - max} / S` and
+/// `ln Σ_k e^{z_k} = max + ln S` (log-sum-exp).
+///
+/// Subtracting the maximum first (the assignment's `my_softmax` does not;
+/// every library does) makes every exponent `≤ 0`, so no `e^{…}` overflows
+/// and the largest is exactly 1, whatever the logits: `z = [1000, 999]`
+/// gives `[0.731…, 0.268…]`, not `∞/∞`. The exponentials come from
+/// [`exp_nonpositive`] (in `f64`, rounded to `T` for `f32`), the sum adds
+/// them in unit order: every caller (the loop path, the matrix path, the
+/// losses) gets the same bits for the same row.
+///
+/// ```
+/// use dualpath::activation::softmax_parts;
+/// use nalgebra::RowDVector;
+/// let (max, s) = softmax_parts(&RowDVector::from_row_slice(&[1000.0_f64, 1000.0]));
+/// assert_eq!((max, s), (1000.0, 2.0));
+/// ```
+pub fn softmax_parts<T: Real, S: RawStorage<T, U1, Dyn>>(z: &Matrix<T, U1, Dyn, S>) -> (T, T) {
+    let mut max = z[0];
+    for &zj in z.iter().skip(1) {
+        if zj > max {
+            max = zj;
+        }
+    }
+    let mut sum = T::zero();
+    for &zj in z.iter() {
+        sum += exp_shifted(zj, max);
+    }
+    (max, sum)
+}
+
+/// `e^{z - max}` for `z ≤ max`, in `f64` and rounded to `T`.
+#[inline(always)]
+pub fn exp_shifted<T: Real>(z: T, max: T) -> T {
+    T::of_f64(exp_nonpositive((z - max).as_f64()))
+}
+
+/// `a = softmax(z)` for one example's row: `a_j = e^{z_j - max} / Σ_k e^{z_k - max}`.
+///
+/// The course's `my_softmax` (week 2 assignment), with the maximum
+/// subtracted first for stability:
+/// ```python
+/// ez = np.exp(z - np.max(z))
+/// a = ez / np.sum(ez)
+/// ```
+///
+/// ```
+/// use dualpath::activation::softmax_row;
+/// use nalgebra::RowDVector;
+/// let z = RowDVector::from_row_slice(&[1.0_f64, 2.0, 3.0, 4.0]);
+/// let mut a = RowDVector::zeros(4);
+/// softmax_row(&z, &mut a);
+/// // The assignment's public test: [0.0320586, 0.0871443, 0.2368828, 0.6439143].
+/// assert!((a[3] - 0.6439143).abs() < 5e-8 && (a.sum() - 1.0).abs() < 1e-15);
+/// ```
+///
+/// # Panics
+/// If the rows differ in length or are empty.
+pub fn softmax_row<T: Real, S1, S2>(z: &Matrix<T, U1, Dyn, S1>, a: &mut Matrix<T, U1, Dyn, S2>)
+where
+    S1: RawStorage<T, U1, Dyn>,
+    S2: RawStorageMut<T, U1, Dyn>,
+{
+    assert!(
+        z.ncols() == a.ncols() && z.ncols() > 0,
+        "softmax_row: z has {} values and a has {}; they must be the same, and not none",
+        z.ncols(),
+        a.ncols()
+    );
+    let (max, sum) = softmax_parts(z);
+    for (aj, &zj) in a.iter_mut().zip(z.iter()) {
+        *aj = exp_shifted(zj, max) / sum;
     }
 }
 
@@ -346,7 +479,7 @@ impl fmt::Display for UnknownActivation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown activation {:?}: expected one of linear, relu, sigmoid, tanh",
+            "unknown activation {:?}: expected one of linear, relu, sigmoid, tanh, softmax",
             self.0
         )
     }
@@ -359,7 +492,7 @@ impl FromStr for Activation {
 
     /// Parses Keras' names, ignoring ASCII case.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Activation::ALL
+        Activation::EVERY
             .into_iter()
             .find(|g| g.name().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| UnknownActivation(s.to_string()))

@@ -79,7 +79,44 @@ fn constants(g: Activation) -> Constants {
             lip_prime: 0.8,
             err_prime: 16.0,
         },
+        // Softmax couples a row: `softmax_bound` handles it, row by row.
+        Activation::Softmax => panic!("bounds: softmax has no per-element constants"),
     }
+}
+
+/// Bound on `|A_seq - A_mat|` for a softmax output, row by row, given
+/// bounds `dz` on `|Z_seq - Z_mat|` and the matrix path's `z` and `a`.
+///
+/// **Input difference.** With `δ = max_j δZ_ij` over the row,
+/// `softmax(z')_j / softmax(z)_j = e^{z'_j - z_j} · Σ_k e^{z_k} / Σ_k e^{z'_k}`
+/// lies in `[e^{-2δ}, e^{2δ}]`, so `|softmax(z')_j - softmax(z)_j| ≤
+/// softmax(z)_j·(e^{2δ} - 1)`.
+///
+/// **Each path's rounding** relative to the exact softmax of its own `z`:
+/// `z_j - max` rounds once (a relative error of `u·|z_j - max|` in
+/// `e^{z_j - max}`), `e^x` is within 1 ulp (`2u`; in `f32`, `2u₆₄ + u₃₂`),
+/// the sum of `K` positive terms within `γ_K`, the division `u`: in all at
+/// most `ρ_j = (|z_j - max| + δ + K + 4)·u·(1 + 10⁻³)`, since every factor
+/// is `1 + O(Ku)`. Both paths: `2ρ_j`, on an `a_j` itself at most
+/// `â_j·(1 + ρ_j)/(1 - ρ_j)` and `e^{2δ}` times that.
+pub fn softmax_bound<T: Real>(dz: &DMatrix<f64>, z: &DMatrix<T>, a: &DMatrix<T>) -> DMatrix<f64> {
+    let u = T::UNIT_ROUNDOFF;
+    let (m, k) = z.shape();
+    let mut out = DMatrix::zeros(m, k);
+    for i in 0..m {
+        let delta = (0..k).map(|j| dz[(i, j)]).fold(0.0, f64::max);
+        let max = (0..k)
+            .map(|j| z[(i, j)].as_f64())
+            .fold(f64::NEG_INFINITY, f64::max);
+        let spread = (2.0 * delta).exp_m1(); // e^{2δ} - 1
+        for j in 0..k {
+            let rho = ((max - z[(i, j)].as_f64()) + delta + k as f64 + 4.0) * u * 1.001;
+            let a_hat = a[(i, j)].as_f64();
+            let a_bar = a_hat * (1.0 + rho) / (1.0 - rho) * (1.0 + spread);
+            out[(i, j)] = (a_bar * (spread + 2.0 * rho) + 8.0 * T::MIN_SUBNORMAL) * OWN_ROUNDING;
+        }
+    }
+    out
 }
 
 fn abs<T: Real>(m: &DMatrix<T>) -> DMatrix<f64> {
@@ -91,13 +128,15 @@ fn abs<T: Real>(m: &DMatrix<T>) -> DMatrix<f64> {
 ///
 /// `a_in`, `z` and `a` are the reference (matrix path) values; `da_in` bounds
 /// how far the other path's input may be from `a_in` (zeros when both paths
-/// are given the same input).
+/// are given the same input). A softmax layer's `A` is bounded row by row
+/// ([`softmax_bound`]).
 pub fn dense_forward_bound<T: Real>(
     a_in: &DMatrix<T>,
     da_in: &DMatrix<f64>,
     w: &DMatrix<T>,
     b: &DVector<T>,
     g: Activation,
+    z: &DMatrix<T>,
     a: &DMatrix<T>,
 ) -> (DMatrix<f64>, DMatrix<f64>) {
     let n_in = w.nrows();
@@ -111,6 +150,10 @@ pub fn dense_forward_bound<T: Real>(
         col.add_scalar_mut(2.0 * gamma * bj.as_f64().abs() + eta);
     }
     dz *= OWN_ROUNDING;
+    if g == Activation::Softmax {
+        let da = softmax_bound(&dz, z, a);
+        return (dz, da);
+    }
     let c = constants(g);
     let u = T::UNIT_ROUNDOFF;
     let da = dz.zip_map(&abs(a), |dz, a| {
@@ -214,20 +257,39 @@ pub fn output_dz_bound<T: Real>(
     da_fwd: &DMatrix<f64>,
     y: &DMatrix<T>,
 ) -> DMatrix<f64> {
+    if !loss.is_elementwise() {
+        return categorical_dz_bound(loss, z, dz_fwd, y);
+    }
     let scale = (T::one() / T::of_f64(z.len() as f64)).as_f64();
     let eps = T::of_f64(BCE_EPSILON);
     let (lo_clip, hi_clip) = (eps.as_f64(), (T::one() - eps).as_f64());
+    let u = T::UNIT_ROUNDOFF;
     DMatrix::from_fn(z.nrows(), z.ncols(), |i, j| {
-        let a_hat = a[(i, j)].as_f64();
-        let d_a = da_fwd[(i, j)];
+        let logits = loss == Loss::BinaryCrossEntropyFromLogits;
+        let (a_hat, d_a) = if logits {
+            // The loss applies σ to z itself: bound σ(z) as a sigmoid layer's A.
+            let s = crate::activation::sigmoid(z[(i, j)]).as_f64();
+            let d = dz_fwd[(i, j)];
+            (
+                s,
+                (0.25 * d + 12.0 * u * (s + 0.25 * d) + 8.0 * T::MIN_SUBNORMAL) * OWN_ROUNDING,
+            )
+        } else {
+            (a[(i, j)].as_f64(), da_fwd[(i, j)])
+        };
         let r = (a_hat - y[(i, j)].as_f64()).abs(); // |â - y|
-        let (dgp, gp_bar) = g_prime_bounds(g, z[(i, j)], dz_fwd[(i, j)]);
+        let (dgp, gp_bar) = if logits {
+            (0.0, 1.0)
+        } else {
+            g_prime_bounds(g, z[(i, j)], dz_fwd[(i, j)])
+        };
         if d_a == 0.0 && dgp == 0.0 {
             return 0.0;
         }
         let bound = match (loss, g) {
             // (a - y)·s: two roundings.
-            (Loss::BinaryCrossEntropy, Activation::Sigmoid) => {
+            (Loss::BinaryCrossEntropy, Activation::Sigmoid)
+            | (Loss::BinaryCrossEntropyFromLogits, _) => {
                 scale * d_a + gamma::<T>(2) * scale * (2.0 * r + d_a)
             }
             // 2(a - y)·s·g'(z): three roundings.
@@ -236,7 +298,7 @@ pub fn output_dz_bound<T: Real>(
                     + gamma::<T>(3) * 2.0 * scale * (2.0 * r + d_a) * gp_bar
             }
             // (a - y)/(a(1 - a))·s·g'(z) on unclipped a, else 0.
-            (Loss::BinaryCrossEntropy, _) => {
+            (_, _) => {
                 let (lo, hi) = (a_hat - d_a, a_hat + d_a);
                 let q = |p: f64| p * (1.0 - p);
                 let g6 = gamma::<T>(6);
@@ -259,6 +321,91 @@ pub fn output_dz_bound<T: Real>(
     })
 }
 
+/// Bound on `|dZ_seq - dZ_mat|` for a categorical cross-entropy's output
+/// `dZ_ij = (p_ij·Σ_k y_ik - y_ij)/m`, `p = softmax(z_i)` computed by each
+/// path from its own `z`: the softmax's difference ([`softmax_bound`])
+/// times `|Σ_k y_ik|`, plus each path's three roundings (`γ₃` on
+/// `|p·Σy| + |y|`, scaled by `1/m`).
+fn categorical_dz_bound<T: Real>(
+    loss: Loss,
+    z: &DMatrix<T>,
+    dz_fwd: &DMatrix<f64>,
+    y: &DMatrix<T>,
+) -> DMatrix<f64> {
+    let (m, k) = z.shape();
+    let scale = (T::one() / T::of_f64(m as f64)).as_f64();
+    let p = softmax_of(z);
+    let dp = softmax_bound(dz_fwd, z, &p);
+    let g3 = gamma::<T>(3);
+    DMatrix::from_fn(m, k, |i, j| {
+        let (sum_y, y_j) = target_row(loss, y, i, j);
+        let p_bar = p[(i, j)].as_f64() + dp[(i, j)];
+        let bound =
+            scale * (dp[(i, j)] * sum_y.abs() + 2.0 * g3 * (p_bar * sum_y.abs() + y_j.abs()));
+        (bound + 2.0 * T::MIN_SUBNORMAL) * OWN_ROUNDING
+    })
+}
+
+/// `Σ_k y_ik` and `y_ij` of a target row: one-hot from the class id for the
+/// sparse loss, the row itself for the other.
+fn target_row<T: Real>(loss: Loss, y: &DMatrix<T>, i: usize, j: usize) -> (f64, f64) {
+    if loss.name() == "scce" {
+        (1.0, f64::from(u8::from(y[(i, 0)].as_f64() as usize == j)))
+    } else {
+        (
+            y.row(i).iter().map(|v| v.as_f64()).sum(),
+            y[(i, j)].as_f64(),
+        )
+    }
+}
+
+/// The matrix path's softmax of every row of `z`.
+fn softmax_of<T: Real>(z: &DMatrix<T>) -> DMatrix<T> {
+    let mut p = DMatrix::zeros(z.nrows(), z.ncols());
+    Activation::Softmax.activate(z, &mut p);
+    p
+}
+
+/// Bound on `|J_seq - J_mat|` for a categorical cross-entropy from logits.
+///
+/// `ℓ_i = Σ_j y_ij·(ln S_i - (z_ij - max_i))` is `lse(z_i)·Σ_j y_ij - Σ_j y_ij z_ij`;
+/// log-sum-exp changes by at most `δ_i = max_j δZ_ij` when every `z_ij`
+/// does, so `|Δℓ_i| ≤ 2δ_i·Σ_j |y_ij|`. Each path's rounding: `ln S` inherits
+/// `S`'s relative error (`ρ` of [`softmax_bound`] at its largest, `(spread +
+/// K + 4)·u`) as an absolute one, plus `2u·|ln S|`; each term
+/// `(z_j - max) - ln S` two more roundings, the products and the sum
+/// `γ_{K+1}` of `Σ|y_j|·(|z_j - max| + |ln S|)`; the mean over rows `γ_m`.
+fn categorical_loss_bound<T: Real>(
+    loss: Loss,
+    z: &DMatrix<T>,
+    dz_fwd: &DMatrix<f64>,
+    y: &DMatrix<T>,
+) -> f64 {
+    let u = T::UNIT_ROUNDOFF;
+    let (m, k) = z.shape();
+    let (mut diff, mut size) = (0.0, 0.0);
+    for i in 0..m {
+        let row: Vec<f64> = (0..k).map(|j| z[(i, j)].as_f64()).collect();
+        let delta = (0..k).map(|j| dz_fwd[(i, j)]).fold(0.0, f64::max);
+        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let spread = row.iter().map(|&v| max - v).fold(0.0, f64::max) + delta;
+        let ln_s = row.iter().map(|&v| (v - max).exp()).sum::<f64>().ln();
+        let (mut weight, mut terms, mut loss_i) = (0.0, 0.0, 0.0);
+        for (j, &zj) in row.iter().enumerate() {
+            let (_, y_j) = target_row(loss, y, i, j);
+            weight += y_j.abs();
+            terms += y_j.abs() * ((max - zj) + delta + ln_s.abs() + 1.0);
+            loss_i += y_j * (ln_s - (zj - max));
+        }
+        let eval = weight * ((spread + k as f64 + 4.0) * u * 1.001 + 2.0 * u * ln_s.abs())
+            + 2.0 * gamma::<T>(k + 3) * terms;
+        let d = 2.0 * delta * weight + 2.0 * eval;
+        diff += d;
+        size += loss_i.abs() + d;
+    }
+    ((diff + 2.0 * gamma::<T>(m + 1) * size) / m as f64 + 2.0 * T::MIN_SUBNORMAL) * OWN_ROUNDING
+}
+
 /// Bound on `|J_seq - J_mat|` for the mean loss of [`Loss::value`].
 pub fn loss_bound<T: Real>(
     loss: Loss,
@@ -269,6 +416,9 @@ pub fn loss_bound<T: Real>(
     da_fwd: &DMatrix<f64>,
     y: &DMatrix<T>,
 ) -> f64 {
+    if !loss.is_elementwise() {
+        return categorical_loss_bound(loss, z, dz_fwd, y);
+    }
     let u = T::UNIT_ROUNDOFF;
     let (m, n) = z.shape();
     let eps = BCE_EPSILON;
@@ -283,7 +433,8 @@ pub fn loss_bound<T: Real>(
             let d = match (loss, g) {
                 // dℓ/dz = σ(z) - y, at most 1 in size; about 8 roundings of
                 // terms no larger than |z|, |z·y| and ln 2.
-                (Loss::BinaryCrossEntropy, Activation::Sigmoid) => {
+                (Loss::BinaryCrossEntropy, Activation::Sigmoid)
+                | (Loss::BinaryCrossEntropyFromLogits, _) => {
                     d_z + 16.0 * u * (2.0 * (zh.as_f64().abs() + d_z) + 1.0)
                 }
                 (Loss::MeanSquaredError, _) => {
@@ -291,7 +442,7 @@ pub fn loss_bound<T: Real>(
                 }
                 // dℓ/dp = h(p), |h| ≤ 1/(p(1 - p)); the clip only shrinks
                 // differences; |ln p| ≤ ln(1/ε) < 17.
-                (Loss::BinaryCrossEntropy, _) => {
+                (_, _) => {
                     let p_lo = (ah.as_f64() - d_a).clamp(eps, 1.0 - eps);
                     let p_hi = (ah.as_f64() + d_a).clamp(eps, 1.0 - eps);
                     let q = (p_lo * (1.0 - p_lo)).min(p_hi * (1.0 - p_hi));
@@ -342,8 +493,7 @@ pub fn network_bound<T: Real>(
     loss: Loss,
 ) -> Result<NetworkBound> {
     let fwd = matrix::forward(net, x)?;
-    net.check_targets(y, x.nrows())?;
-    loss.check_targets(y)?;
+    crate::pass::check_targets(net, y, x.nrows(), loss)?;
     let layers = net.layers();
     let mut zs = Vec::with_capacity(layers.len());
     let mut acts = Vec::with_capacity(layers.len());
@@ -355,6 +505,7 @@ pub fn network_bound<T: Real>(
             d.w(),
             d.b(),
             d.activation(),
+            &fwd.layers()[l].z,
             &fwd.layers()[l].a,
         );
         d_in = da.clone();

@@ -53,6 +53,31 @@ pub enum Error {
         /// The label.
         value: f64,
     },
+    /// A sparse categorical cross-entropy target that is not a class id.
+    #[error(
+        "target at row {row} is {value}: sparse categorical cross-entropy needs class ids, whole numbers from 0 to {} (the output layer has {classes} units)",
+        .classes.saturating_sub(1)
+    )]
+    ClassOutOfRange {
+        /// The row (0-based).
+        row: usize,
+        /// The value found.
+        value: f64,
+        /// The number of classes `K` (the output layer's units).
+        classes: usize,
+    },
+    /// A categorical cross-entropy target outside `[0, 1]`.
+    #[error(
+        "target at row {row}, column {col} is {value}: categorical cross-entropy needs probabilities in [0, 1] (one-hot rows, one column per class)"
+    )]
+    ProbabilityOutOfRange {
+        /// The row (0-based).
+        row: usize,
+        /// The column (0-based).
+        col: usize,
+        /// The value found.
+        value: f64,
+    },
     /// A setting that is out of its range, e.g. a learning rate of 0.
     #[error("invalid {name}: {detail}")]
     InvalidSetting {

@@ -40,8 +40,7 @@ pub fn numerical_gradients(
     loss: Loss,
     h: f64,
 ) -> Result<Gradients<f64>> {
-    net.check_targets(y, x.nrows())?;
-    loss.check_targets(y)?;
+    crate::pass::check_targets(net, y, x.nrows(), loss)?;
     let mut probe = net.clone();
     let mut slopes = Gradients::zeros_like(net);
     // Walk the parameter view: slice s of the network, element i, and the

@@ -1,20 +1,32 @@
-//! The two losses of the notes, with Keras' semantics: binary cross-entropy
-//! (the course's *logistic loss*) and mean squared error.
+//! The losses of Course 2, with Keras' semantics: binary cross-entropy (the
+//! course's *logistic loss*) and mean squared error (week 1), and the
+//! categorical cross-entropies of multiclass classification (week 2), each
+//! on probabilities or, `from_logits`, on the last layer's raw outputs.
 //!
-//! **Reduction.** Keras averages the per-output losses of an example, then
-//! averages over the batch (`reduction="sum_over_batch_size"`), so the cost of
-//! a batch of `m` examples with `n_out` outputs is
+//! **Reduction.** For the element-wise losses (binary cross-entropy, mean
+//! squared error) Keras averages the per-output losses of an example, then
+//! averages over the batch (`reduction="sum_over_batch_size"`), so the cost
+//! of a batch of `m` examples with `n_out` outputs is
 //! `J = (1/m) Σᵢ (1/n_out) Σⱼ ℓ(aᵢⱼ, yᵢⱼ)` and every output gradient carries
-//! the factor `1/(m·n_out)`.
+//! the factor `1/(m·n_out)`. A categorical cross-entropy is one number per
+//! example, so `J = (1/m) Σᵢ ℓᵢ` and the factor is `1/m` ([`Reduction`]).
+//!
+//! **Logits.** With a softmax output, Keras computes the categorical
+//! cross-entropies from the softmax's input `z` (it keeps the
+//! pre-activation), exactly as with `from_logits=True` on a linear output:
+//! `ℓ = ln Σ_k e^{z_k} - z_y` by log-sum-exp, never a logarithm of a clipped
+//! probability, and `dZ = (softmax(Z) − Y)/m`. Binary cross-entropy on a
+//! sigmoid output is computed from `z` the same way. [`Loss::check_output`]
+//! says which output layers each loss can take.
 //!
 //! **The output layer's gradient** `dZ = ∂J/∂Z` is computed here, in
 //! [`Loss::output_dz`], and nowhere else: both paths call it, so the two paths
 //! differ only in the layers' own arithmetic, where the notes say they differ.
 
-use crate::activation::Activation;
+use crate::activation::{Activation, exp_shifted, sigmoid, softmax_parts};
 use crate::error::{Error, Result};
 use crate::real::Real;
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, Dyn, Matrix, RawStorage, U1};
 use std::fmt;
 use std::str::FromStr;
 
@@ -27,16 +39,195 @@ pub const BCE_EPSILON: f64 = 1e-7;
 pub enum Loss {
     /// `BinaryCrossentropy()`: `ℓ = -y·ln a - (1 - y)·ln(1 - a)`, labels in `[0, 1]`.
     BinaryCrossEntropy,
+    /// `BinaryCrossentropy(from_logits=True)`: the same on `a = σ(z)`, with
+    /// `z` the linear last layer's output.
+    BinaryCrossEntropyFromLogits,
     /// `MeanSquaredError()`: `ℓ = (a - y)²` (no ½ factor, as in Keras).
     MeanSquaredError,
+    /// `SparseCategoricalCrossentropy()`: `ℓ = -ln a_y` for the class id `y`
+    /// in `0..K`, on a softmax output.
+    SparseCategoricalCrossEntropy,
+    /// `SparseCategoricalCrossentropy(from_logits=True)`: the same on
+    /// `a = softmax(z)`, with `z` the linear last layer's output.
+    SparseCategoricalCrossEntropyFromLogits,
+    /// `CategoricalCrossentropy()`: `ℓ = -Σ_j y_j ln a_j` for a one-hot (or
+    /// probability) row `y`, on a softmax output.
+    CategoricalCrossEntropy,
+    /// `CategoricalCrossentropy(from_logits=True)`: the same on `a = softmax(z)`.
+    CategoricalCrossEntropyFromLogits,
+}
+
+/// What a loss needs of the output layer, from [`Loss::check_output`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reads {
+    /// Binary cross-entropy from `z`: `σ(z)` is the probability.
+    SigmoidLogits,
+    /// Binary cross-entropy on probabilities clipped to `[ε, 1 - ε]`.
+    ClippedProbabilities,
+    /// Mean squared error on `a`.
+    Outputs,
+    /// A categorical cross-entropy from `z`: `softmax(z)` are the probabilities.
+    SoftmaxLogits,
 }
 
 impl Loss {
-    /// Short name: `"bce"` or `"mse"`.
+    /// Every loss.
+    pub const ALL: [Loss; 7] = [
+        Loss::BinaryCrossEntropy,
+        Loss::BinaryCrossEntropyFromLogits,
+        Loss::MeanSquaredError,
+        Loss::SparseCategoricalCrossEntropy,
+        Loss::SparseCategoricalCrossEntropyFromLogits,
+        Loss::CategoricalCrossEntropy,
+        Loss::CategoricalCrossEntropyFromLogits,
+    ];
+
+    /// Short name: `"bce"`, `"mse"`, `"scce"` or `"cce"` (the `from_logits`
+    /// forms have the same name: see [`Loss::from_logits`]).
     pub fn name(self) -> &'static str {
         match self {
-            Loss::BinaryCrossEntropy => "bce",
+            Loss::BinaryCrossEntropy | Loss::BinaryCrossEntropyFromLogits => "bce",
             Loss::MeanSquaredError => "mse",
+            Loss::SparseCategoricalCrossEntropy | Loss::SparseCategoricalCrossEntropyFromLogits => {
+                "scce"
+            }
+            Loss::CategoricalCrossEntropy | Loss::CategoricalCrossEntropyFromLogits => "cce",
+        }
+    }
+
+    /// Keras' name, e.g. `SparseCategoricalCrossentropy(from_logits=True)`.
+    pub fn keras_name(self) -> String {
+        let base = match self.name() {
+            "bce" => "BinaryCrossentropy",
+            "mse" => "MeanSquaredError",
+            "scce" => "SparseCategoricalCrossentropy",
+            _ => "CategoricalCrossentropy",
+        };
+        if self.from_logits() {
+            format!("{base}(from_logits=True)")
+        } else {
+            format!("{base}()")
+        }
+    }
+
+    /// Keras' `from_logits=True`: the last layer is linear and its outputs
+    /// are logits, turned into probabilities inside the loss.
+    pub fn from_logits(self) -> bool {
+        matches!(
+            self,
+            Loss::BinaryCrossEntropyFromLogits
+                | Loss::SparseCategoricalCrossEntropyFromLogits
+                | Loss::CategoricalCrossEntropyFromLogits
+        )
+    }
+
+    /// The same loss with `from_logits=True` (`true`) or without.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSetting`] for mean squared error, which has no logits.
+    pub fn with_from_logits(self, from_logits: bool) -> Result<Loss> {
+        use Loss::*;
+        Ok(match (self.name(), from_logits) {
+            ("mse", false) => MeanSquaredError,
+            ("mse", true) => {
+                return Err(Error::InvalidSetting {
+                    name: "--from-logits".into(),
+                    detail: "mean squared error has no logits: from_logits applies to the \
+                             cross-entropies (bce, scce, cce)"
+                        .into(),
+                });
+            }
+            ("bce", false) => BinaryCrossEntropy,
+            ("bce", true) => BinaryCrossEntropyFromLogits,
+            ("scce", false) => SparseCategoricalCrossEntropy,
+            ("scce", true) => SparseCategoricalCrossEntropyFromLogits,
+            (_, false) => CategoricalCrossEntropy,
+            (_, true) => CategoricalCrossEntropyFromLogits,
+        })
+    }
+
+    /// Whether the loss compares each output with its own target (binary
+    /// cross-entropy, mean squared error) rather than a whole row of class
+    /// probabilities (the categorical cross-entropies).
+    pub fn is_elementwise(self) -> bool {
+        matches!(self.name(), "bce" | "mse")
+    }
+
+    /// Columns of the targets for a network of `n_out` outputs: one class id
+    /// per example for the sparse categorical cross-entropy, else `n_out`.
+    pub fn target_columns(self, n_out: usize) -> usize {
+        if self.name() == "scce" { 1 } else { n_out }
+    }
+
+    /// Checks that this loss can take an output layer with activation `g`,
+    /// as Keras would compute it:
+    ///
+    /// | loss | `sigmoid` | `relu`, `tanh` | `linear` | `softmax` |
+    /// | --- | --- | --- | --- | --- |
+    /// | `bce` | from `z` | clipped `a` | refused | refused |
+    /// | `bce`, from logits | refused | refused | from `z` | refused |
+    /// | `mse` | `a` | `a` | `a` | refused |
+    /// | `scce`, `cce` | refused | refused | refused | from `z` |
+    /// | `scce`, `cce`, from logits | refused | refused | from `z` | refused |
+    ///
+    /// # Errors
+    /// [`Error::InvalidSetting`] saying why, and what to use instead.
+    pub fn check_output(self, g: Activation) -> Result<()> {
+        self.reads(g).map(drop)
+    }
+
+    fn reads(self, g: Activation) -> Result<Reads> {
+        use Activation::*;
+        let refuse = |detail: String| {
+            Err(Error::InvalidSetting {
+                name: "loss".into(),
+                detail,
+            })
+        };
+        match (self, g) {
+            (Loss::MeanSquaredError, Softmax) => refuse(
+                "mean squared error on a softmax output is not supported: a softmax output goes \
+                 with a categorical cross-entropy (--loss scce or cce)"
+                    .into(),
+            ),
+            (Loss::MeanSquaredError, _) => Ok(Reads::Outputs),
+            (Loss::BinaryCrossEntropy, Sigmoid) => Ok(Reads::SigmoidLogits),
+            (Loss::BinaryCrossEntropy, Relu | Tanh) => Ok(Reads::ClippedProbabilities),
+            (Loss::BinaryCrossEntropy, Linear) => refuse(
+                "binary cross-entropy on a linear last layer: Keras would treat its outputs as \
+                 probabilities, and they are not; give --from-logits \
+                 (BinaryCrossentropy(from_logits=True)) or make the last layer sigmoid"
+                    .into(),
+            ),
+            (Loss::BinaryCrossEntropy, Softmax) => refuse(
+                "binary cross-entropy on a softmax output: use a categorical cross-entropy \
+                 (--loss scce for class ids, cce for one-hot rows)"
+                    .into(),
+            ),
+            (l, Linear) if l.from_logits() => Ok(if l.is_elementwise() {
+                Reads::SigmoidLogits
+            } else {
+                Reads::SoftmaxLogits
+            }),
+            (l, other) if l.from_logits() => refuse(format!(
+                "--from-logits needs a linear last layer, whose outputs are the logits; this one \
+                 is {other}: drop --from-logits (Keras computes {} from the {other} layer's z \
+                 itself when it can) or make the last layer linear",
+                l.name()
+            )),
+            (_, Softmax) => Ok(Reads::SoftmaxLogits),
+            (l, Linear) => refuse(format!(
+                "{} on a linear last layer: Keras would treat its outputs as probabilities, and \
+                 they are not; give --from-logits ({}) or make the last layer softmax",
+                l.name(),
+                l.with_from_logits(true)
+                    .map(Loss::keras_name)
+                    .unwrap_or_default()
+            )),
+            (l, other) => refuse(format!(
+                "{} needs a softmax output (or a linear one with --from-logits), not {other}",
+                l.name()
+            )),
         }
     }
 
@@ -63,10 +254,11 @@ impl Loss {
         let one = T::one();
         match (self, g) {
             (Loss::MeanSquaredError, _) => (a - y) * (a - y),
-            (Loss::BinaryCrossEntropy, Activation::Sigmoid) => {
+            (Loss::BinaryCrossEntropy, Activation::Sigmoid)
+            | (Loss::BinaryCrossEntropyFromLogits, _) => {
                 z.max(T::zero()) - z * y + (-z.abs()).exp().ln_1p()
             }
-            (Loss::BinaryCrossEntropy, _) => {
+            (_, _) => {
                 let eps = T::of_f64(BCE_EPSILON);
                 let p = a.clamp(eps, one - eps);
                 -(y * p.ln() + (one - y) * (one - p).ln())
@@ -99,7 +291,9 @@ impl Loss {
         match (self, g) {
             (Loss::MeanSquaredError, _) => (a - y) * T::of_f64(2.0) * scale * g.g_prime(z),
             (Loss::BinaryCrossEntropy, Activation::Sigmoid) => (a - y) * scale,
-            (Loss::BinaryCrossEntropy, _) => {
+            // a = z on the linear layer: σ(z) is the probability.
+            (Loss::BinaryCrossEntropyFromLogits, _) => (sigmoid(z) - y) * scale,
+            (_, _) => {
                 let eps = T::of_f64(BCE_EPSILON);
                 if a < eps || a > one - eps {
                     T::zero()
@@ -110,12 +304,23 @@ impl Loss {
         }
     }
 
-    /// The cost `J` of a batch: the mean over each example's outputs, then over
-    /// the examples (Keras' reduction). `z`, `a`, `y` are `(m, n_out)`; `g` is
-    /// the output layer's activation.
+    /// The cost `J` of a batch (Keras' reduction, [`Loss::reduction`]). `z`
+    /// and `a` are the output layer's `(m, n_out)`, `g` its activation, and
+    /// `y` the targets, `(m, n_out)`, or `(m, 1)` class ids for the sparse
+    /// categorical cross-entropy.
+    ///
+    /// ```
+    /// use dualpath::{Activation, Loss};
+    /// use nalgebra::dmatrix;
+    /// // Logits [0, ln 3]: softmax [1/4, 3/4]; class 1 costs -ln(3/4).
+    /// let z = dmatrix![0.0_f64, 3.0_f64.ln()];
+    /// let j = Loss::SparseCategoricalCrossEntropyFromLogits.value(Activation::Linear, &z, &z, &dmatrix![1.0]);
+    /// assert!((j - (4.0_f64 / 3.0).ln()).abs() < 1e-15);
+    /// ```
     ///
     /// # Panics
-    /// If the three shapes differ (network-level callers check them first).
+    /// If the shapes do not fit, or the loss cannot take `g` (network-level
+    /// callers check both first: [`Loss::check_output`]).
     pub fn value<T: Real>(
         self,
         g: Activation,
@@ -123,15 +328,16 @@ impl Loss {
         a: &DMatrix<T>,
         y: &DMatrix<T>,
     ) -> T {
-        assert!(
-            z.shape() == a.shape() && a.shape() == y.shape(),
-            "Loss::value: z {:?}, a {:?} and y {:?} must have one shape",
-            z.shape(),
-            a.shape(),
-            y.shape()
-        );
+        self.check_shapes("Loss::value", z, a, y);
+        let reads = self.reads(g).unwrap_or_else(|e| panic!("Loss::value: {e}"));
         let (m, n_out) = z.shape();
         let mut total = T::zero();
+        if reads == Reads::SoftmaxLogits {
+            for i in 0..m {
+                total += self.row_loss(&z.row(i), y, i);
+            }
+            return total / T::of_f64(m as f64);
+        }
         for i in 0..m {
             let mut row = T::zero();
             for j in 0..n_out {
@@ -142,9 +348,36 @@ impl Loss {
         total / T::of_f64(m as f64)
     }
 
+    /// One example's categorical cross-entropy from its logits `z`, Keras'
+    /// `-Σ_j y_j·log_softmax(z)_j` with `log_softmax(z)_j = (z_j - max) - ln S`
+    /// ([`softmax_parts`]): for a class id `y`, `ln S - (z_y - max)`.
+    fn row_loss<T: Real, S: RawStorage<T, U1, Dyn>>(
+        self,
+        z: &Matrix<T, U1, Dyn, S>,
+        y: &DMatrix<T>,
+        i: usize,
+    ) -> T {
+        let (max, s) = softmax_parts(z);
+        let ln_s = s.ln();
+        if self.name() == "scce" {
+            let class = y[(i, 0)].as_f64() as usize;
+            return -((z[class] - max) - ln_s);
+        }
+        let mut sum = T::zero();
+        for (j, &zj) in z.iter().enumerate() {
+            sum += y[(i, j)] * ((zj - max) - ln_s);
+        }
+        -sum
+    }
+
     /// The output layer's `dZ = ∂J/∂Z`, shape `(m, n_out)`, written into
     /// `dz`: the one place both paths get it from, for the whole batch at
-    /// once. See [`Loss::output_dz_element`] for the formulas.
+    /// once. For the element-wise losses see [`Loss::output_dz_element`];
+    /// for the categorical cross-entropies it is
+    /// `dZ_ij = (softmax(z_i)_j·Σ_k y_ik - y_ij)/m`, which for one-hot rows
+    /// (and class ids) is the course's `(A - Y)/m`. The softmax's Jacobian is
+    /// never formed: the chain rule through softmax and cross-entropy
+    /// together leaves just this.
     ///
     /// ```
     /// use dualpath::{Activation, Loss};
@@ -157,7 +390,7 @@ impl Loss {
     /// ```
     ///
     /// # Panics
-    /// If the four shapes differ.
+    /// As [`Loss::value`], and if `dz` is not `(m, n_out)`.
     pub fn output_dz<T: Real>(
         self,
         dz: &mut DMatrix<T>,
@@ -166,54 +399,113 @@ impl Loss {
         a: &DMatrix<T>,
         y: &DMatrix<T>,
     ) {
+        self.check_shapes("Loss::output_dz", z, a, y);
         assert!(
-            dz.shape() == z.shape() && z.shape() == a.shape() && a.shape() == y.shape(),
-            "Loss::output_dz: dz {:?}, z {:?}, a {:?} and y {:?} must have one shape",
+            dz.shape() == z.shape(),
+            "Loss::output_dz: dz is {:?} but z is {:?}",
             dz.shape(),
-            z.shape(),
-            a.shape(),
-            y.shape()
+            z.shape()
         );
-        let scale = self.reduction().scale::<T>(z.nrows(), z.ncols());
+        let reads = self
+            .reads(g)
+            .unwrap_or_else(|e| panic!("Loss::output_dz: {e}"));
+        let (m, n_out) = z.shape();
+        let scale = self.reduction().scale::<T>(m, n_out);
+        if reads == Reads::SoftmaxLogits {
+            let sparse = self.name() == "scce";
+            for i in 0..m {
+                let (max, s) = softmax_parts(&z.row(i));
+                let class = sparse.then(|| y[(i, 0)].as_f64() as usize);
+                let sum_y = match class {
+                    Some(_) => T::one(),
+                    None => y.row(i).iter().fold(T::zero(), |acc, &v| acc + v),
+                };
+                for j in 0..n_out {
+                    let p = exp_shifted(z[(i, j)], max) / s; // softmax(z_i)_j, as the forward computes it
+                    let yj = match class {
+                        Some(c) => T::of_f64(f64::from(u8::from(j == c))),
+                        None => y[(i, j)],
+                    };
+                    dz[(i, j)] = (p * sum_y - yj) * scale;
+                }
+            }
+            return;
+        }
         for (k, dz) in dz.as_mut_slice().iter_mut().enumerate() {
             let (zk, ak, yk) = (z.as_slice()[k], a.as_slice()[k], y.as_slice()[k]);
             *dz = self.output_dz_element(g, zk, ak, yk, scale);
         }
     }
 
+    /// Panics unless `z` and `a` share a shape and `y` has its rows and this loss's columns.
+    fn check_shapes<T: Real>(self, who: &str, z: &DMatrix<T>, a: &DMatrix<T>, y: &DMatrix<T>) {
+        let want_y = (z.nrows(), self.target_columns(z.ncols()));
+        assert!(
+            z.shape() == a.shape() && y.shape() == want_y,
+            "{who}: z {:?} and a {:?} must have one shape, and y {:?} must be {want_y:?}",
+            z.shape(),
+            a.shape(),
+            y.shape()
+        );
+    }
+
     /// How Keras reduces this loss over a batch.
     pub fn reduction(self) -> Reduction {
-        match self {
-            // Both are element-wise: Keras averages the outputs of an example too.
-            Loss::BinaryCrossEntropy | Loss::MeanSquaredError => Reduction::MeanOverOutputsAndBatch,
+        if self.is_elementwise() {
+            // Keras averages the outputs of an example too.
+            Reduction::MeanOverOutputsAndBatch
+        } else {
+            Reduction::MeanOverBatch
         }
     }
 
     /// The metric Keras' `metrics=["accuracy"]` picks for this loss, if any.
     pub fn metric(self) -> Option<Metric> {
-        match self {
-            Loss::BinaryCrossEntropy => Some(Metric::BinaryAccuracy),
-            Loss::MeanSquaredError => None,
+        match self.name() {
+            "bce" => Some(Metric::BinaryAccuracy),
+            "scce" => Some(Metric::SparseCategoricalAccuracy),
+            "cce" => Some(Metric::CategoricalAccuracy),
+            _ => None,
         }
     }
 
-    /// Checks targets this loss can take: for binary cross-entropy every label
-    /// lies in `[0, 1]` (soft labels are allowed, as in Keras).
+    /// Checks targets this loss can take, for a network of `n_out` outputs:
+    /// for binary cross-entropy every label lies in `[0, 1]` (soft labels are
+    /// allowed, as in Keras); for the sparse categorical cross-entropy each
+    /// is a class id, a whole number in `0..n_out`; for the categorical
+    /// cross-entropy each value is a probability in `[0, 1]`.
     ///
     /// # Errors
-    /// [`Error::LabelOutOfRange`] naming the first label outside `[0, 1]`.
-    pub fn check_targets<T: Real>(self, y: &DMatrix<T>) -> Result<()> {
-        if self == Loss::BinaryCrossEntropy {
-            for i in 0..y.nrows() {
-                for j in 0..y.ncols() {
-                    let v = y[(i, j)];
-                    if !(v >= T::zero() && v <= T::one()) {
+    /// [`Error::LabelOutOfRange`], [`Error::ClassOutOfRange`] or
+    /// [`Error::ProbabilityOutOfRange`] naming the first target at fault.
+    pub fn check_targets<T: Real>(self, y: &DMatrix<T>, n_out: usize) -> Result<()> {
+        for i in 0..y.nrows() {
+            for j in 0..y.ncols() {
+                let v = y[(i, j)].as_f64();
+                let in_unit = (0.0..=1.0).contains(&v);
+                match self.name() {
+                    "bce" if !in_unit => {
                         return Err(Error::LabelOutOfRange {
                             row: i,
                             col: j,
-                            value: v.as_f64(),
+                            value: v,
                         });
                     }
+                    "scce" if !(v.fract() == 0.0 && v >= 0.0 && v < n_out as f64) => {
+                        return Err(Error::ClassOutOfRange {
+                            row: i,
+                            value: v,
+                            classes: n_out,
+                        });
+                    }
+                    "cce" if !in_unit => {
+                        return Err(Error::ProbabilityOutOfRange {
+                            row: i,
+                            col: j,
+                            value: v,
+                        });
+                    }
+                    _ => {}
                 }
             }
         }
@@ -231,14 +523,18 @@ pub enum Reduction {
     /// per-example value is already a mean over the last axis. Every output
     /// gradient carries `1/(m·n_out)`.
     MeanOverOutputsAndBatch,
+    /// The mean over the examples of one number each: the categorical
+    /// cross-entropies. Every output gradient carries `1/m`.
+    MeanOverBatch,
 }
 
 impl Reduction {
     /// The factor each output's gradient carries for a batch of `m` examples
-    /// with `n_out` outputs: `1/(m·n_out)`.
+    /// with `n_out` outputs: `1/(m·n_out)` or `1/m`.
     pub fn scale<T: Real>(self, m: usize, n_out: usize) -> T {
         match self {
             Reduction::MeanOverOutputsAndBatch => T::one() / T::of_f64((m * n_out) as f64),
+            Reduction::MeanOverBatch => T::one() / T::of_f64(m as f64),
         }
     }
 }
@@ -247,15 +543,36 @@ impl Reduction {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Metric {
     /// Keras' `binary_accuracy`: the fraction of outputs whose decision
-    /// `a > 0.5` equals the label.
+    /// `a > 0.5` equals the label. As in Keras, the threshold is applied to
+    /// the output as it is, so with `from_logits` it is 0.5 on the logits
+    /// (a probability of 0.62), not 0: Keras' own quirk, followed here.
     BinaryAccuracy,
+    /// Keras' `sparse_categorical_accuracy`: the fraction of examples whose
+    /// largest output (the first, on a tie) is at their class id.
+    SparseCategoricalAccuracy,
+    /// Keras' `categorical_accuracy`: the fraction of examples whose largest
+    /// output is where their target row is largest.
+    CategoricalAccuracy,
+}
+
+/// The column of the largest value of row `i` (the first of equals, as `np.argmax`).
+pub fn argmax_row<T: Real>(m: &DMatrix<T>, i: usize) -> usize {
+    let mut best = 0;
+    for j in 1..m.ncols() {
+        if m[(i, j)] > m[(i, best)] {
+            best = j;
+        }
+    }
+    best
 }
 
 impl Metric {
-    /// Keras' name for it.
+    /// Keras' name for it (`metrics=["accuracy"]` picks it from the loss).
     pub fn name(self) -> &'static str {
         match self {
             Metric::BinaryAccuracy => "accuracy",
+            Metric::SparseCategoricalAccuracy => "sparse_categorical_accuracy",
+            Metric::CategoricalAccuracy => "categorical_accuracy",
         }
     }
 
@@ -272,12 +589,30 @@ impl Metric {
     /// If the shapes differ.
     pub fn correct<T: Real>(self, a: &DMatrix<T>, y: &DMatrix<T>) -> (usize, usize) {
         assert_eq!(
-            a.shape(),
-            y.shape(),
-            "Metric::correct: A and Y differ in shape"
+            a.nrows(),
+            y.nrows(),
+            "Metric::correct: A and Y differ in rows"
         );
+        let m = a.nrows();
         match self {
+            Metric::SparseCategoricalAccuracy => {
+                let right = (0..m)
+                    .filter(|&i| argmax_row(a, i) as f64 == y[(i, 0)].as_f64())
+                    .count();
+                (right, m)
+            }
+            Metric::CategoricalAccuracy => {
+                let right = (0..m)
+                    .filter(|&i| argmax_row(a, i) == argmax_row(y, i))
+                    .count();
+                (right, m)
+            }
             Metric::BinaryAccuracy => {
+                assert_eq!(
+                    a.shape(),
+                    y.shape(),
+                    "Metric::correct: A and Y differ in shape"
+                );
                 let half = T::of_f64(0.5);
                 let right = a
                     .iter()
@@ -299,14 +634,22 @@ impl fmt::Display for Loss {
 impl FromStr for Loss {
     type Err = Error;
 
-    /// Parses `bce` / `binary_crossentropy` and `mse` / `mean_squared_error`.
+    /// Parses Keras' names and the short ones: `bce` / `binary_crossentropy`,
+    /// `mse` / `mean_squared_error`, `scce` / `sparse_categorical_crossentropy`,
+    /// `cce` / `categorical_crossentropy` (any case). Each parses to the form
+    /// without logits; [`Loss::with_from_logits`] gives the other.
     fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "bce" | "binary_crossentropy" | "binarycrossentropy" => Ok(Loss::BinaryCrossEntropy),
-            "mse" | "mean_squared_error" | "meansquarederror" => Ok(Loss::MeanSquaredError),
+        match s.trim().to_ascii_lowercase().replace('_', "").as_str() {
+            "bce" | "binarycrossentropy" => Ok(Loss::BinaryCrossEntropy),
+            "mse" | "meansquarederror" => Ok(Loss::MeanSquaredError),
+            "scce" | "sparsecategoricalcrossentropy" => Ok(Loss::SparseCategoricalCrossEntropy),
+            "cce" | "categoricalcrossentropy" => Ok(Loss::CategoricalCrossEntropy),
             _ => Err(Error::InvalidSetting {
                 name: "loss".into(),
-                detail: format!("{s:?} is not a loss: expected bce or mse"),
+                detail: format!(
+                    "{s:?} is not a loss: expected bce, mse, scce or cce (or Keras' names, \
+                     e.g. sparse_categorical_crossentropy)"
+                ),
             }),
         }
     }

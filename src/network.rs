@@ -157,6 +157,7 @@ impl<T: Real> Network<T> {
         if layers.is_empty() {
             return Err(Error::Empty("the list of layers".into()));
         }
+        check_coupled_last(layers.iter().map(|&(_, g)| g))?;
         let mut rng = Pcg64::seed_from_u64(seed);
         let mut fan_in = n_in;
         let mut built = Vec::with_capacity(layers.len());
@@ -194,6 +195,7 @@ impl<T: Real> Network<T> {
         if layers.is_empty() {
             return Err(Error::Empty("the list of layers".into()));
         }
+        check_coupled_last(layers.iter().map(Dense::activation))?;
         for (l, pair) in layers.windows(2).enumerate() {
             if pair[1].n_in() != pair[0].units() {
                 return Err(Error::shape(
@@ -368,6 +370,25 @@ impl std::fmt::Display for Param {
         };
         write!(f, "layer {} {what}", self.layer + 1)
     }
+}
+
+/// Fails unless every activation but the last is element-wise: softmax
+/// couples the units of an example, so it may only produce the output.
+fn check_coupled_last(activations: impl ExactSizeIterator<Item = Activation>) -> Result<()> {
+    let last = activations.len().saturating_sub(1);
+    for (l, g) in activations.enumerate() {
+        if l < last && !g.is_elementwise() {
+            return Err(Error::InvalidSetting {
+                name: format!("layer {} activation", l + 1),
+                detail: format!(
+                    "{g} is allowed on the output layer only (it couples the units of an \
+                     example, and its gradient comes from the loss); use relu, tanh, sigmoid \
+                     or linear on hidden layers"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Fails with [`Error::NonFinite`] at the first NaN or infinity of `m`.

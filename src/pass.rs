@@ -27,7 +27,7 @@
 
 use crate::error::{Error, Result};
 use crate::loss::Loss;
-use crate::network::{Dense, Network};
+use crate::network::{Dense, Network, check_finite};
 use crate::real::Real;
 use nalgebra::{DMatrix, DVector};
 
@@ -451,10 +451,36 @@ fn check_cache<T: Real>(net: &Network<T>, stamp: Option<u64>) -> Result<()> {
     }
 }
 
-/// Checks what a backward pass needs of the user: targets `(m, n_out)`, finite, and suited to `loss`.
-fn check_targets<T: Real>(net: &Network<T>, y: &DMatrix<T>, m: usize, loss: Loss) -> Result<()> {
-    net.check_targets(y, m)?;
-    loss.check_targets(y)
+/// Checks what computing `loss` needs of the user: that the loss can take
+/// the network's output layer ([`Loss::check_output`]), and targets `y` for
+/// `m` examples with the loss's columns (`n_out`, or one class id for the
+/// sparse categorical cross-entropy), finite, in the loss's range.
+///
+/// # Errors
+/// [`Error::InvalidSetting`], [`Error::Shape`], [`Error::NonFinite`], or the
+/// loss's own target errors ([`Loss::check_targets`]).
+pub fn check_targets<T: Real>(
+    net: &Network<T>,
+    y: &DMatrix<T>,
+    m: usize,
+    loss: Loss,
+) -> Result<()> {
+    loss.check_output(net.output_activation())?;
+    let cols = loss.target_columns(net.n_out());
+    if y.shape() != (m, cols) {
+        let what = if loss.name() == "scce" {
+            "targets Y shape (examples, 1 class id each)"
+        } else {
+            "targets Y shape (examples, outputs)"
+        };
+        return Err(Error::shape(
+            what,
+            format!("({m}, {cols})"),
+            format!("({}, {})", y.nrows(), y.ncols()),
+        ));
+    }
+    check_finite("targets Y", y)?;
+    loss.check_targets(y, net.n_out())
 }
 
 /// The whole network forward on one path, allocating the caches.

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::network::{Network, Param};
 pub use crate::optim::Optimizer;
-use crate::pass::Workspace;
+use crate::pass::{Workspace, check_targets};
 use crate::path::Path;
 use crate::real::Real;
 use nalgebra::DMatrix;
@@ -162,8 +162,7 @@ pub fn fit_with_progress<T: Real>(
     settings.validate()?;
     net.check_input(x)?;
     let m = x.nrows();
-    net.check_targets(y, m)?;
-    settings.loss.check_targets(y)?;
+    check_targets(net, y, m, settings.loss)?;
 
     let batch_size = settings.batch_size.min(m);
     let batches = m.div_ceil(batch_size);
@@ -267,8 +266,7 @@ pub fn evaluate<T: Real>(
     path: Path,
 ) -> Result<(f64, Option<f64>)> {
     let fwd = path.forward(net, x)?;
-    net.check_targets(y, x.nrows())?;
-    loss.check_targets(y)?;
+    check_targets(net, y, x.nrows(), loss)?;
     let j = loss
         .value(net.output_activation(), fwd.output_z(), fwd.output(), y)
         .as_f64();

@@ -122,7 +122,10 @@ fn layer(
 fn label(loss: Loss) -> BoxedStrategy<f64> {
     match loss {
         Loss::MeanSquaredError => (-1.0..1.0).boxed(),
-        Loss::BinaryCrossEntropy => prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0].boxed(),
+        Loss::BinaryCrossEntropy | Loss::BinaryCrossEntropyFromLogits => {
+            prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0].boxed()
+        }
+        other => unreachable!("this strategy draws element-wise labels, not {other:?}'s"),
     }
 }
 
@@ -137,6 +140,14 @@ fn case(loss: Loss) -> impl Strategy<Value = Case> {
         })
         .prop_flat_map(move |(m, widths, activations)| {
             let depth = activations.len();
+            // Binary cross-entropy on a linear output is Keras'
+            // BinaryCrossentropy(from_logits=True): the logits path.
+            let loss = match (loss, activations[depth - 1]) {
+                (Loss::BinaryCrossEntropy, Activation::Linear) => {
+                    Loss::BinaryCrossEntropyFromLogits
+                }
+                (l, _) => l,
+            };
             let layers: Vec<_> = activations
                 .iter()
                 .enumerate()

@@ -5,7 +5,7 @@
 use clap::Args;
 use dualpath::data::{self, Dataset, Normalization};
 use dualpath::model::Model;
-use dualpath::{Activation, Network};
+use dualpath::{Activation, Loss, Network};
 use nalgebra::DMatrix;
 use std::fmt;
 use std::path::PathBuf;
@@ -124,18 +124,70 @@ pub fn load_model(path: &std::path::Path) -> CliResult<Model> {
 
 /// Says where a label the loss cannot take sits in the file: line and column.
 pub fn label_error(data: &Dataset, e: dualpath::Error) -> Failure {
+    let column = |col: usize| {
+        data.target_names
+            .get(col)
+            .map(String::as_str)
+            .unwrap_or("?")
+            .to_string()
+    };
     match e {
         dualpath::Error::LabelOutOfRange { row, col, value } => Failure::input(format!(
             "{}, column {:?}: the label {value} is outside [0, 1]; binary cross-entropy needs labels in [0, 1] \
              (use --loss mse for other targets)",
             data.place_of_row(row),
-            data.target_names
-                .get(col)
-                .map(String::as_str)
-                .unwrap_or("?")
+            column(col)
+        )),
+        dualpath::Error::ClassOutOfRange {
+            row,
+            value,
+            classes,
+        } => Failure::input(format!(
+            "{}, column {:?}: the label {value} is not a class id; sparse categorical cross-entropy needs \
+             whole numbers from 0 to {} (the output layer has {classes} units)",
+            data.place_of_row(row),
+            column(0),
+            classes.saturating_sub(1)
+        )),
+        dualpath::Error::ProbabilityOutOfRange { row, col, value } => Failure::input(format!(
+            "{}, column {:?}: the target {value} is outside [0, 1]; categorical cross-entropy needs one-hot \
+             (or probability) rows, one column per class (use --loss scce for class ids)",
+            data.place_of_row(row),
+            column(col)
         )),
         other => other.into(),
     }
+}
+
+/// The loss named on the command line, with `--from-logits` if given.
+pub fn loss_of(loss: Loss, from_logits: bool) -> CliResult<Loss> {
+    Ok(loss.with_from_logits(from_logits)?)
+}
+
+/// Checks that `loss` can train or evaluate `network` on `data`: the output
+/// layer suits the loss, there are as many target columns as the loss needs
+/// (one class id, or one per output), and every label is in range (named by
+/// file line and column when it is not).
+pub fn check_loss(network: &Network<f64>, data: &Dataset, loss: Loss) -> CliResult {
+    loss.check_output(network.output_activation())?;
+    let want = loss.target_columns(network.n_out());
+    if data.y.ncols() != want {
+        let what = if loss.name() == "scce" {
+            "one column of class ids".to_string()
+        } else {
+            format!("{want} target columns, one per output")
+        };
+        return Err(Failure::input(format!(
+            "the network has {} outputs, so {} needs {what}, but {} has {} ({})",
+            network.n_out(),
+            loss.name(),
+            data.source,
+            data.y.ncols(),
+            data.target_names.join(", ")
+        )));
+    }
+    dualpath::pass::check_targets(network, &data.y, data.y.nrows(), loss)
+        .map_err(|e| label_error(data, e))
 }
 
 /// Fails early, before any training, when `path`'s directory does not exist.

@@ -1,7 +1,7 @@
 //! `dualpath compare`: how far apart the two paths are, per layer and quantity, beside the bound.
 
 use super::common::{
-    CliResult, Failure, ModelData, label_error, load_data, load_model, model_input,
+    CliResult, Failure, ModelData, check_loss, load_data, load_model, loss_of, model_input,
     seed_model_and_data,
 };
 use clap::Args;
@@ -14,9 +14,12 @@ use nalgebra::DMatrix;
 pub struct CompareArgs {
     #[command(flatten)]
     input: ModelData,
-    /// Loss: bce or mse.
+    /// Loss: bce, mse, scce or cce.
     #[arg(long, default_value = "bce")]
     loss: Loss,
+    /// Keras' `from_logits=True`: the last layer is linear and its outputs are logits.
+    #[arg(long)]
+    from_logits: bool,
     /// Float type to compute in: f64 or f32.
     #[arg(long, default_value = "f64", value_parser = ["f64", "f32"])]
     float: String,
@@ -37,13 +40,12 @@ pub fn run(a: CompareArgs) -> CliResult {
         }
     };
     let x = model_input(&model, &data.x, &data.source)?;
-    a.loss
-        .check_targets(&data.y)
-        .map_err(|e| label_error(&data, e))?;
+    let loss = loss_of(a.loss, a.from_logits)?;
+    check_loss(&model.network, &data, loss)?;
     println!(
         "Comparing the paths on {:?} with {} loss over {} ({} rows), in {}.",
         model.network.widths(),
-        a.loss,
+        loss,
         data.source,
         x.nrows(),
         a.float
@@ -53,10 +55,10 @@ pub fn run(a: CompareArgs) -> CliResult {
             &model.network.cast(),
             &x.map(|v| v as f32),
             &data.y.map(|v| v as f32),
-            a.loss,
+            loss,
         )?
     } else {
-        comparison_table(&model.network, &x, &data.y, a.loss)?
+        comparison_table(&model.network, &x, &data.y, loss)?
     };
     if ok {
         Ok(())

@@ -1,6 +1,6 @@
 //! `dualpath grad`: one forward and backward pass, as JSON.
 
-use super::common::{CliResult, Failure, label_error, load_data, load_model, model_input};
+use super::common::{CliResult, Failure, check_loss, load_data, load_model, loss_of, model_input};
 use clap::Args;
 use dualpath::{Loss, Path};
 use nalgebra::DMatrix;
@@ -18,9 +18,13 @@ pub struct GradArgs {
     /// Target column(s) by name (default: the last column).
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     target: Vec<String>,
-    /// Loss: bce or mse.
+    /// Loss: bce, mse, scce or cce.
     #[arg(long, default_value = "bce")]
     loss: Loss,
+    /// Keras' `from_logits=True`: the last layer is linear and its outputs are logits
+    /// (a sigmoid or softmax is applied inside the loss).
+    #[arg(long)]
+    from_logits: bool,
     /// The path that computes the pass.
     #[arg(long, default_value = "matrix")]
     path: Path,
@@ -39,12 +43,11 @@ pub fn run(a: GradArgs) -> CliResult {
     let data = load_data(&a.data, &a.target)?;
     let x = model_input(&model, &data.x, &data.source)?;
     let net = &model.network;
-    a.loss
-        .check_targets(&data.y)
-        .map_err(|e| label_error(&data, e))?;
+    let loss_fn = loss_of(a.loss, a.from_logits)?;
+    check_loss(net, &data, loss_fn)?;
     let fwd = a.path.forward(net, &x)?;
-    let grads = a.path.backward(net, &fwd, &data.y, a.loss)?;
-    let loss = a.loss.value(
+    let grads = a.path.backward(net, &fwd, &data.y, loss_fn)?;
+    let loss = loss_fn.value(
         net.output_activation(),
         fwd.output_z(),
         fwd.output(),
@@ -76,7 +79,7 @@ pub fn run(a: GradArgs) -> CliResult {
             "bias": g.db.iter().copied().collect::<Vec<f64>>(),
         })).collect::<Vec<_>>(),
         "path": a.path.name(),
-        "loss_function": a.loss.name(),
+        "loss_function": loss_fn.name(),
     });
     println!("{json}");
     Ok(())

@@ -1,8 +1,8 @@
 //! `dualpath train`: `model.fit` on either path, then save the model, the history and charts.
 
 use super::common::{
-    CliResult, Failure, NOTES_LAYERS, check_writable_dir, label_error, load_data, load_model,
-    model_input, parse_layers, write_text,
+    CliResult, Failure, NOTES_LAYERS, check_loss, check_writable_dir, load_data, load_model,
+    loss_of, model_input, parse_layers, write_text,
 };
 use super::plot;
 use super::progress::EpochReporter;
@@ -28,9 +28,14 @@ pub struct TrainArgs {
     /// Start from the weights in this model file instead of a fresh network.
     #[arg(long, value_name = "FILE.json")]
     model: Option<PathBuf>,
-    /// Loss: bce (binary cross-entropy) or mse (mean squared error).
+    /// Loss: bce (binary cross-entropy), mse (mean squared error), scce (sparse categorical
+    /// cross-entropy: class ids) or cce (categorical cross-entropy: one-hot rows).
     #[arg(long, default_value = "bce")]
     loss: Loss,
+    /// Keras' `from_logits=True`: the last layer is linear and its outputs are logits
+    /// (a sigmoid or softmax is applied inside the loss).
+    #[arg(long)]
+    from_logits: bool,
     /// Optimizer: sgd (the notes' gradient descent) or adam (the course labs').
     #[arg(long, default_value = "adam")]
     optimizer: Optimizer,
@@ -78,7 +83,7 @@ pub fn run(a: TrainArgs) -> CliResult {
     let lr = a.lr.unwrap_or(a.optimizer.default_learning_rate());
     let optimizer = a.optimizer.with_learning_rate(lr);
     let settings = FitSettings {
-        loss: a.loss,
+        loss: loss_of(a.loss, a.from_logits)?,
         optimizer,
         epochs: a.epochs,
         batch_size: a.batch_size,
@@ -112,19 +117,7 @@ pub fn run(a: TrainArgs) -> CliResult {
         model.normalization = Some(Normalization::adapt(&data.x)?);
     }
     let x = model_input(&model, &data.x, &data.source)?;
-    if model.network.n_out() != data.y.ncols() {
-        return Err(Failure::input(format!(
-            "the network has {} outputs but {} has {} target columns ({})",
-            model.network.n_out(),
-            data.source,
-            data.y.ncols(),
-            data.target_names.join(", ")
-        )));
-    }
-    settings
-        .loss
-        .check_targets(&data.y)
-        .map_err(|e| label_error(&data, e))?;
+    check_loss(&model.network, &data, settings.loss)?;
     println!(
         "Training {:?} ({} parameters) on {} ({} rows; features: {}; target: {}), {} loss, {} lr {}, {} path",
         model.network.widths(),
