@@ -143,6 +143,80 @@ pub fn coffee() -> Dataset {
 }
 
 // ---------------------------------------------------------------------------
+// Blobs: Gaussian clusters, the multiclass labs' data
+// ---------------------------------------------------------------------------
+
+/// The Softmax lab's clusters (`C2_W2_SoftMax`): four centres, standard
+/// deviation 1.0, 2000 points.
+pub const SOFTMAX_LAB_CENTERS: [[f64; 2]; 4] = [[-5.0, 2.0], [-2.0, -2.0], [1.0, 2.0], [5.0, -2.0]];
+
+/// `n` points in Gaussian clusters around `centers`, each coordinate with
+/// standard deviation `std`, labelled with the index of their cluster:
+/// scikit-learn's `make_blobs(n_samples=n, centers=centers, cluster_std=std)`,
+/// which the course's multiclass labs call. As there, the points are shared
+/// out evenly (the first `n mod k` clusters get one more) and then shuffled.
+///
+/// The draws come from PCG64 seeded with `seed` (normal deviates by the
+/// Box-Muller transform, the shuffle by Fisher-Yates): the same seed gives
+/// the same data on every platform. scikit-learn draws from NumPy's legacy
+/// generator, so the points, not their distribution, differ from the lab's.
+///
+/// ```
+/// use dualpath::data::{blobs, SOFTMAX_LAB_CENTERS};
+/// let d = blobs(&SOFTMAX_LAB_CENTERS, 1.0, 2000, 0);
+/// assert_eq!((d.len(), d.n_features(), d.n_targets()), (2000, 2, 1));
+/// let ones = d.y.iter().filter(|&&c| c == 1.0).count();
+/// assert_eq!(ones, 500);
+/// ```
+///
+/// # Panics
+/// If `centers` is empty or its rows differ in length.
+pub fn blobs(centers: &[[f64; 2]], std: f64, n: usize, seed: u64) -> Dataset {
+    assert!(!centers.is_empty(), "blobs: no centres");
+    let k = centers.len();
+    let mut rng = <Pcg64 as rand::SeedableRng>::seed_from_u64(seed);
+    let mut normal = || {
+        // Box-Muller: two uniforms in (0, 1] and [0, 1) give a standard normal.
+        let u1: f64 = 1.0 - rng.random::<f64>();
+        let u2: f64 = rng.random();
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    };
+    let mut rows: Vec<(f64, f64, usize)> = (0..n)
+        .map(|i| {
+            // Cluster c gets n/k points, and the first n mod k one more, in order.
+            let (base, extra) = (n / k, n % k);
+            let c = if i < (base + 1) * extra {
+                i / (base + 1)
+            } else {
+                extra + (i - (base + 1) * extra) / base.max(1)
+            };
+            let [cx, cy] = centers[c];
+            (cx + std * normal(), cy + std * normal(), c)
+        })
+        .collect();
+    for i in (1..rows.len()).rev() {
+        let j = rng.random_range(0..=i);
+        rows.swap(i, j);
+    }
+    Dataset {
+        x: DMatrix::from_fn(n, 2, |i, j| if j == 0 { rows[i].0 } else { rows[i].1 }),
+        y: DMatrix::from_fn(n, 1, |i, _| rows[i].2 as f64),
+        feature_names: vec!["x1".into(), "x2".into()],
+        target_names: vec!["class".into()],
+        source: format!("{k} Gaussian blobs (seed {seed})"),
+        lines: Vec::new(),
+    }
+}
+
+/// The Softmax lab's data: [`blobs`] around [`SOFTMAX_LAB_CENTERS`], standard
+/// deviation 1.0, 2000 points, classes 0-3.
+pub fn softmax_lab_blobs(seed: u64) -> Dataset {
+    let mut d = blobs(&SOFTMAX_LAB_CENTERS, 1.0, 2000, seed);
+    d.source = format!("the Softmax lab's four blobs (seed {seed})");
+    d
+}
+
+// ---------------------------------------------------------------------------
 // Normalisation
 // ---------------------------------------------------------------------------
 

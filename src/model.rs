@@ -20,7 +20,8 @@
 //!       "bias": [15.41]
 //!     }
 //!   ],
-//!   "normalization": { "mean": [216.9, 13.5], "std": [39.7, 1.1] }
+//!   "normalization": { "mean": [216.9, 13.5], "std": [39.7, 1.1] },
+//!   "loss": "bce"
 //! }
 //! ```
 //!
@@ -31,6 +32,12 @@
 //! | `kernel` | `W`, `n_in` rows of `units` numbers: row `i` holds input `i`'s weight into every unit | `layer.get_weights()[0]` |
 //! | `bias` | `b`, `units` numbers | `layer.get_weights()[1]` |
 //! | `normalization` | optional: `mean` and `std`, one per input feature | `Normalization`'s `mean` and `sqrt(variance)` |
+//! | `loss` | optional: the loss it was trained with, `bce`, `mse`, `scce` or `cce` | `model.compile(loss=...)` |
+//! | `from_logits` | optional, default `false`: the last layer's outputs are logits | `from_logits=True` |
+//!
+//! `activation` may also be `softmax`, on the last layer only. The `loss`
+//! tells `dualpath predict` what the outputs mean: with `from_logits`, the
+//! probabilities are the sigmoid or softmax of the outputs.
 //!
 //! The network's input size is the first kernel's number of rows, and each
 //! kernel has as many rows as the layer before it has units.
@@ -52,6 +59,7 @@ use crate::activation::Activation;
 use crate::data::Normalization;
 use crate::error::{Error, Result};
 use crate::files::{io_reason, write_atomically};
+use crate::loss::Loss;
 use crate::network::{Dense, Network};
 use nalgebra::{DMatrix, DVector};
 use serde::Deserialize;
@@ -68,6 +76,9 @@ pub struct Model {
     pub network: Network<f64>,
     /// Applied to the raw features before the first layer, when present.
     pub normalization: Option<Normalization>,
+    /// The loss it was trained with, if known: it says what the outputs are
+    /// (probabilities, or logits when [`Loss::from_logits`]).
+    pub loss: Option<Loss>,
 }
 
 impl Model {
@@ -82,7 +93,34 @@ impl Model {
         Ok(Model {
             network,
             normalization,
+            loss: None,
         })
+    }
+
+    /// The same model, recording the loss it is trained with.
+    ///
+    /// # Errors
+    /// As [`Loss::check_output`]: the loss cannot take the network's output layer.
+    pub fn with_loss(mut self, loss: Loss) -> Result<Self> {
+        loss.check_output(self.network.output_activation())?;
+        self.loss = Some(loss);
+        Ok(self)
+    }
+
+    /// The model's outputs for the network's outputs `a`, `(m, n_out)`, as
+    /// probabilities when they are logits of a known loss (the sigmoid of
+    /// each for binary cross-entropy, the softmax of each row for the
+    /// categorical ones); `a` itself otherwise.
+    pub fn probabilities(&self, a: &DMatrix<f64>) -> DMatrix<f64> {
+        match self.loss {
+            Some(l) if l.from_logits() && l.is_elementwise() => a.map(crate::activation::sigmoid),
+            Some(l) if l.from_logits() => {
+                let mut p = DMatrix::zeros(a.nrows(), a.ncols());
+                Activation::Softmax.activate(a, &mut p);
+                p
+            }
+            _ => a.clone(),
+        }
     }
 
     /// Features per example the model takes (before normalisation).
@@ -265,6 +303,12 @@ impl Model {
                 number_list(norm.std.iter())
             );
         }
+        if let Some(loss) = self.loss {
+            let _ = write!(out, ",\n  \"loss\": \"{}\"", loss.name());
+            if loss.from_logits() {
+                out.push_str(",\n  \"from_logits\": true");
+            }
+        }
         out.push_str("\n}\n");
         Ok(out)
     }
@@ -278,6 +322,8 @@ impl Model {
 struct ModelFile {
     layers: Vec<Object<LayerFile>>,
     normalization: Option<Object<NormFile>>,
+    loss: Option<String>,
+    from_logits: Option<bool>,
 }
 
 /// One layer as written.
@@ -486,9 +532,29 @@ impl ModelFile {
                 Some(Normalization { mean, std })
             }
         };
+        let loss = match (self.loss, self.from_logits) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(bad(
+                    None,
+                    "from_logits",
+                    "is given without a \"loss\" to apply to".into(),
+                ));
+            }
+            (Some(name), from_logits) => {
+                let loss = name
+                    .parse::<Loss>()
+                    .and_then(|l| l.with_from_logits(from_logits.unwrap_or(false)))
+                    .map_err(|e| bad(None, "loss", e.to_string()))?;
+                loss.check_output(network.output_activation())
+                    .map_err(|e| bad(None, "loss", e.to_string()))?;
+                Some(loss)
+            }
+        };
         Ok(Model {
             network,
             normalization,
+            loss,
         })
     }
 }

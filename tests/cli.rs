@@ -436,3 +436,217 @@ fn speedup_refuses_a_chart_in_a_missing_folder_before_timing() {
         &["speedup.svg", "does not exist"],
     );
 }
+
+// ---- Week 2: multiclass ----
+
+/// The issue's own check of the Softmax lab: 25 relu, 15 relu, 4 logits,
+/// sparse categorical cross-entropy from logits, 10 epochs of Adam.
+#[test]
+fn train_on_blobs_from_logits_reaches_ninety_percent_and_predict_names_the_class() {
+    let dir = scratch(&[]);
+    let out = dualpath(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "blobs",
+            "--layers",
+            "25:relu,15:relu,4:linear",
+            "--loss",
+            "scce",
+            "--from-logits",
+            "--epochs",
+            "10",
+            "--quiet",
+            "--save",
+            "blobs.json",
+            "--history",
+            "history.json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let history: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("history.json")).unwrap())
+            .unwrap();
+    let accuracy = history["accuracy"].as_array().unwrap();
+    let last = accuracy.last().unwrap().as_f64().unwrap();
+    assert!(last >= 0.9, "accuracy after 10 epochs: {last}");
+    let model = std::fs::read_to_string(dir.path().join("blobs.json")).unwrap();
+    assert!(model.contains(r#""loss": "scce""#) && model.contains(r#""from_logits": true"#));
+
+    let out = dualpath(
+        dir.path(),
+        &["predict", "--model", "blobs.json", "--data", "blobs"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("probability_0,probability_1,probability_2,probability_3,class")
+    );
+    for line in lines.take(50) {
+        let cells: Vec<f64> = line.split(',').map(|c| c.parse().unwrap()).collect();
+        let p = &cells[..4];
+        // Probabilities from the logits' softmax, and the class is their argmax.
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{line}");
+        let best = (0..4).fold(0, |b, j| if p[j] > p[b] { j } else { b });
+        assert_eq!(cells[4], best as f64, "{line}");
+    }
+}
+
+#[test]
+fn grad_on_a_softmax_model_prints_probabilities_as_its_output() {
+    let model = r#"{"layers":[{"units":3,"activation":"softmax","kernel":[[1,0,-1],[0,2,0]],"bias":[0,0,0]}]}"#;
+    let dir = scratch(&[("m.json", model), ("d.csv", "a,b,label\n1,0,2\n0,1,1\n")]);
+    let out = dualpath(
+        dir.path(),
+        &[
+            "grad", "--model", "m.json", "--data", "d.csv", "--loss", "scce",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let row: Vec<f64> = json["output"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    // z = [1, 0, -1]: softmax.
+    let e: Vec<f64> = [1.0f64, 0.0, -1.0].iter().map(|z| z.exp()).collect();
+    let s: f64 = e.iter().sum();
+    for j in 0..3 {
+        assert!((row[j] - e[j] / s).abs() < 1e-15, "{row:?}");
+    }
+    assert_eq!(json["loss_function"], "scce");
+}
+
+#[test]
+fn multiclass_mistakes_are_named_and_explained() {
+    let softmax_model = r#"{"layers":[{"units":3,"activation":"softmax","kernel":[[1,0,-1],[0,2,0]],"bias":[0,0,0]}]}"#;
+    let linear_model = r#"{"layers":[{"units":3,"activation":"linear","kernel":[[1,0,-1],[0,2,0]],"bias":[0,0,0]}]}"#;
+    let hidden_softmax = r#"{"layers":[{"units":2,"activation":"softmax","kernel":[[1,0],[0,1]],"bias":[0,0]},{"units":1,"activation":"sigmoid","kernel":[[1],[1]],"bias":[0]}]}"#;
+    let dir = scratch(&[
+        ("s.json", softmax_model),
+        ("l.json", linear_model),
+        ("h.json", hidden_softmax),
+        ("ids.csv", "a,b,label\n1,0,2\n0,1,3\n"),
+        ("frac.csv", "a,b,label\n1,0,2\n0,1,0.5\n"),
+        ("onehot.csv", "a,b,c0,c1,c2\n1,0,0,0,1\n0,1,0,1.5,0\n"),
+    ]);
+    // A class id the output layer does not have, by file and line.
+    assert_bad_input(
+        dir.path(),
+        &[
+            "grad", "--model", "s.json", "--data", "ids.csv", "--loss", "scce",
+        ],
+        &["ids.csv, line 3", "\"label\"", "3", "from 0 to 2"],
+    );
+    assert_bad_input(
+        dir.path(),
+        &[
+            "grad", "--model", "s.json", "--data", "frac.csv", "--loss", "scce",
+        ],
+        &["frac.csv, line 3", "0.5", "not a class id"],
+    );
+    assert_bad_input(
+        dir.path(),
+        &[
+            "grad",
+            "--model",
+            "s.json",
+            "--data",
+            "onehot.csv",
+            "--target",
+            "c0,c1,c2",
+            "--loss",
+            "cce",
+        ],
+        &["onehot.csv, line 3", "\"c1\"", "1.5", "one-hot"],
+    );
+    // Logits without --from-logits: Keras would read them as probabilities.
+    assert_bad_input(
+        dir.path(),
+        &[
+            "grad", "--model", "l.json", "--data", "ids.csv", "--loss", "scce",
+        ],
+        &["linear last layer", "--from-logits"],
+    );
+    // --from-logits on a softmax output.
+    assert_bad_input(
+        dir.path(),
+        &[
+            "grad",
+            "--model",
+            "s.json",
+            "--data",
+            "ids.csv",
+            "--loss",
+            "scce",
+            "--from-logits",
+        ],
+        &["--from-logits needs a linear last layer"],
+    );
+    // --from-logits with mean squared error.
+    assert_bad_input(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "blobs",
+            "--loss",
+            "mse",
+            "--from-logits",
+            "--epochs",
+            "1",
+        ],
+        &["--from-logits", "mean squared error has no logits"],
+    );
+    // Softmax on a hidden layer, from --layers and from a model file.
+    assert_bad_input(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "blobs",
+            "--layers",
+            "4:softmax,4:softmax",
+            "--loss",
+            "scce",
+        ],
+        &["layer 1", "softmax", "output layer only"],
+    );
+    assert_bad_input(
+        dir.path(),
+        &["grad", "--model", "h.json", "--data", "coffee"],
+        &["h.json", "softmax", "output layer only"],
+    );
+    // Binary cross-entropy on the four-class blobs.
+    assert_bad_input(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "blobs",
+            "--layers",
+            "1:sigmoid",
+            "--epochs",
+            "1",
+        ],
+        &["blobs", "row", "outside [0, 1]", "--loss mse"],
+    );
+    assert_bad_input(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "blobs",
+            "--layers",
+            "4:sigmoid",
+            "--epochs",
+            "1",
+        ],
+        &["4 outputs", "bce needs 4 target columns", "has 1 (class)"],
+    );
+}

@@ -19,8 +19,8 @@ pub struct ModelData {
     /// Model file (JSON, Keras layout).
     #[arg(long, value_name = "FILE.json")]
     pub model: Option<PathBuf>,
-    /// Data: `coffee` (the course's built-in set) or a CSV file with a header.
-    #[arg(long, value_name = "coffee|FILE.csv")]
+    /// Data: `coffee`, `blobs` (built in) or a CSV file with a header.
+    #[arg(long, value_name = "coffee|blobs|FILE.csv")]
     pub data: Option<String>,
     /// Target column(s) by name (repeatable or comma separated; default: the last column).
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
@@ -95,11 +95,30 @@ pub fn parse_layers(spec: &str) -> CliResult<Vec<(usize, Activation)>> {
 }
 
 /// The built-in coffee data or a CSV file.
-pub fn load_data(spec: &str, targets: &[String]) -> CliResult<Dataset> {
-    if spec.eq_ignore_ascii_case("coffee") {
-        Ok(data::coffee())
-    } else {
-        Ok(data::read_csv(std::path::Path::new(spec), targets)?)
+///
+/// The built-in sets: `coffee` (the coffee-roasting lab's 200 roasts) and
+/// `blobs` (the Softmax lab's four clusters of 2000 points, drawn with `seed`).
+pub fn load_data(spec: &str, targets: &[String], seed: u64) -> CliResult<Dataset> {
+    match spec.to_ascii_lowercase().as_str() {
+        "coffee" => Ok(data::coffee()),
+        "blobs" => Ok(data::softmax_lab_blobs(seed)),
+        _ => Ok(data::read_csv(std::path::Path::new(spec), targets)?),
+    }
+}
+
+/// The features of a built-in data set or of a CSV file: every column of the
+/// file but those named in `targets`.
+pub fn load_features(spec: &str, targets: &[String]) -> CliResult<Dataset> {
+    match spec.to_ascii_lowercase().as_str() {
+        "coffee" | "blobs" => load_data(spec, targets, 0),
+        _ => {
+            let choice = if targets.is_empty() {
+                data::TargetChoice::None
+            } else {
+                data::TargetChoice::from_names(targets)
+            };
+            Ok(data::read_csv_with(std::path::Path::new(spec), &choice)?)
+        }
     }
 }
 
@@ -217,6 +236,7 @@ pub fn seed_model_and_data() -> CliResult<(Model, Dataset)> {
         Model {
             network,
             normalization,
+            loss: None,
         },
         data,
     ))

@@ -28,7 +28,7 @@ pub struct CompareArgs {
 pub fn run(a: CompareArgs) -> CliResult {
     let (model, data) = match (&a.input.model, &a.input.data) {
         (None, None) => seed_model_and_data()?,
-        (Some(m), Some(d)) => (load_model(m)?, load_data(d, &a.input.target)?),
+        (Some(m), Some(d)) => (load_model(m)?, load_data(d, &a.input.target, 0)?),
         (Some(m), None) => {
             let model = load_model(m)?;
             (model, data::coffee())

@@ -12,8 +12,8 @@ pub struct GradArgs {
     /// Model file (JSON, Keras layout).
     #[arg(long, value_name = "FILE.json")]
     model: PathBuf,
-    /// Data: `coffee` or a CSV file with a header.
-    #[arg(long, value_name = "coffee|FILE.csv")]
+    /// Data: `coffee`, `blobs` (built in) or a CSV file with a header.
+    #[arg(long, value_name = "coffee|blobs|FILE.csv")]
     data: String,
     /// Target column(s) by name (default: the last column).
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
@@ -40,7 +40,7 @@ fn rows(m: &DMatrix<f64>) -> Value {
 
 pub fn run(a: GradArgs) -> CliResult {
     let model = load_model(&a.model)?;
-    let data = load_data(&a.data, &a.target)?;
+    let data = load_data(&a.data, &a.target, 0)?;
     let x = model_input(&model, &data.x, &data.source)?;
     let net = &model.network;
     let loss_fn = loss_of(a.loss, a.from_logits)?;

@@ -1,8 +1,8 @@
 //! `dualpath predict`: a model's outputs for a CSV file, as CSV.
 
-use super::common::{CliResult, load_model, model_input};
+use super::common::{CliResult, load_features, load_model, model_input};
 use clap::Args;
-use dualpath::data::{self, TargetChoice};
+use dualpath::loss::argmax_row;
 use dualpath::{Activation, Path};
 use std::path::PathBuf;
 
@@ -11,9 +11,10 @@ pub struct PredictArgs {
     /// Model file (JSON, Keras layout).
     #[arg(long, value_name = "FILE.json")]
     model: PathBuf,
-    /// CSV file with a header: one column per feature (target columns named by --target are left out).
-    #[arg(long, value_name = "FILE.csv")]
-    data: PathBuf,
+    /// Data: `coffee`, `blobs` (built in; their targets are left out) or a CSV file with a
+    /// header, one column per feature (target columns named by --target are left out).
+    #[arg(long, value_name = "coffee|blobs|FILE.csv")]
+    data: String,
     /// Column(s) to leave out (e.g. the label), by name.
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     target: Vec<String>,
@@ -24,47 +25,58 @@ pub struct PredictArgs {
 
 pub fn run(a: PredictArgs) -> CliResult {
     let model = load_model(&a.model)?;
-    let choice = if a.target.is_empty() {
-        TargetChoice::None
-    } else {
-        TargetChoice::from_names(&a.target)
-    };
-    let data = data::read_csv_with(&a.data, &choice)?;
+    let data = load_features(&a.data, &a.target)?;
     let x = model_input(&model, &data.x, &data.source)?;
     let fwd = a.path.forward(&model.network, &x)?;
     let out = fwd.output();
-    let sigmoid = model.network.output_activation() == Activation::Sigmoid;
+    let g = model.network.output_activation();
+    let loss = model.loss;
+    // What the outputs are: class probabilities (a softmax, or logits of a
+    // categorical loss), independent probabilities (a sigmoid, or logits of
+    // binary cross-entropy), or plain values.
+    let classes = g == Activation::Softmax || loss.is_some_and(|l| !l.is_elementwise());
+    let binary =
+        g == Activation::Sigmoid || loss.is_some_and(|l| l.from_logits() && l.is_elementwise());
+    let p = model.probabilities(out);
     let n_out = out.ncols();
-    let name = |j: usize| {
-        if n_out == 1 {
-            String::new()
-        } else {
-            format!("_{}", j + 1)
+    let mut text = String::new();
+    if classes {
+        let mut header: Vec<String> = (0..n_out).map(|j| format!("probability_{j}")).collect();
+        header.push("class".into());
+        text.push_str(&(header.join(",") + "\n"));
+        for i in 0..p.nrows() {
+            let mut row: Vec<String> = p.row(i).iter().map(|v| format!("{v}")).collect();
+            row.push(argmax_row(&p, i).to_string());
+            text.push_str(&(row.join(",") + "\n"));
         }
-    };
-    let mut header = Vec::new();
-    for j in 0..n_out {
-        header.push(format!(
-            "{}{}",
-            if sigmoid { "probability" } else { "output" },
-            name(j)
-        ));
-        if sigmoid {
-            header.push(format!("decision{}", name(j)));
-        }
-    }
-    let mut text = header.join(",") + "\n";
-    for i in 0..out.nrows() {
-        let mut row = Vec::new();
+    } else {
+        let name = |j: usize| {
+            if n_out == 1 {
+                String::new()
+            } else {
+                format!("_{}", j + 1)
+            }
+        };
+        let mut header = Vec::new();
         for j in 0..n_out {
-            let v = out[(i, j)];
-            row.push(format!("{v}")); // shortest form that reads back to the same f64
-            if sigmoid {
-                row.push(u8::from(v > 0.5).to_string());
+            let what = if binary { "probability" } else { "output" };
+            header.push(format!("{what}{}", name(j)));
+            if binary {
+                header.push(format!("decision{}", name(j)));
             }
         }
-        text.push_str(&row.join(","));
-        text.push('\n');
+        text.push_str(&(header.join(",") + "\n"));
+        for i in 0..p.nrows() {
+            let mut row = Vec::new();
+            for j in 0..n_out {
+                let v = p[(i, j)];
+                row.push(format!("{v}")); // shortest form that reads back to the same f64
+                if binary {
+                    row.push(u8::from(v > 0.5).to_string());
+                }
+            }
+            text.push_str(&(row.join(",") + "\n"));
+        }
     }
     print!("{text}");
     Ok(())

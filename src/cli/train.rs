@@ -16,8 +16,9 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
-    /// Data: `coffee` (the course's roasting data) or a CSV file with a header.
-    #[arg(long, default_value = "coffee", value_name = "coffee|FILE.csv")]
+    /// Data: `coffee` (the coffee-roasting lab), `blobs` (the Softmax lab's four clusters,
+    /// drawn with --seed) or a CSV file with a header.
+    #[arg(long, default_value = "coffee", value_name = "coffee|blobs|FILE.csv")]
     data: String,
     /// Target column(s) by name (repeatable or comma separated; default: the last column).
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
@@ -95,7 +96,7 @@ pub fn run(a: TrainArgs) -> CliResult {
     for path in [&a.save, &a.history].into_iter().flatten() {
         check_writable_dir(path)?;
     }
-    let data = load_data(&a.data, &a.target)?;
+    let data = load_data(&a.data, &a.target, a.seed)?;
     if data.y.ncols() == 0 {
         return Err(Failure::input(format!(
             "{}: no target column to train on",
@@ -111,6 +112,7 @@ pub fn run(a: TrainArgs) -> CliResult {
                 a.seed,
             )?,
             normalization: None,
+            loss: None,
         },
     };
     if a.normalize {
@@ -135,6 +137,7 @@ pub fn run(a: TrainArgs) -> CliResult {
     let history = fit_with_progress(&mut model.network, &x, &data.y, &settings, |p| {
         reporter.update(p)
     })?;
+    model.loss = Some(settings.loss); // what the outputs mean, for predict
     if let Some(path) = &a.save {
         model.save(path)?;
         println!("Saved the model to {}", path.display());
