@@ -6,7 +6,7 @@
 use dualpath::data::{Normalization, coffee};
 use dualpath::model::Model;
 use dualpath::optim::Sgd;
-use dualpath::{Activation, Dense, DenseGradients, Error, Gradients, Network};
+use dualpath::{Activation, Dense, DenseGradients, Error, Gradients, Loss, Network};
 use nalgebra::{DMatrix, DVector, dmatrix, dvector};
 use proptest::prelude::*;
 use std::path::Path;
@@ -536,7 +536,7 @@ fn missing_and_unknown_keys_are_named() {
     let text = broken(r#""normalization""#, r#""normalisation""#);
     assert_eq!(
         message(&text),
-        "model.json, line 19, column 17: unknown field `normalisation`, expected `layers` or `normalization`"
+        "model.json, line 19, column 17: unknown field `normalisation`, expected one of `layers`, `normalization`, `loss`, `from_logits`"
     );
     let text = broken(r#", "std": [1, 1]"#, "");
     assert_eq!(
@@ -768,5 +768,77 @@ proptest! {
             Ok(model) => prop_assert!(model.network.n_in() >= 1),
             Err(e) => prop_assert!(e.to_string().starts_with("model.json"), "{}", e),
         }
+    }
+}
+
+// ---- Week 2: softmax outputs and the recorded loss ----
+
+const SOFTMAX_LAYER: &str =
+    r#"{"units": 3, "activation": "softmax", "kernel": [[1, 0, -1]], "bias": [0, 0, 0]}"#;
+const LINEAR_LAYER: &str =
+    r#"{"units": 3, "activation": "linear", "kernel": [[1, 0, -1]], "bias": [0, 0, 0]}"#;
+
+#[test]
+fn a_softmax_output_and_its_loss_read_back_as_written() {
+    for (layer, extra, want) in [
+        (
+            SOFTMAX_LAYER,
+            r#", "loss": "scce""#,
+            Some(Loss::SparseCategoricalCrossEntropy),
+        ),
+        (
+            LINEAR_LAYER,
+            r#", "loss": "cce", "from_logits": true"#,
+            Some(Loss::CategoricalCrossEntropyFromLogits),
+        ),
+        (SOFTMAX_LAYER, "", None),
+    ] {
+        let text = format!(r#"{{"layers": [{layer}]{extra}}}"#);
+        let model = Model::from_json_str(&text, "model.json").unwrap();
+        assert_eq!(model.loss, want, "{text}");
+        let again = Model::from_json_str(&model.to_json_string().unwrap(), "again.json").unwrap();
+        assert_eq!(again, model);
+    }
+}
+
+#[test]
+fn a_loss_the_output_cannot_take_is_named_with_its_field() {
+    let cases = [
+        (
+            format!(r#"{{"layers": [{LINEAR_LAYER}], "loss": "scce"}}"#),
+            "\"loss\"",
+            "--from-logits",
+        ),
+        (
+            format!(r#"{{"layers": [{SOFTMAX_LAYER}], "loss": "scce", "from_logits": true}}"#),
+            "\"loss\"",
+            "linear last layer",
+        ),
+        (
+            format!(r#"{{"layers": [{SOFTMAX_LAYER}], "from_logits": true}}"#),
+            "\"from_logits\"",
+            "without",
+        ),
+        (
+            format!(r#"{{"layers": [{SOFTMAX_LAYER}], "loss": "hinge"}}"#),
+            "\"loss\"",
+            "not a loss",
+        ),
+        (
+            format!(
+                r#"{{"layers": [{SOFTMAX_LAYER}, {{"units": 1, "activation": "sigmoid", "kernel": [[1], [1], [1]], "bias": [0]}}]}}"#
+            ),
+            "softmax",
+            "output layer only",
+        ),
+    ];
+    for (text, field, why) in cases {
+        let e = Model::from_json_str(&text, "model.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("model.json") && e.contains(field) && e.contains(why),
+            "{text}: {e}"
+        );
     }
 }
