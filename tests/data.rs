@@ -506,3 +506,47 @@ fn csv_line_numbers_count_blank_lines_and_every_line_ending() {
     assert_eq!(line, None, "{message}");
     assert!(message.contains("(line 1)"), "{message}");
 }
+
+/// The embedded UCI digits: the counts of each digit that scikit-learn's
+/// `load_digits()` has (`np.bincount(load_digits().target)`), and every pixel
+/// in 0..=16.
+#[test]
+fn the_built_in_digits_are_the_uci_set() {
+    let d = dualpath::data::digits8x8();
+    assert_eq!((d.len(), d.n_features()), (1797, 64));
+    let mut counts = [0usize; 10];
+    for &c in d.y.iter() {
+        counts[c as usize] += 1;
+    }
+    assert_eq!(counts, [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]);
+    assert!(
+        d.x.iter()
+            .all(|&p| (0.0..=16.0).contains(&p) && p.fract() == 0.0)
+    );
+    // The last image is an 8 (the CSV's last line ends in 8).
+    assert_eq!(d.y[(1796, 0)], 8.0);
+}
+
+/// The Softmax lab's clusters: 500 points around each centre, their means
+/// within a few standard errors (1/√500 ≈ 0.045) of the centres.
+#[test]
+fn the_softmax_labs_blobs_sit_around_their_centres() {
+    let d = dualpath::data::softmax_lab_blobs(7);
+    for (c, centre) in dualpath::data::SOFTMAX_LAB_CENTERS.iter().enumerate() {
+        let rows: Vec<usize> = (0..d.len()).filter(|&i| d.y[(i, 0)] == c as f64).collect();
+        assert_eq!(rows.len(), 500);
+        for (j, &want) in centre.iter().enumerate() {
+            let mean = rows.iter().map(|&i| d.x[(i, j)]).sum::<f64>() / 500.0;
+            assert!(
+                (mean - want).abs() < 0.2,
+                "cluster {c}, coordinate {j}: mean {mean}"
+            );
+        }
+    }
+    assert_eq!(
+        d,
+        dualpath::data::softmax_lab_blobs(7),
+        "the same seed gives the same data"
+    );
+    assert_ne!(d.x, dualpath::data::softmax_lab_blobs(8).x);
+}

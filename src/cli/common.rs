@@ -19,8 +19,8 @@ pub struct ModelData {
     /// Model file (JSON, Keras layout).
     #[arg(long, value_name = "FILE.json")]
     pub model: Option<PathBuf>,
-    /// Data: `coffee`, `blobs` (built in) or a CSV file with a header.
-    #[arg(long, value_name = "coffee|blobs|FILE.csv")]
+    /// Data: `coffee`, `blobs`, `digits8x8` (built in) or a CSV file with a header.
+    #[arg(long, value_name = "coffee|blobs|digits8x8|FILE.csv")]
     pub data: Option<String>,
     /// Target column(s) by name (repeatable or comma separated; default: the last column).
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
@@ -96,12 +96,14 @@ pub fn parse_layers(spec: &str) -> CliResult<Vec<(usize, Activation)>> {
 
 /// The built-in coffee data or a CSV file.
 ///
-/// The built-in sets: `coffee` (the coffee-roasting lab's 200 roasts) and
-/// `blobs` (the Softmax lab's four clusters of 2000 points, drawn with `seed`).
+/// The built-in sets: `coffee` (the coffee-roasting lab's 200 roasts),
+/// `blobs` (the Softmax lab's four clusters of 2000 points, drawn with
+/// `seed`) and `digits8x8` (the UCI handwritten digits).
 pub fn load_data(spec: &str, targets: &[String], seed: u64) -> CliResult<Dataset> {
     match spec.to_ascii_lowercase().as_str() {
         "coffee" => Ok(data::coffee()),
         "blobs" => Ok(data::softmax_lab_blobs(seed)),
+        "digits8x8" => Ok(data::digits8x8()),
         _ => Ok(data::read_csv(std::path::Path::new(spec), targets)?),
     }
 }
@@ -110,7 +112,7 @@ pub fn load_data(spec: &str, targets: &[String], seed: u64) -> CliResult<Dataset
 /// file but those named in `targets`.
 pub fn load_features(spec: &str, targets: &[String]) -> CliResult<Dataset> {
     match spec.to_ascii_lowercase().as_str() {
-        "coffee" | "blobs" => load_data(spec, targets, 0),
+        "coffee" | "blobs" | "digits8x8" => load_data(spec, targets, 0),
         _ => {
             let choice = if targets.is_empty() {
                 data::TargetChoice::None

@@ -12,8 +12,8 @@ pub struct GradArgs {
     /// Model file (JSON, Keras layout).
     #[arg(long, value_name = "FILE.json")]
     model: PathBuf,
-    /// Data: `coffee`, `blobs` (built in) or a CSV file with a header.
-    #[arg(long, value_name = "coffee|blobs|FILE.csv")]
+    /// Data: `coffee`, `blobs`, `digits8x8` (built in) or a CSV file with a header.
+    #[arg(long, value_name = "coffee|blobs|digits8x8|FILE.csv")]
     data: String,
     /// Target column(s) by name (default: the last column).
     #[arg(long, value_name = "NAME", value_delimiter = ',')]

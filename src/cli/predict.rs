@@ -11,9 +11,9 @@ pub struct PredictArgs {
     /// Model file (JSON, Keras layout).
     #[arg(long, value_name = "FILE.json")]
     model: PathBuf,
-    /// Data: `coffee`, `blobs` (built in; their targets are left out) or a CSV file with a
+    /// Data: `coffee`, `blobs`, `digits8x8` (built in; their targets are left out) or a CSV file with a
     /// header, one column per feature (target columns named by --target are left out).
-    #[arg(long, value_name = "coffee|blobs|FILE.csv")]
+    #[arg(long, value_name = "coffee|blobs|digits8x8|FILE.csv")]
     data: String,
     /// Column(s) to leave out (e.g. the label), by name.
     #[arg(long, value_name = "NAME", value_delimiter = ',')]

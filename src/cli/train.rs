@@ -17,8 +17,12 @@ use std::path::PathBuf;
 #[derive(Args, Debug)]
 pub struct TrainArgs {
     /// Data: `coffee` (the coffee-roasting lab), `blobs` (the Softmax lab's four clusters,
-    /// drawn with --seed) or a CSV file with a header.
-    #[arg(long, default_value = "coffee", value_name = "coffee|blobs|FILE.csv")]
+    /// drawn with --seed), `digits8x8` (the UCI handwritten digits) or a CSV file with a header.
+    #[arg(
+        long,
+        default_value = "coffee",
+        value_name = "coffee|blobs|digits8x8|FILE.csv"
+    )]
     data: String,
     /// Target column(s) by name (repeatable or comma separated; default: the last column).
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
