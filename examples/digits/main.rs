@@ -1,9 +1,34 @@
-//! The Course 2, week 1 assignment: handwritten zeros and ones, with the
-//! notes' network on 400 inputs (400-25-15-1, sigmoid throughout).
+//! The Course 2 digit assignments, on both paths.
 //!
 //! ```sh
-//! cargo run --release --example digits -- path/to/data   # the folder holding X.npy and y.npy
+//! cargo run --release --example digits                  # digits 0-9, on the built-in UCI images
+//! cargo run --release --example digits -- path/to/data  # the assignment's own X.npy and y.npy
 //! ```
+//!
+//! **Week 2, digits 0-9** (`C2_W2_Assignment`): 25 relu, 15 relu, 10 linear
+//! units, `SparseCategoricalCrossentropy(from_logits=True)`, `Adam(0.001)`,
+//! 40 epochs:
+//!
+//! ```python
+//! model = Sequential([
+//!     tf.keras.Input(shape=(400,)),
+//!     Dense(25, activation="relu"),
+//!     Dense(15, activation="relu"),
+//!     Dense(10, activation="linear"),
+//! ])
+//! model.compile(loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+//!               optimizer=tf.keras.optimizers.Adam(0.001))
+//! model.fit(X, y, epochs=40)
+//! ```
+//!
+//! With no folder it trains that network on the built-in UCI handwritten
+//! digits (`dualpath::data::digits8x8`: 1797 images of 8 × 8 pixels, so 64
+//! inputs, CC BY 4.0), normalised as Keras' `Normalization` would; given the
+//! assignment's folder whose `y.npy` holds the labels 0-9, on those 400-pixel
+//! images as the assignment does.
+//!
+//! **Week 1, zeros and ones** (`C2_W1_Assignment`), when `y.npy` holds only 0
+//! and 1: the notes' network on 400 inputs (400-25-15-1, sigmoid throughout).
 //!
 //! The data is the assignment's, not shipped here: `X.npy` holds 1000 images
 //! of 20×20 grey values, one per row (shape `(1000, 400)`), and `y.npy` their
@@ -21,12 +46,12 @@
 //! model.fit(X, y, epochs=20)
 //! ```
 //!
-//! and this example does the same on both paths. Exit codes: 0 after a run
-//! (or after printing the usage when no folder is given), 2 when the folder
-//! or its files cannot be read.
+//! and this example does the same on both paths. Exit codes: 0 after a run,
+//! 2 when the folder or its files cannot be read.
 
 mod npy;
 
+use dualpath::data::{Normalization, digits8x8};
 use dualpath::train::{FitSettings, Optimizer, evaluate, fit};
 use dualpath::{Activation, Loss, Network, Path};
 use nalgebra::DMatrix;
@@ -34,12 +59,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "\
-usage: cargo run --release --example digits -- DIR
+usage: cargo run --release --example digits [-- DIR]
 
-Trains the notes' 400-25-15-1 sigmoid network on the Course 2 week 1
-assignment's handwritten zeros and ones, on both paths. DIR is the folder
-holding the assignment's X.npy (shape (m, 400)) and y.npy (shape (m, 1),
-labels 0 and 1); the files are not shipped with this crate.";
+With no DIR: the week 2 digit network (25 relu, 15 relu, 10 logits) on the
+built-in UCI handwritten digits 0-9, on both paths. DIR is the folder
+holding a Course 2 assignment's X.npy (shape (m, 400)) and y.npy (shape
+(m, 1)): labels 0-9 train the week 2 network on them, labels 0 and 1 the
+week 1 network (400-25-15-1, sigmoid). The files are not shipped with this
+crate.";
+
+/// The week 2 assignment's `model.fit(X, y, epochs=40)`.
+const MULTICLASS_EPOCHS: usize = 40;
 
 /// The assignment's `model.fit(X, y, epochs=20)`.
 const EPOCHS: usize = 20;
@@ -48,8 +78,18 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dir = match args.as_slice() {
         [] => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
+            let d = digits8x8();
+            println!(
+                "The built-in UCI digits: {} images of 8×8 pixels, digits 0-9.",
+                d.len()
+            );
+            return match multiclass(&d.x, &d.y, 0.9) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("digits: {message}");
+                    ExitCode::from(2)
+                }
+            };
         }
         [flag] if flag == "-h" || flag == "--help" => {
             println!("{USAGE}");
@@ -97,11 +137,18 @@ fn run(dir: &std::path::Path) -> Result<(), String> {
             y.shape()
         ));
     }
-    if let Some(i) = y.iter().position(|&v| v != 0.0 && v != 1.0) {
+    if let Some(i) = y
+        .iter()
+        .position(|&v| !(v.fract() == 0.0 && (0.0..=9.0).contains(&v)))
+    {
         return Err(format!(
-            "y.npy row {i} is {}; expected labels 0 and 1",
+            "y.npy row {i} is {}; expected labels 0-9 (or 0 and 1)",
             y[(i, 0)]
         ));
+    }
+    if y.iter().any(|&v| v > 1.0) {
+        // The week 2 assignment: 5000 images of the digits 0-9.
+        return multiclass(&x, &y, 0.9);
     }
     let ones = y.iter().filter(|&&v| v == 1.0).count();
     println!("{ones} ones and {} zeros", m - ones);
@@ -200,5 +247,69 @@ fn run(dir: &std::path::Path) -> Result<(), String> {
         .map(|(s, t)| (s.w() - t.w()).amax().max((s.b() - t.b()).amax()))
         .fold(0.0, f64::max);
     println!("largest difference between the two trained networks' weights: {gap:.3e}");
+    Ok(())
+}
+
+/// The week 2 network on `(x, y)`, labels 0-9: both paths from the same
+/// start, each reaching `min_accuracy` on the training images.
+fn multiclass(x: &DMatrix<f64>, y: &DMatrix<f64>, min_accuracy: f64) -> Result<(), String> {
+    // The course feeds its 0-1 grey values as they are; the UCI pixels run
+    // 0-16, so they are standardised first, as Keras' Normalization would.
+    let norm = Normalization::adapt(x).map_err(|e| e.to_string())?;
+    let x = norm.apply(x);
+    let layers = [
+        (25, Activation::Relu),
+        (15, Activation::Relu),
+        (10, Activation::Linear),
+    ];
+    let start = Network::<f64>::new(x.ncols(), &layers, 0).map_err(|e| e.to_string())?;
+    let loss = Loss::SparseCategoricalCrossEntropyFromLogits;
+    println!(
+        "{:?}, {} parameters, {}, Adam(0.001), {MULTICLASS_EPOCHS} epochs:",
+        start.widths(),
+        start.param_count(),
+        loss.keras_name()
+    );
+    for path in Path::BOTH {
+        let mut net = start.clone();
+        let settings = FitSettings {
+            loss,
+            optimizer: Optimizer::adam(0.001),
+            epochs: MULTICLASS_EPOCHS,
+            batch_size: 32,
+            shuffle: true,
+            seed: 0,
+            path,
+        };
+        let history = fit(&mut net, &x, y, &settings).map_err(|e| e.to_string())?;
+        let last = history.loss.len() - 1;
+        println!(
+            "  {:<10} epoch {MULTICLASS_EPOCHS}: loss {:.4}, accuracy {:.4}",
+            path.name(),
+            history.loss[last],
+            history.accuracy[last]
+        );
+        let (_, acc) = evaluate(&net, &x, y, loss, path).map_err(|e| e.to_string())?;
+        let acc = acc.expect("sparse categorical accuracy");
+        assert!(
+            acc >= min_accuracy,
+            "{path}: the week 2 network should tell the digits apart (accuracy {acc})"
+        );
+        // The assignment's check: the logits' largest entry names the digit.
+        let first = DMatrix::from_fn(1, x.ncols(), |_, k| x[(0, k)]);
+        let logits = Path::Matrix
+            .forward(&net, &first)
+            .map_err(|e| e.to_string())?
+            .output()
+            .clone();
+        let best = (0..10).fold(0, |b, j| {
+            if logits[(0, j)] > logits[(0, b)] {
+                j
+            } else {
+                b
+            }
+        });
+        println!("    image 0 (a {}): largest logit at {best}", y[(0, 0)]);
+    }
     Ok(())
 }
