@@ -650,3 +650,29 @@ fn multiclass_mistakes_are_named_and_explained() {
         &["4 outputs", "bce needs 4 target columns", "has 1 (class)"],
     );
 }
+
+#[test]
+fn train_on_two_feature_multiclass_data_draws_the_decision_regions() {
+    let dir = scratch(&[]);
+    let out = dualpath(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "blobs",
+            "--layers",
+            "6:relu,4:softmax",
+            "--loss",
+            "scce",
+            "--epochs",
+            "1",
+            "--quiet",
+            "--plot",
+            "charts",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let svg = std::fs::read_to_string(dir.path().join("charts/decision_regions.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("class 3") && svg.contains("Decision regions"));
+    assert!(!dir.path().join("charts/decision_boundary.svg").exists());
+}

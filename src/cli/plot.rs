@@ -3,10 +3,11 @@
 //! course's coffee-roasting plot).
 
 use super::common::{CliResult, Failure, write_text};
-use dualpath::Path;
 use dualpath::data::Dataset;
+use dualpath::loss::argmax_row;
 use dualpath::model::Model;
 use dualpath::train::History;
+use dualpath::{Activation, Path};
 use nalgebra::DMatrix;
 use plotters::prelude::*;
 use std::path::{Path as FsPath, PathBuf};
@@ -34,12 +35,138 @@ pub fn training_charts(
     let loss_path = dir.join("loss.svg");
     write_text(&loss_path, &loss_svg(&loss_path, history)?)?;
     written.push(loss_path);
-    if data.x.ncols() == 2 && data.y.ncols() == 1 {
+    let classes = model.network.n_out() > 1
+        && (model.network.output_activation() == Activation::Softmax
+            || model.loss.is_some_and(|l| !l.is_elementwise()));
+    if data.x.ncols() == 2 && classes {
+        let path = dir.join("decision_regions.svg");
+        write_text(&path, &regions_svg(&path, model, data)?)?;
+        written.push(path);
+    } else if data.x.ncols() == 2 && data.y.ncols() == 1 {
         let path = dir.join("decision_boundary.svg");
         write_text(&path, &boundary_svg(&path, model, data)?)?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Light shades for the regions and strong colours for the points, one per
+/// class (a colour-blind-safe set, repeating after eight).
+const REGION: [RGBColor; 8] = [
+    RGBColor(204, 226, 241),
+    RGBColor(247, 214, 191),
+    RGBColor(204, 236, 226),
+    RGBColor(243, 221, 234),
+    RGBColor(221, 240, 251),
+    RGBColor(250, 236, 204),
+    RGBColor(253, 249, 210),
+    RGBColor(230, 230, 230),
+];
+const POINT: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(230, 159, 0),
+    RGBColor(140, 130, 20),
+    RGBColor(80, 80, 80),
+];
+
+/// The plane shaded by the class the model picks (its largest output) on
+/// a grid of cells, with the data's points coloured by their own class: the
+/// Softmax and Multiclass labs' plots.
+fn regions_svg(path: &FsPath, model: &Model, data: &Dataset) -> CliResult<String> {
+    let (grid, (lo0, hi0), (lo1, hi1)) = plane_grid(data);
+    let input = model.network_input(&grid)?;
+    let out = Path::Matrix
+        .forward(&model.network, &input)?
+        .output()
+        .clone();
+    let k = out.ncols();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 560)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| draw_failed(path, e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("Decision regions: the class of the largest of {k} outputs"),
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(lo0..hi0, lo1..hi1)
+            .map_err(|e| draw_failed(path, e))?;
+        chart
+            .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .x_desc(data.feature_names[0].as_str())
+            .y_desc(data.feature_names[1].as_str())
+            .draw()
+            .map_err(|e| draw_failed(path, e))?;
+        let (w0, w1) = ((hi0 - lo0) / GRID as f64, (hi1 - lo1) / GRID as f64);
+        chart
+            .draw_series((0..GRID * GRID).map(|c| {
+                let (cx, cy) = (grid[(c, 0)], grid[(c, 1)]);
+                let class = argmax_row(&out, c);
+                Rectangle::new(
+                    [
+                        (cx - w0 / 2.0, cy - w1 / 2.0),
+                        (cx + w0 / 2.0, cy + w1 / 2.0),
+                    ],
+                    REGION[class % REGION.len()].filled(),
+                )
+            }))
+            .map_err(|e| draw_failed(path, e))?;
+        for class in 0..k {
+            let color = POINT[class % POINT.len()];
+            let points: Vec<(f64, f64)> = (0..data.x.nrows())
+                .filter(|&i| {
+                    data.y.ncols() == 1 && data.y[(i, 0)] == class as f64
+                        || data.y.ncols() == k && argmax_row(&data.y, i) == class
+                })
+                .map(|i| (data.x[(i, 0)], data.x[(i, 1)]))
+                .collect();
+            chart
+                .draw_series(points.iter().map(|&q| Circle::new(q, 2, color.filled())))
+                .map_err(|e| draw_failed(path, e))?
+                .label(format!("class {class}"))
+                .legend(move |(x, y)| Circle::new((x, y), 3, color.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| draw_failed(path, e))?;
+        root.present().map_err(|e| draw_failed(path, e))?;
+    }
+    Ok(svg)
+}
+
+/// Cells per side of the grid the charts evaluate the model on.
+const GRID: usize = 60;
+
+/// The centres of a `GRID × GRID` grid over the data's two features (5 %
+/// beyond their range on each side), and the two ranges.
+fn plane_grid(data: &Dataset) -> (DMatrix<f64>, (f64, f64), (f64, f64)) {
+    let (x0, x1) = (data.x.column(0), data.x.column(1));
+    let pad = |lo: f64, hi: f64| {
+        let m = (hi - lo).max(1e-9) * 0.05;
+        (lo - m, hi + m)
+    };
+    let (lo0, hi0) = pad(x0.min(), x0.max());
+    let (lo1, hi1) = pad(x1.min(), x1.max());
+    let grid = DMatrix::from_fn(GRID * GRID, 2, |k, c| {
+        let (i, j) = (k / GRID, k % GRID);
+        if c == 0 {
+            lo0 + (i as f64 + 0.5) / GRID as f64 * (hi0 - lo0)
+        } else {
+            lo1 + (j as f64 + 0.5) / GRID as f64 * (hi1 - lo1)
+        }
+    });
+    (grid, (lo0, hi0), (lo1, hi1))
 }
 
 fn loss_svg(path: &FsPath, history: &History) -> CliResult<String> {
@@ -84,28 +211,15 @@ fn loss_svg(path: &FsPath, history: &History) -> CliResult<String> {
 }
 
 fn boundary_svg(path: &FsPath, model: &Model, data: &Dataset) -> CliResult<String> {
-    let (x0, x1) = (data.x.column(0), data.x.column(1));
-    let pad = |lo: f64, hi: f64| {
-        let m = (hi - lo).max(1e-9) * 0.05;
-        (lo - m, hi + m)
-    };
-    let (lo0, hi0) = pad(x0.min(), x0.max());
-    let (lo1, hi1) = pad(x1.min(), x1.max());
     // The model's probability on a grid of cells.
-    const N: usize = 60;
-    let grid = DMatrix::from_fn(N * N, 2, |k, c| {
-        let (i, j) = (k / N, k % N);
-        if c == 0 {
-            lo0 + (i as f64 + 0.5) / N as f64 * (hi0 - lo0)
-        } else {
-            lo1 + (j as f64 + 0.5) / N as f64 * (hi1 - lo1)
-        }
-    });
+    const N: usize = GRID;
+    let (grid, (lo0, hi0), (lo1, hi1)) = plane_grid(data);
     let input = model.network_input(&grid)?;
-    let p = Path::Matrix
+    let out = Path::Matrix
         .forward(&model.network, &input)?
         .output()
         .clone();
+    let p = model.probabilities(&out);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (720, 560)).into_drawing_area();
