@@ -553,6 +553,25 @@ pub fn network_bound<T: Real>(
         }
     }
     back.reverse();
+    // The L2 penalties: both paths add the same `2·l2·W` to their own `dW`
+    // (one rounding each) and the same `Σ l2·ΣW²` to their own `J`.
+    let u = T::UNIT_ROUNDOFF;
+    let mut loss_b = loss_b;
+    if net.penalty() != T::zero() {
+        let grads = matrix::backward(net, &fwd, y, loss)?;
+        for (l, (dw, _)) in back.iter_mut().enumerate() {
+            if layers[l].l2() > 0.0 {
+                let dw_m = abs(&grads.layers[l].dw);
+                *dw = dw.zip_map(&dw_m, |b, d| {
+                    (b * (1.0 + 2.0 * u) + 2.0 * u * (1.0 + u) * d) * OWN_ROUNDING
+                });
+            }
+        }
+        let j = crate::pass::total_loss(net, loss, z_out, a_out, y)
+            .as_f64()
+            .abs();
+        loss_b = (loss_b * (1.0 + 2.0 * u) + 2.0 * u * (1.0 + u) * j) * OWN_ROUNDING;
+    }
     let layers = zs
         .into_iter()
         .zip(acts)

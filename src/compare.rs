@@ -6,6 +6,7 @@ use crate::bounds::{Agreement, network_bound};
 use crate::error::Result;
 use crate::loss::Loss;
 use crate::network::Network;
+use crate::pass::total_loss;
 use crate::path::Path;
 use crate::real::{Real, ulps_between};
 use nalgebra::DMatrix;
@@ -97,9 +98,8 @@ pub fn rows<T: Real>(
             ulps(ds.db.as_slice(), dm.db.as_slice()),
         );
     }
-    let g = net.output_activation();
-    let js = loss.value(g, fs.output_z(), fs.output(), y);
-    let jm = loss.value(g, fm.output_z(), fm.output(), y);
+    let js = total_loss(net, loss, fs.output_z(), fs.output(), y);
+    let jm = total_loss(net, loss, fm.output_z(), fm.output(), y);
     rows.push(Row {
         layer: None,
         name: "J",

@@ -25,7 +25,13 @@ pub fn cost(
     path: Path,
 ) -> Result<f64> {
     let fwd = path.forward(net, x)?;
-    Ok(loss.value(net.output_activation(), fwd.output_z(), fwd.output(), y))
+    Ok(crate::pass::total_loss(
+        net,
+        loss,
+        fwd.output_z(),
+        fwd.output(),
+        y,
+    ))
 }
 
 /// Central-difference estimates of every `∂J/∂w` and `∂J/∂b`, with step

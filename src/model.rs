@@ -31,6 +31,7 @@
 //! | `activation` | `linear`, `relu`, `sigmoid` or `tanh` | `activation=` |
 //! | `kernel` | `W`, `n_in` rows of `units` numbers: row `i` holds input `i`'s weight into every unit | `layer.get_weights()[0]` |
 //! | `bias` | `b`, `units` numbers | `layer.get_weights()[1]` |
+//! | `l2` | optional, default 0: the kernel's L2 factor, the loss gains `l2·ΣW²` | `kernel_regularizer=L2(l2)` |
 //! | `normalization` | optional: `mean` and `std`, one per input feature | `Normalization`'s `mean` and `sqrt(variance)` |
 //! | `loss` | optional: the loss it was trained with, `bce`, `mse`, `scce` or `cce` | `model.compile(loss=...)` |
 //! | `from_logits` | optional, default `false`: the last layer's outputs are logits | `from_logits=True` |
@@ -224,7 +225,7 @@ impl Model {
     /// assert_eq!(
     ///     Model::from_json_str(&typo, "model.json").unwrap_err().to_string(),
     ///     "model.json, line 2, column 48: unknown field `bais`, \
-    ///      expected one of `units`, `activation`, `kernel`, `bias`"
+    ///      expected one of `units`, `activation`, `kernel`, `bias`, `l2`"
     /// );
     /// # Ok::<(), dualpath::Error>(())
     /// ```
@@ -289,8 +290,15 @@ impl Model {
             }
             let _ = write!(
                 out,
-                "      ],\n      \"bias\": {}\n    }}{}\n",
+                "      ],\n      \"bias\": {}",
                 number_list(layer.b().iter()),
+            );
+            if layer.l2() > 0.0 {
+                let _ = write!(out, ",\n      \"l2\": {}", layer.l2());
+            }
+            let _ = write!(
+                out,
+                "\n    }}{}\n",
                 if l + 1 < layers.len() { "," } else { "" }
             );
         }
@@ -334,6 +342,7 @@ struct LayerFile {
     activation: String,
     kernel: Vec<Vec<f64>>,
     bias: Vec<f64>,
+    l2: Option<f64>,
 }
 
 /// The normalisation as written.
@@ -416,6 +425,7 @@ impl ModelFile {
                 activation,
                 kernel,
                 bias,
+                l2,
             } = layer;
             if units == 0 {
                 return Err(bad(
@@ -488,6 +498,16 @@ impl ModelFile {
                     field: None,
                     detail: format!("is not a valid layer: {e}"),
                 })?;
+            let layer = layer.with_l2(l2.unwrap_or(0.0)).map_err(|_| {
+                bad(
+                    l,
+                    "l2",
+                    format!(
+                        "is {}; Keras' L2 factor must be a finite number ≥ 0 (0, or no \"l2\", means none)",
+                        l2.unwrap_or(0.0)
+                    ),
+                )
+            })?;
             built.push(layer);
         }
         let network =

@@ -28,6 +28,8 @@ pub struct Dense<T: Real> {
     pub(crate) w: DMatrix<T>,
     pub(crate) b: DVector<T>,
     pub(crate) activation: Activation,
+    /// Keras' `kernel_regularizer=L2(l2)`: the loss gains `l2·ΣW²`. 0 for none.
+    pub(crate) l2: f64,
 }
 
 impl<T: Real> Dense<T> {
@@ -66,7 +68,53 @@ impl<T: Real> Dense<T> {
         }
         check_finite("kernel W", &w)?;
         check_finite("bias b", &b)?;
-        Ok(Dense { w, b, activation })
+        Ok(Dense {
+            w,
+            b,
+            activation,
+            l2: 0.0,
+        })
+    }
+
+    /// The same layer with Keras' `kernel_regularizer=L2(l2)`: training
+    /// minimises the loss plus `l2·ΣW²` over this kernel (never the bias), so
+    /// each step also pulls every weight towards 0 by `2·l2·W`. The lectures
+    /// write the penalty `λ/(2m)·Σw²`: `l2 = λ/(2m)`, so the same λ is a
+    /// different penalty at another batch of `m` examples.
+    ///
+    /// ```
+    /// use dualpath::{Activation, Dense};
+    /// use nalgebra::{dmatrix, dvector};
+    /// let layer = Dense::new(dmatrix![1.0, -2.0], dvector![0.0, 0.0], Activation::Relu)?.with_l2(0.1)?;
+    /// assert_eq!(layer.penalty(), 0.1 * (1.0 + 4.0));
+    /// # Ok::<(), dualpath::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidSetting`] for a negative or non-finite `l2`.
+    pub fn with_l2(mut self, l2: f64) -> Result<Self> {
+        if !(l2.is_finite() && l2 >= 0.0) {
+            return Err(Error::InvalidSetting {
+                name: "l2".into(),
+                detail: format!("{l2} (expected a finite number ≥ 0, e.g. 0.01; 0 means none)"),
+            });
+        }
+        self.l2 = l2;
+        Ok(self)
+    }
+
+    /// The L2 factor of this layer's kernel (0 when it has none).
+    pub fn l2(&self) -> f64 {
+        self.l2
+    }
+
+    /// This layer's L2 penalty, `l2·ΣW²` (Keras' `L2.__call__`), in `T`.
+    pub fn penalty(&self) -> T {
+        if self.l2 == 0.0 {
+            return T::zero();
+        }
+        let squares = self.w.iter().fold(T::zero(), |s, &w| s + w * w);
+        T::of_f64(self.l2) * squares
     }
 
     /// The kernel `W`, shape `(n_in, units)`.
@@ -177,6 +225,7 @@ impl<T: Real> Network<T> {
                 w,
                 b: DVector::zeros(units),
                 activation,
+                l2: 0.0,
             });
             fan_in = units;
         }
@@ -242,6 +291,30 @@ impl<T: Real> Network<T> {
             .collect()
     }
 
+    /// The sum of every layer's L2 penalty ([`Dense::penalty`]), layer by
+    /// layer: what Keras adds to the loss it reports and minimises.
+    pub fn penalty(&self) -> T {
+        self.layers
+            .iter()
+            .fold(T::zero(), |sum, d| sum + d.penalty())
+    }
+
+    /// The same network with layer `l` (0-based) regularised by `l2`.
+    ///
+    /// # Errors
+    /// As [`Dense::with_l2`], or [`Error::InvalidSetting`] for a layer it does not have.
+    pub fn with_l2(mut self, l: usize, l2: f64) -> Result<Self> {
+        let n = self.layers.len();
+        let Some(layer) = self.layers.get_mut(l) else {
+            return Err(Error::InvalidSetting {
+                name: "l2".into(),
+                detail: format!("layer {} does not exist (the network has {n})", l + 1),
+            });
+        };
+        *layer = layer.clone().with_l2(l2)?;
+        Ok(self)
+    }
+
     /// Trainable parameters over all layers (Keras' `model.count_params()`).
     pub fn param_count(&self) -> usize {
         self.layers.iter().map(Dense::param_count).sum()
@@ -257,6 +330,7 @@ impl<T: Real> Network<T> {
                     w: d.w.map(|v| U::of_f64(v.as_f64())),
                     b: d.b.map(|v| U::of_f64(v.as_f64())),
                     activation: d.activation,
+                    l2: d.l2,
                 })
                 .collect(),
             stamp: new_stamp(),

@@ -385,7 +385,37 @@ fn backward_walk<T: Real, K: Kernels>(
         } else {
             K::dense_backward(&mut back.dz[l], grads, da_in, scratch, &here[0], at);
         }
+        add_penalty_gradient(grads, &layers[l]);
     }
+}
+
+/// `dW += 2·l2·W`: the gradient of the layer's L2 penalty `l2·ΣW²`.
+///
+/// It is added here, after each path's kernel and once for both: the
+/// penalty depends on the weights alone, not on the examples, so it is no
+/// part of either path's lesson (Keras adds it the same way, as the gradient
+/// of a separate term of the loss), and both paths then add the same bits to
+/// their own `dW`.
+fn add_penalty_gradient<T: Real>(grads: &mut DenseGradients<T>, layer: &Dense<T>) {
+    if layer.l2() == 0.0 {
+        return;
+    }
+    let two_l2 = T::of_f64(2.0 * layer.l2());
+    for (dw, &w) in grads.dw.iter_mut().zip(layer.w().iter()) {
+        *dw += two_l2 * w;
+    }
+}
+
+/// The loss a network is trained on, as Keras reports it: the data loss
+/// ([`Loss::value`]) plus every layer's L2 penalty ([`Network::penalty`]).
+pub fn total_loss<T: Real>(
+    net: &Network<T>,
+    loss: Loss,
+    z: &DMatrix<T>,
+    a: &DMatrix<T>,
+    y: &DMatrix<T>,
+) -> T {
+    loss.value(net.output_activation(), z, a, y) + net.penalty()
 }
 
 /// The result of a forward pass, which the backward pass needs: the input

@@ -9,7 +9,7 @@
 use crate::error::Result;
 use crate::loss::Loss;
 use crate::network::Network;
-use crate::pass::{Forward, Gradients, Workspace};
+use crate::pass::{Forward, Gradients, Workspace, total_loss};
 use crate::real::Real;
 use crate::{matrix, sequential};
 use nalgebra::DMatrix;
@@ -93,7 +93,7 @@ impl Path {
     ) -> Result<(T, Gradients<T>)> {
         let fwd = self.forward(net, x)?;
         let grads = self.backward(net, &fwd, y, loss)?;
-        let j = loss.value(net.output_activation(), fwd.output_z(), fwd.output(), y);
+        let j = total_loss(net, loss, fwd.output_z(), fwd.output(), y);
         Ok((j, grads))
     }
 
@@ -149,7 +149,7 @@ impl Path {
     ) -> Result<T> {
         self.forward_into(ws, net, x)?;
         self.backward_into(ws, net, x, y, loss)?;
-        Ok(loss.value(net.output_activation(), ws.output_z(), ws.output(), y))
+        Ok(total_loss(net, loss, ws.output_z(), ws.output(), y))
     }
 }
 

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::network::{Network, Param};
 pub use crate::optim::Optimizer;
-use crate::pass::{Workspace, check_targets};
+use crate::pass::{Workspace, check_targets, total_loss};
 use crate::path::Path;
 use crate::real::Real;
 use nalgebra::DMatrix;
@@ -194,10 +194,8 @@ pub fn fit_with_progress<T: Real>(
             gather_rows(y, rows, &mut batch.y);
             let Batch { x: xb, y: yb, ws } = batch;
             settings.path.forward_into(ws, net, xb)?;
-            let batch_loss = settings
-                .loss
-                .value(net.output_activation(), ws.output_z(), ws.output(), yb)
-                .as_f64();
+            let batch_loss =
+                total_loss(net, settings.loss, ws.output_z(), ws.output(), yb).as_f64();
             if !batch_loss.is_finite() {
                 return Err(diverged(epoch, "the loss", batch_loss, settings));
             }
@@ -267,9 +265,7 @@ pub fn evaluate<T: Real>(
 ) -> Result<(f64, Option<f64>)> {
     let fwd = path.forward(net, x)?;
     check_targets(net, y, x.nrows(), loss)?;
-    let j = loss
-        .value(net.output_activation(), fwd.output_z(), fwd.output(), y)
-        .as_f64();
+    let j = total_loss(net, loss, fwd.output_z(), fwd.output(), y).as_f64();
     let accuracy = loss.metric().map(|metric| {
         let (right, of) = metric.correct(fwd.output(), y);
         right as f64 / of as f64

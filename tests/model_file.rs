@@ -526,7 +526,7 @@ fn missing_and_unknown_keys_are_named() {
     let text = broken(r#""bias": [0.5]"#, r#""bais": [0.5]"#);
     assert_eq!(
         message(&text),
-        "model.json, line 16, column 12: unknown field `bais`, expected one of `units`, `activation`, `kernel`, `bias`"
+        "model.json, line 16, column 12: unknown field `bais`, expected one of `units`, `activation`, `kernel`, `bias`, `l2`"
     );
     let text = broken(",\n      \"bias\": [0.5]", "");
     assert_eq!(

@@ -67,16 +67,42 @@ pub type CliResult<T = ()> = Result<T, Failure>;
 
 /// Parses `25:sigmoid,15:sigmoid,1:sigmoid`.
 pub fn parse_layers(spec: &str) -> CliResult<Vec<(usize, Activation)>> {
+    Ok(parse_layers_with_l2(spec)?.0)
+}
+
+/// Parses `120:relu:l2=0.1,40:relu:l2=0.1,6:linear`: the layers, and each
+/// layer's L2 factor (0 where none is given).
+pub fn parse_layers_with_l2(spec: &str) -> CliResult<(Vec<(usize, Activation)>, Vec<f64>)> {
     let bad = |part: &str, why: String| {
         Failure::input(format!(
-            "--layers: {part:?} {why}; expected UNITS:ACTIVATION items separated by commas, e.g. {NOTES_LAYERS}"
+            "--layers: {part:?} {why}; expected UNITS:ACTIVATION[:l2=NUMBER] items separated by commas, e.g. {NOTES_LAYERS} or 120:relu:l2=0.1,6:linear"
         ))
     };
     let mut layers = Vec::new();
+    let mut l2s = Vec::new();
     for part in spec.split(',').map(str::trim) {
-        let (units, act) = part
+        let (units, rest) = part
             .split_once(':')
             .ok_or_else(|| bad(part, "has no ':'".into()))?;
+        let (act, l2) =
+            match rest.split_once(':') {
+                None => (rest, 0.0),
+                Some((act, l2)) => {
+                    let value = l2.trim().strip_prefix("l2=").ok_or_else(|| {
+                        bad(part, format!("has {l2:?} where l2=NUMBER should be"))
+                    })?;
+                    let l2: f64 = value.trim().parse().map_err(|_| {
+                        bad(part, format!("has l2={value:?}, which is not a number"))
+                    })?;
+                    if !(l2.is_finite() && l2 >= 0.0) {
+                        return Err(bad(
+                            part,
+                            format!("has l2={l2}; it must be a finite number ≥ 0"),
+                        ));
+                    }
+                    (act, l2)
+                }
+            };
         let units: usize = units.trim().parse().map_err(|_| {
             bad(
                 part,
@@ -90,8 +116,9 @@ pub fn parse_layers(spec: &str) -> CliResult<Vec<(usize, Activation)>> {
             .parse()
             .map_err(|e| bad(part, format!("names an {e}")))?;
         layers.push((units, act));
+        l2s.push(l2);
     }
-    Ok(layers)
+    Ok((layers, l2s))
 }
 
 /// The built-in coffee data or a CSV file.

@@ -47,12 +47,7 @@ pub fn run(a: GradArgs) -> CliResult {
     check_loss(net, &data, loss_fn)?;
     let fwd = a.path.forward(net, &x)?;
     let grads = a.path.backward(net, &fwd, &data.y, loss_fn)?;
-    let loss = loss_fn.value(
-        net.output_activation(),
-        fwd.output_z(),
-        fwd.output(),
-        &data.y,
-    );
+    let loss = dualpath::pass::total_loss(net, loss_fn, fwd.output_z(), fwd.output(), &data.y);
     let all_finite = loss.is_finite()
         && fwd
             .layers()

@@ -2,7 +2,7 @@
 
 use super::common::{
     CliResult, Failure, NOTES_LAYERS, check_loss, check_writable_dir, load_data, load_model,
-    loss_of, model_input, parse_layers, write_text,
+    loss_of, model_input, parse_layers_with_l2, write_text,
 };
 use super::plot;
 use super::progress::EpochReporter;
@@ -27,7 +27,8 @@ pub struct TrainArgs {
     /// Target column(s) by name (repeatable or comma separated; default: the last column).
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     target: Vec<String>,
-    /// Layers as UNITS:ACTIVATION, comma separated (activations: linear, relu, sigmoid, tanh).
+    /// Layers as UNITS:ACTIVATION[:l2=NUMBER], comma separated (activations: linear, relu,
+    /// sigmoid, tanh, softmax on the last layer; l2=0.1 is Keras' kernel_regularizer=L2(0.1)).
     #[arg(long, default_value = NOTES_LAYERS, conflicts_with = "model")]
     layers: String,
     /// Start from the weights in this model file instead of a fresh network.
@@ -81,7 +82,7 @@ pub struct TrainArgs {
 
 pub fn run(a: TrainArgs) -> CliResult {
     let layers = if a.model.is_none() {
-        Some(parse_layers(&a.layers)?)
+        Some(parse_layers_with_l2(&a.layers)?)
     } else {
         None
     };
@@ -109,15 +110,18 @@ pub fn run(a: TrainArgs) -> CliResult {
     }
     let mut model = match &a.model {
         Some(path) => load_model(path)?,
-        None => Model {
-            network: Network::new(
-                data.x.ncols(),
-                layers.as_deref().unwrap_or_default(),
-                a.seed,
-            )?,
-            normalization: None,
-            loss: None,
-        },
+        None => {
+            let (spec, l2s) = layers.unwrap_or_default();
+            let mut network = Network::new(data.x.ncols(), &spec, a.seed)?;
+            for (l, &l2) in l2s.iter().enumerate() {
+                network = network.with_l2(l, l2)?;
+            }
+            Model {
+                network,
+                normalization: None,
+                loss: None,
+            }
+        }
     };
     if a.normalize {
         model.normalization = Some(Normalization::adapt(&data.x)?);
