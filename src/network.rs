@@ -86,7 +86,8 @@ impl<T: Real> Dense<T> {
     /// use dualpath::{Activation, Dense};
     /// use nalgebra::{dmatrix, dvector};
     /// let layer = Dense::new(dmatrix![1.0, -2.0], dvector![0.0, 0.0], Activation::Relu)?.with_l2(0.1)?;
-    /// assert_eq!(layer.penalty(), 0.1 * (1.0 + 4.0));
+    /// // Keras weighs by 0.1 rounded to f32 (see `l2_factor`).
+    /// assert_eq!(layer.penalty(), f64::from(0.1_f32) * (1.0 + 4.0));
     /// # Ok::<(), dualpath::Error>(())
     /// ```
     ///
@@ -108,13 +109,25 @@ impl<T: Real> Dense<T> {
         self.l2
     }
 
+    /// The L2 factor as the penalty uses it, in `T`: first rounded to `f32`.
+    ///
+    /// **A Keras quirk, followed.** Keras' `L2.__call__` computes
+    /// `ops.cast(self.l2, dtype=x.dtype) * ops.sum(ops.square(x))`, and with
+    /// TensorFlow the Python float becomes a `float32` tensor before the cast,
+    /// so a float64 model's `L2(0.1)` weighs its kernel by
+    /// `0.10000000149011612`. Measured: `L2(0.1)` of `[[1, 2], [3, 0.5]]` is
+    /// 1.4250000212341547 in Keras 3.15 on TensorFlow 2.21, not 1.425.
+    pub fn l2_factor(&self) -> T {
+        T::of_f64(f64::from(self.l2 as f32))
+    }
+
     /// This layer's L2 penalty, `l2·ΣW²` (Keras' `L2.__call__`), in `T`.
     pub fn penalty(&self) -> T {
         if self.l2 == 0.0 {
             return T::zero();
         }
         let squares = self.w.iter().fold(T::zero(), |s, &w| s + w * w);
-        T::of_f64(self.l2) * squares
+        self.l2_factor() * squares
     }
 
     /// The kernel `W`, shape `(n_in, units)`.

@@ -400,7 +400,7 @@ fn add_penalty_gradient<T: Real>(grads: &mut DenseGradients<T>, layer: &Dense<T>
     if layer.l2() == 0.0 {
         return;
     }
-    let two_l2 = T::of_f64(2.0 * layer.l2());
+    let two_l2 = T::of_f64(2.0) * layer.l2_factor();
     for (dw, &w) in grads.dw.iter_mut().zip(layer.w().iter()) {
         *dw += two_l2 * w;
     }

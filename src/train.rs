@@ -89,8 +89,16 @@ pub struct History {
     pub loss: Vec<f64>,
     /// Per epoch, for binary cross-entropy: the fraction of outputs whose
     /// prediction `a > 0.5` equals the label, from the same pre-update
-    /// predictions (Keras' `binary_accuracy`). Empty for other losses.
+    /// predictions (Keras' `binary_accuracy`); for the categorical losses,
+    /// their accuracy (the fraction of examples whose largest output is
+    /// their class). Empty for mean squared error.
     pub accuracy: Vec<f64>,
+    /// Per epoch, with validation data: the loss on it (penalty included)
+    /// with the weights at the end of the epoch (Keras' `val_loss`).
+    pub val_loss: Vec<f64>,
+    /// Per epoch, with validation data and where accuracy applies: the
+    /// accuracy on it (Keras' `val_accuracy`).
+    pub val_accuracy: Vec<f64>,
 }
 
 /// Progress during [`fit`], for a progress bar.
@@ -117,7 +125,60 @@ pub enum Progress {
         loss: f64,
         /// Its accuracy, as in [`History::accuracy`].
         accuracy: Option<f64>,
+        /// The validation loss, as in [`History::val_loss`].
+        val_loss: Option<f64>,
+        /// The validation accuracy, as in [`History::val_accuracy`].
+        val_accuracy: Option<f64>,
     },
+}
+
+/// Keras' `validation_split=fraction`: the **last** `fraction` of the rows
+/// held back for validation, taken before any shuffling and never trained
+/// on. Returns `(x_train, y_train, x_val, y_val)`; the training rows are the
+/// first `⌊m·(1 - fraction)⌋`, as Keras computes `split_at`.
+///
+/// ```
+/// use dualpath::train::split_validation;
+/// use nalgebra::DMatrix;
+/// let x = DMatrix::from_fn(10, 1, |i, _| i as f64);
+/// let (xt, _, xv, _) = split_validation(&x, &x, 0.2)?;
+/// assert_eq!((xt.nrows(), xv.nrows(), xv[(0, 0)]), (8, 2, 8.0));
+/// # Ok::<(), dualpath::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidSetting`] for a fraction outside `(0, 1)`, or one that
+/// leaves no training rows or no validation rows.
+#[allow(clippy::type_complexity)]
+pub fn split_validation<T: Real>(
+    x: &DMatrix<T>,
+    y: &DMatrix<T>,
+    fraction: f64,
+) -> Result<(DMatrix<T>, DMatrix<T>, DMatrix<T>, DMatrix<T>)> {
+    let bad = |detail: String| Error::InvalidSetting {
+        name: "validation split".into(),
+        detail,
+    };
+    if !(fraction > 0.0 && fraction < 1.0) {
+        return Err(bad(format!(
+            "{fraction} (expected a fraction between 0 and 1, e.g. 0.2 for the last fifth of the rows)"
+        )));
+    }
+    let m = x.nrows();
+    let split_at = (m as f64 * (1.0 - fraction)).floor() as usize;
+    if split_at == 0 || split_at >= m {
+        return Err(bad(format!(
+            "{fraction} of {m} rows leaves {split_at} to train on and {} to validate on; \
+             both need at least one",
+            m - split_at.min(m)
+        )));
+    }
+    Ok((
+        x.rows(0, split_at).into_owned(),
+        y.rows(0, split_at).into_owned(),
+        x.rows(split_at, m - split_at).into_owned(),
+        y.rows(split_at, m - split_at).into_owned(),
+    ))
 }
 
 /// Trains `net` on `(x, y)`: `settings.epochs` passes, each over batches of
@@ -157,12 +218,35 @@ pub fn fit_with_progress<T: Real>(
     x: &DMatrix<T>,
     y: &DMatrix<T>,
     settings: &FitSettings,
+    progress: impl FnMut(Progress),
+) -> Result<History> {
+    fit_validated(net, x, y, None, settings, progress)
+}
+
+/// [`fit_with_progress`], and after every epoch the loss (and accuracy) on
+/// `validation = Some((x_val, y_val))`, rows never trained on: Keras'
+/// `validation_data=` (or, from [`split_validation`], `validation_split=`).
+///
+/// # Errors
+/// As [`fit`], and if the validation data does not fit the network or the loss.
+pub fn fit_validated<T: Real>(
+    net: &mut Network<T>,
+    x: &DMatrix<T>,
+    y: &DMatrix<T>,
+    validation: Option<(&DMatrix<T>, &DMatrix<T>)>,
+    settings: &FitSettings,
     mut progress: impl FnMut(Progress),
 ) -> Result<History> {
     settings.validate()?;
     net.check_input(x)?;
     let m = x.nrows();
     check_targets(net, y, m, settings.loss)?;
+    if let Some((xv, yv)) = validation {
+        net.check_input(xv)?;
+        check_targets(net, yv, xv.nrows(), settings.loss)?;
+    }
+    // The validation rows' buffers, allocated once like the batches'.
+    let mut val_ws = validation.map(|(xv, _)| Workspace::new(net, xv.nrows()));
 
     let batch_size = settings.batch_size.min(m);
     let batches = m.div_ceil(batch_size);
@@ -175,9 +259,13 @@ pub fn fit_with_progress<T: Real>(
     let short_size = m % batch_size;
     let mut full = Batch::new(net, batch_size, x.ncols(), y.ncols());
     let mut short = (short_size > 0).then(|| Batch::new(net, short_size, x.ncols(), y.ncols()));
+    let epochs_of = |wanted: bool| Vec::with_capacity(if wanted { settings.epochs } else { 0 });
+    let validating = validation.is_some();
     let mut history = History {
-        loss: Vec::with_capacity(settings.epochs),
-        accuracy: Vec::with_capacity(if metric.is_some() { settings.epochs } else { 0 }),
+        loss: epochs_of(true),
+        accuracy: epochs_of(metric.is_some()),
+        val_loss: epochs_of(validating),
+        val_accuracy: epochs_of(validating && metric.is_some()),
     };
 
     for epoch in 1..=settings.epochs {
@@ -225,10 +313,25 @@ pub fn fit_with_progress<T: Real>(
         let accuracy = metric.map(|_| correct as f64 / counted as f64);
         history.loss.push(loss);
         history.accuracy.extend(accuracy);
+        let (mut val_loss, mut val_accuracy) = (None, None);
+        if let (Some((xv, yv)), Some(ws)) = (validation, val_ws.as_mut()) {
+            // With the weights at the end of the epoch, as Keras evaluates.
+            settings.path.forward_into(ws, net, xv)?;
+            let j = total_loss(net, settings.loss, ws.output_z(), ws.output(), yv).as_f64();
+            val_loss = Some(j);
+            val_accuracy = metric.map(|metric| {
+                let (right, of) = metric.correct(ws.output(), yv);
+                right as f64 / of as f64
+            });
+            history.val_loss.push(j);
+            history.val_accuracy.extend(val_accuracy);
+        }
         progress(Progress::Epoch {
             epoch,
             loss,
             accuracy,
+            val_loss,
+            val_accuracy,
         });
     }
     Ok(history)

@@ -676,3 +676,93 @@ fn train_on_two_feature_multiclass_data_draws_the_decision_regions() {
     assert!(svg.starts_with("<svg") && svg.contains("class 3") && svg.contains("Decision regions"));
     assert!(!dir.path().join("charts/decision_boundary.svg").exists());
 }
+
+// ---- Week 3: validation data and L2 ----
+
+#[test]
+fn train_with_a_validation_split_and_l2_records_val_loss() {
+    let dir = scratch(&[]);
+    let out = dualpath(
+        dir.path(),
+        &[
+            "train",
+            "--layers",
+            "3:sigmoid:l2=0.01,1:sigmoid",
+            "--normalize",
+            "--epochs",
+            "3",
+            "--validation-split",
+            "0.2",
+            "--no-shuffle",
+            "--quiet",
+            "--history",
+            "h.json",
+            "--save",
+            "m.json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("val_loss:"), "{}", stdout(&out));
+    let h: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("h.json")).unwrap()).unwrap();
+    assert_eq!(h["val_loss"].as_array().unwrap().len(), 3);
+    assert_eq!(h["val_accuracy"].as_array().unwrap().len(), 3);
+    let model = std::fs::read_to_string(dir.path().join("m.json")).unwrap();
+    assert!(model.contains(r#""l2": 0.01"#), "{model}");
+    // grad's loss includes the penalty: 0.01·ΣW² more than without it.
+    let with = dualpath(
+        dir.path(),
+        &["grad", "--model", "m.json", "--data", "coffee"],
+    );
+    let j: serde_json::Value = serde_json::from_str(&stdout(&with)).unwrap();
+    let without_l2 = model.replace(",\n      \"l2\": 0.01", "");
+    std::fs::write(dir.path().join("plain.json"), &without_l2).unwrap();
+    let plain = dualpath(
+        dir.path(),
+        &["grad", "--model", "plain.json", "--data", "coffee"],
+    );
+    let jp: serde_json::Value = serde_json::from_str(&stdout(&plain)).unwrap();
+    assert!(j["loss"].as_f64().unwrap() > jp["loss"].as_f64().unwrap());
+}
+
+#[test]
+fn week_three_mistakes_are_named() {
+    let dir = scratch(&[("other.csv", "temperature,minutes,good_roast\n200,13,1\n")]);
+    for (args, needles) in [
+        (
+            vec!["train", "--validation-split", "1.5"],
+            vec!["validation split", "1.5", "between 0 and 1"],
+        ),
+        (
+            vec!["train", "--validation-split", "-0.1"],
+            vec!["validation split", "-0.1"],
+        ),
+        (
+            vec!["train", "--validation-split", "1e-20"],
+            vec!["validation split", "0 to validate on"],
+        ),
+        (
+            vec!["train", "--validation-split", "0.999"],
+            vec!["validation split", "leaves 0 to train on"],
+        ),
+        (
+            vec!["train", "--validation-data", "other.csv"],
+            vec!["--validation-data", "minutes", "duration"],
+        ),
+        (
+            vec!["train", "--layers", "3:relu:l2=-1,1:sigmoid"],
+            vec!["--layers", "l2=-1", "≥ 0"],
+        ),
+        (
+            vec!["train", "--layers", "3:relu:l2=x,1:sigmoid"],
+            vec!["--layers", "not a number"],
+        ),
+        (
+            vec!["train", "--layers", "3:relu:0.1,1:sigmoid"],
+            vec!["--layers", "l2=NUMBER"],
+        ),
+    ] {
+        assert_bad_input(dir.path(), &args, &needles);
+    }
+    assert!(!dir.path().join("model.json").exists());
+}

@@ -21,11 +21,15 @@ use serde_json::Value;
 const RELATIVE: f64 = 1e-9;
 const FLOOR: f64 = 1e-12;
 
-fn cases() -> Vec<Value> {
+fn fixture(key: &str) -> Vec<Value> {
     let text = std::fs::read_to_string("tests/reference/keras/cases.json")
         .expect("tests/reference/keras/cases.json");
     let all: Value = serde_json::from_str(&text).expect("valid JSON");
-    all["cases"].as_array().expect("a list of cases").clone()
+    all[key].as_array().expect("a list of cases").clone()
+}
+
+fn cases() -> Vec<Value> {
+    fixture("cases")
 }
 
 fn matrix(v: &Value) -> DMatrix<f64> {
@@ -52,16 +56,29 @@ fn vector(v: &Value) -> DVector<f64> {
 }
 
 fn network(c: &Value, layers: &Value) -> Network<f64> {
-    let gs = c["activations_spec"].as_array().unwrap();
+    let n = layers.as_array().unwrap().len();
+    let gs: Vec<Activation> = match c["activations_spec"].as_array() {
+        Some(gs) => gs
+            .iter()
+            .map(|g| g.as_str().unwrap().parse().unwrap())
+            .collect(),
+        None => vec![Activation::Sigmoid; n], // the coffee lab's network
+    };
+    let l2: Vec<f64> = match c["l2"].as_array() {
+        Some(l2) => l2.iter().map(|v| v.as_f64().unwrap()).collect(),
+        None => vec![0.0; n],
+    };
     Network::from_layers(
         layers
             .as_array()
             .unwrap()
             .iter()
             .zip(gs)
-            .map(|(l, g)| {
-                let g: Activation = g.as_str().unwrap().parse().unwrap();
-                Dense::new(matrix(&l["kernel"]), vector(&l["bias"]), g).unwrap()
+            .zip(l2)
+            .map(|((l, g), l2)| {
+                Dense::new(matrix(&l["kernel"]), vector(&l["bias"]), g)
+                    .and_then(|d| d.with_l2(l2))
+                    .unwrap()
             })
             .collect(),
     )
@@ -127,7 +144,7 @@ fn loss_outputs_and_gradients_match_keras_on_both_paths() {
             let mut check = Check::default();
             let fwd = path.forward(&net, &x).unwrap();
             let grads = path.backward(&net, &fwd, &y, loss).unwrap();
-            let j = loss.value(net.output_activation(), fwd.output_z(), fwd.output(), &y);
+            let j = dualpath::pass::total_loss(&net, loss, fwd.output_z(), fwd.output(), &y);
             check.close("loss".into(), j, c["value"].as_f64().unwrap());
             for (l, a) in c["activations"].as_array().unwrap().iter().enumerate() {
                 check.matrices(
@@ -196,6 +213,59 @@ fn three_sgd_epochs_match_keras_fit_on_both_paths() {
                 );
             }
             check.finish(&format!("{name} ({path}), fit"));
+        }
+    }
+}
+
+/// Two of Keras' own `model.fit(..., validation_split=0.2, shuffle=False)`
+/// runs of the coffee lab's 2-3-1 network, one with L2 on both kernels:
+/// every epoch's `loss` and `val_loss`, and the final weights.
+#[test]
+fn validation_split_fits_match_keras_on_both_paths() {
+    let fits = fixture("validation_fits");
+    assert_eq!(fits.len(), 2);
+    for c in &fits {
+        let name = c["name"].as_str().unwrap();
+        let (x, y) = (matrix(&c["x"]), matrix(&c["y"]));
+        let split = c["validation_split"].as_f64().unwrap();
+        let (xt, yt, xv, yv) = dualpath::train::split_validation(&x, &y, split).unwrap();
+        for path in Path::BOTH {
+            let mut net = network(c, &c["layers"]);
+            let settings = FitSettings {
+                loss: Loss::BinaryCrossEntropy,
+                optimizer: Optimizer::sgd(c["learning_rate"].as_f64().unwrap()),
+                epochs: c["epochs"].as_u64().unwrap() as usize,
+                batch_size: c["batch_size"].as_u64().unwrap() as usize,
+                shuffle: false,
+                seed: 0,
+                path,
+            };
+            let history = dualpath::train::fit_validated(
+                &mut net,
+                &xt,
+                &yt,
+                Some((&xv, &yv)),
+                &settings,
+                |_| {},
+            )
+            .unwrap();
+            let mut check = Check::default();
+            for (key, ours) in [("loss", &history.loss), ("val_loss", &history.val_loss)] {
+                let want = c[key].as_array().unwrap();
+                assert_eq!(ours.len(), want.len(), "{name}: {key} per epoch");
+                for (e, w) in want.iter().enumerate() {
+                    check.close(
+                        format!("epoch {} {key}", e + 1),
+                        ours[e],
+                        w.as_f64().unwrap(),
+                    );
+                }
+            }
+            let keras = network(c, &c["final"]);
+            for (l, (ours, theirs)) in net.layers().iter().zip(keras.layers()).enumerate() {
+                check.matrices(&format!("layer {} W after", l + 1), ours.w(), theirs.w());
+            }
+            check.finish(&format!("{name} ({path})"));
         }
     }
 }

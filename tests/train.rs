@@ -492,6 +492,7 @@ fn history_loss_is_the_batch_weighted_mean_of_losses_before_each_update() {
                 epoch,
                 loss,
                 accuracy,
+                ..
             } => epochs_seen.push((epoch, loss, accuracy)),
         })
         .unwrap();

@@ -70,9 +70,12 @@ pub fn parse_layers(spec: &str) -> CliResult<Vec<(usize, Activation)>> {
     Ok(parse_layers_with_l2(spec)?.0)
 }
 
+/// Layers as `Network::new` takes them, and each one's L2 factor.
+pub type LayersWithL2 = (Vec<(usize, Activation)>, Vec<f64>);
+
 /// Parses `120:relu:l2=0.1,40:relu:l2=0.1,6:linear`: the layers, and each
 /// layer's L2 factor (0 where none is given).
-pub fn parse_layers_with_l2(spec: &str) -> CliResult<(Vec<(usize, Activation)>, Vec<f64>)> {
+pub fn parse_layers_with_l2(spec: &str) -> CliResult<LayersWithL2> {
     let bad = |part: &str, why: String| {
         Failure::input(format!(
             "--layers: {part:?} {why}; expected UNITS:ACTIVATION[:l2=NUMBER] items separated by commas, e.g. {NOTES_LAYERS} or 120:relu:l2=0.1,6:linear"

@@ -58,15 +58,23 @@ impl EpochReporter {
                 epoch,
                 loss,
                 accuracy,
+                val_loss,
+                val_accuracy,
             } => {
                 if let Some(bar) = self.bar.take() {
                     bar.finish_and_clear();
                 }
+                let mut line = metrics(loss, accuracy);
+                if let Some(v) = val_loss {
+                    line.push_str(&format!(" - val_loss: {v:.4}"));
+                }
+                if let Some(v) = val_accuracy {
+                    line.push_str(&format!(" - val_accuracy: {v:.4}"));
+                }
                 println!(
-                    "{}Epoch {epoch:>w$}/{} - {}",
+                    "{}Epoch {epoch:>w$}/{} - {line}",
                     self.indent,
                     self.epochs,
-                    metrics(loss, accuracy),
                     w = self.epochs.to_string().len()
                 );
             }

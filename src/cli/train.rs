@@ -9,7 +9,7 @@ use super::progress::EpochReporter;
 use clap::Args;
 use dualpath::data::Normalization;
 use dualpath::model::Model;
-use dualpath::train::{FitSettings, Optimizer, fit_with_progress};
+use dualpath::train::{FitSettings, Optimizer, fit_validated, split_validation};
 use dualpath::{Loss, Network, Path};
 use serde_json::json;
 use std::path::PathBuf;
@@ -69,7 +69,20 @@ pub struct TrainArgs {
     /// Save the trained model here (JSON).
     #[arg(long, value_name = "FILE.json")]
     save: Option<PathBuf>,
-    /// Save the history here: {"loss": [...], "accuracy": [...]}.
+    /// Hold back the last fraction of the rows for validation (Keras' validation_split):
+    /// taken before any shuffling, never trained on; the history gains val_loss.
+    #[arg(
+        long,
+        value_name = "F",
+        allow_negative_numbers = true,
+        conflicts_with = "validation_data"
+    )]
+    validation_split: Option<f64>,
+    /// Validate on this data after every epoch (Keras' validation_data): a CSV file with the
+    /// training data's columns, or a built-in set.
+    #[arg(long, value_name = "FILE.csv")]
+    validation_data: Option<String>,
+    /// Save the history here: {"loss": [...], "accuracy": [...], "val_loss": [...], ...}.
     #[arg(long, value_name = "FILE.json")]
     history: Option<PathBuf>,
     /// Write SVG charts here: the loss curve, and the decision boundary for two-feature data.
@@ -123,11 +136,50 @@ pub fn run(a: TrainArgs) -> CliResult {
             }
         }
     };
+    // The rows to train on and, apart from them, the rows to validate on.
+    let (data, validation) = match (&a.validation_split, &a.validation_data) {
+        (Some(f), _) => {
+            let (xt, yt, xv, yv) = split_validation(&data.x, &data.y, *f)?;
+            let mut train = data.clone();
+            let mut val = data.clone();
+            (train.x, train.y, val.x, val.y) = (xt, yt, xv, yv);
+            let n = train.x.nrows();
+            (train.lines, val.lines) = if data.lines.is_empty() {
+                (Vec::new(), Vec::new())
+            } else {
+                (data.lines[..n].to_vec(), data.lines[n..].to_vec())
+            };
+            (train, Some(val))
+        }
+        (None, Some(spec)) => {
+            let val = load_data(spec, &a.target, a.seed)?;
+            if val.feature_names != data.feature_names || val.target_names != data.target_names {
+                return Err(Failure::input(format!(
+                    "--validation-data {}: its columns ({}; target {}) differ from the training data's ({}; target {})",
+                    val.source,
+                    val.feature_names.join(", "),
+                    val.target_names.join(", "),
+                    data.feature_names.join(", "),
+                    data.target_names.join(", ")
+                )));
+            }
+            (data, Some(val))
+        }
+        (None, None) => (data, None),
+    };
     if a.normalize {
+        // Learned from the training rows only: the validation rows stay unseen.
         model.normalization = Some(Normalization::adapt(&data.x)?);
     }
     let x = model_input(&model, &data.x, &data.source)?;
     check_loss(&model.network, &data, settings.loss)?;
+    let validation = match &validation {
+        Some(val) => {
+            check_loss(&model.network, val, settings.loss)?;
+            Some((model_input(&model, &val.x, &val.source)?, val.y.clone()))
+        }
+        None => None,
+    };
     println!(
         "Training {:?} ({} parameters) on {} ({} rows; features: {}; target: {}), {} loss, {} lr {}, {} path",
         model.network.widths(),
@@ -142,16 +194,27 @@ pub fn run(a: TrainArgs) -> CliResult {
         settings.path
     );
     let mut reporter = EpochReporter::new(settings.epochs, a.quiet, "");
-    let history = fit_with_progress(&mut model.network, &x, &data.y, &settings, |p| {
-        reporter.update(p)
-    })?;
+    let history = fit_validated(
+        &mut model.network,
+        &x,
+        &data.y,
+        validation.as_ref().map(|(x, y)| (x, y)),
+        &settings,
+        |p| reporter.update(p),
+    )?;
     model.loss = Some(settings.loss); // what the outputs mean, for predict
     if let Some(path) = &a.save {
         model.save(path)?;
         println!("Saved the model to {}", path.display());
     }
     if let Some(path) = &a.history {
-        let json = json!({"loss": history.loss, "accuracy": history.accuracy});
+        let mut json = json!({"loss": history.loss, "accuracy": history.accuracy});
+        if validation.is_some() {
+            json["val_loss"] = json!(history.val_loss);
+            if !history.val_accuracy.is_empty() {
+                json["val_accuracy"] = json!(history.val_accuracy);
+            }
+        }
         write_text(path, &format!("{json:#}\n"))?;
         println!("Saved the history to {}", path.display());
     }
