@@ -217,6 +217,81 @@ pub fn softmax_lab_blobs(seed: u64) -> Dataset {
 }
 
 // ---------------------------------------------------------------------------
+// Splitting: training, cross-validation and test sets (week 3)
+// ---------------------------------------------------------------------------
+
+/// The rows of `d` shuffled with PCG64 seeded by `seed`, then cut into
+/// consecutive parts of `sizes` rows: the week 3 lab's
+/// `train_test_split`, for any number of parts.
+///
+/// ```
+/// use dualpath::data::{coffee, split};
+/// let parts = split(&coffee(), &[120, 40, 40], 1)?;
+/// assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), [120, 40, 40]);
+/// # Ok::<(), dualpath::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidSetting`] if the sizes do not add up to the rows of `d`
+/// or one of them is 0.
+pub fn split(d: &Dataset, sizes: &[usize], seed: u64) -> Result<Vec<Dataset>> {
+    let total: usize = sizes.iter().sum();
+    if total != d.len() || sizes.contains(&0) {
+        return Err(Error::InvalidSetting {
+            name: "split".into(),
+            detail: format!(
+                "parts of {sizes:?} rows: they must each have a row and add up to the data's {}",
+                d.len()
+            ),
+        });
+    }
+    let mut order: Vec<usize> = (0..d.len()).collect();
+    let mut rng = <Pcg64 as rand::SeedableRng>::seed_from_u64(seed);
+    rand::seq::SliceRandom::shuffle(order.as_mut_slice(), &mut rng);
+    let mut parts = Vec::with_capacity(sizes.len());
+    let mut start = 0;
+    for &n in sizes {
+        let rows = &order[start..start + n];
+        let pick = |m: &DMatrix<f64>| DMatrix::from_fn(n, m.ncols(), |i, j| m[(rows[i], j)]);
+        parts.push(Dataset {
+            x: pick(&d.x),
+            y: pick(&d.y),
+            feature_names: d.feature_names.clone(),
+            target_names: d.target_names.clone(),
+            source: d.source.clone(),
+            lines: if d.lines.is_empty() {
+                Vec::new()
+            } else {
+                rows.iter().map(|&i| d.lines[i]).collect()
+            },
+        });
+        start += n;
+    }
+    Ok(parts)
+}
+
+/// The week 3 lab's split: 60 % to train, 20 % to cross-validate, 20 % to
+/// test, as its two `train_test_split` calls make it (`test_size=0.40`, then
+/// half of those): the held-out parts are rounded up, as scikit-learn does.
+///
+/// ```
+/// let [train, cv, test] = dualpath::data::train_cv_test(&dualpath::data::coffee(), 1)?;
+/// assert_eq!((train.len(), cv.len(), test.len()), (120, 40, 40));
+/// # Ok::<(), dualpath::Error>(())
+/// ```
+///
+/// # Errors
+/// If `d` has fewer than 3 rows.
+pub fn train_cv_test(d: &Dataset, seed: u64) -> Result<[Dataset; 3]> {
+    let m = d.len();
+    let held = (m as f64 * 0.4).ceil() as usize;
+    let test = (held as f64 * 0.5).ceil() as usize;
+    let parts = split(d, &[m - held, held - test, test], seed)?;
+    let [a, b, c]: [Dataset; 3] = parts.try_into().expect("three parts");
+    Ok([a, b, c])
+}
+
+// ---------------------------------------------------------------------------
 // The handwritten digits
 // ---------------------------------------------------------------------------
 

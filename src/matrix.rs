@@ -202,6 +202,52 @@ pub fn backward_into<T: Real>(
     pass::backward_into::<T, Matrices>(ws, net, x, y, loss)
 }
 
+/// The course's `eval_mse` (week 3) on whole vectors: `Σ(ŷ - y)² / (2m)`,
+/// NumPy's `np.sum((yhat - y)**2) / (2*m)`. See [`crate::sequential::eval_mse`]
+/// for the loop; note the ½, which Keras' `MeanSquaredError` does not have.
+///
+/// ```
+/// use dualpath::matrix::eval_mse;
+/// assert!((eval_mse(&[2.3, 4.1], &[2.4, 4.2]) - 0.005).abs() < 1e-15);
+/// ```
+///
+/// # Panics
+/// If the lengths differ or there are none.
+pub fn eval_mse(y: &[f64], yhat: &[f64]) -> f64 {
+    assert!(
+        y.len() == yhat.len() && !y.is_empty(),
+        "eval_mse: {} targets and {} predictions; need as many, and at least one",
+        y.len(),
+        yhat.len()
+    );
+    let (y, yhat) = (
+        DVectorView::from_slice(y, y.len()),
+        DVectorView::from_slice(yhat, yhat.len()),
+    );
+    (yhat - y).norm_squared() / (2.0 * y.len() as f64) // (m,) - (m,) → (m,) → Σ squares
+}
+
+/// The course's `eval_cat_err` (week 3) on whole vectors: the mean of
+/// `yhat != y`, NumPy's `np.mean(yhat != y)`. See [`crate::sequential::eval_cat_err`].
+///
+/// ```
+/// use dualpath::matrix::eval_cat_err;
+/// assert_eq!(eval_cat_err(&[1, 2, 3, 4], &[1, 2, 0, 0]), 0.5);
+/// ```
+///
+/// # Panics
+/// If the lengths differ or there are none.
+pub fn eval_cat_err(y: &[usize], yhat: &[usize]) -> f64 {
+    assert!(
+        y.len() == yhat.len() && !y.is_empty(),
+        "eval_cat_err: {} classes and {} predictions; need as many, and at least one",
+        y.len(),
+        yhat.len()
+    );
+    let wrong = y.iter().zip(yhat).filter(|(a, b)| a != b).count(); // (m,) != (m,) → count
+    wrong as f64 / y.len() as f64
+}
+
 /// How [`product`] reads one of its factors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Read {

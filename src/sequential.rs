@@ -333,3 +333,71 @@ pub fn backward_into<T: Real>(
 ) -> Result<()> {
     pass::backward_into::<T, Loops>(ws, net, x, y, loss)
 }
+
+/// The course's `eval_mse` (week 3): half the mean squared error of
+/// predictions `yhat` against targets `y`, as the assignment writes it, one
+/// example at a time:
+///
+/// ```python
+/// for i in range(m):
+///     err += (yhat[i] - y[i])**2
+/// err = err / (2*m)
+/// ```
+///
+/// Note the ½: Keras' `MeanSquaredError` has none.
+///
+/// ```
+/// use dualpath::sequential::eval_mse;
+/// assert!((eval_mse(&[2.3, 4.1], &[2.4, 4.2]) - 0.005).abs() < 1e-15); // (0.1² + 0.1²)/(2·2)
+/// ```
+///
+/// # Panics
+/// If the lengths differ or there are none.
+pub fn eval_mse(y: &[f64], yhat: &[f64]) -> f64 {
+    assert!(
+        y.len() == yhat.len() && !y.is_empty(),
+        "eval_mse: {} targets and {} predictions; need as many, and at least one",
+        y.len(),
+        yhat.len()
+    );
+    let m = y.len();
+    let mut err = 0.0;
+    for i in 0..m {
+        err += (yhat[i] - y[i]) * (yhat[i] - y[i]);
+    }
+    err / (2.0 * m as f64)
+}
+
+/// The course's `eval_cat_err` (week 3): the fraction of examples whose
+/// predicted class `yhat[i]` is not their class `y[i]`, one at a time:
+///
+/// ```python
+/// for i in range(m):
+///     if yhat[i] != y[i]:
+///         incorrect += 1
+/// cerr = incorrect / m
+/// ```
+///
+/// ```
+/// use dualpath::sequential::eval_cat_err;
+/// assert_eq!(eval_cat_err(&[1, 2, 3, 4], &[1, 2, 0, 0]), 0.5);
+/// ```
+///
+/// # Panics
+/// If the lengths differ or there are none.
+pub fn eval_cat_err(y: &[usize], yhat: &[usize]) -> f64 {
+    assert!(
+        y.len() == yhat.len() && !y.is_empty(),
+        "eval_cat_err: {} classes and {} predictions; need as many, and at least one",
+        y.len(),
+        yhat.len()
+    );
+    let m = y.len();
+    let mut incorrect = 0;
+    for i in 0..m {
+        if yhat[i] != y[i] {
+            incorrect += 1;
+        }
+    }
+    incorrect as f64 / m as f64
+}

@@ -550,3 +550,58 @@ fn the_softmax_labs_blobs_sit_around_their_centres() {
     );
     assert_ne!(d.x, dualpath::data::softmax_lab_blobs(8).x);
 }
+
+/// The week 3 assignment's two error measures, on both paths: the values
+/// follow from the course's definitions by hand (½·mean of squares, and the
+/// fraction misclassified).
+#[test]
+fn the_course_error_measures_agree_on_both_paths() {
+    use dualpath::{matrix, sequential};
+    let cases: [(&[f64], &[f64], f64); 3] = [
+        (&[2.3, 4.1], &[2.4, 4.2], 0.005), // (0.1² + 0.1²)/(2·2)
+        (&[3.0; 10], &[3.0; 10], 0.0),
+        (&[0.0], &[3.0], 4.5), // 3²/2
+    ];
+    for (y, yhat, want) in cases {
+        for (name, got) in [
+            ("loop", sequential::eval_mse(y, yhat)),
+            ("vector", matrix::eval_mse(y, yhat)),
+        ] {
+            assert!(
+                (got - want).abs() <= 1e-15,
+                "{name} eval_mse({y:?}, {yhat:?}) = {got}"
+            );
+        }
+    }
+    let cats: [(&[usize], &[usize], f64); 3] = [
+        (&[1, 2, 3, 4], &[1, 2, 0, 0], 0.5),
+        (&[0, 1, 0, 0, 0, 1], &[1, 0, 1, 1, 1, 0], 1.0),
+        (&[5, 5, 5], &[5, 5, 5], 0.0),
+    ];
+    for (y, yhat, want) in cats {
+        assert_eq!(sequential::eval_cat_err(y, yhat), want, "loop");
+        assert_eq!(matrix::eval_cat_err(y, yhat), want, "vector");
+    }
+}
+
+#[test]
+fn the_week_three_split_is_sixty_twenty_twenty_and_loses_no_row() {
+    let d = dualpath::data::softmax_lab_blobs(3);
+    let [train, cv, test] = dualpath::data::train_cv_test(&d, 1).unwrap();
+    assert_eq!((train.len(), cv.len(), test.len()), (1200, 400, 400));
+    let mut all: Vec<(u64, u64)> = [&train, &cv, &test]
+        .iter()
+        .flat_map(|p| {
+            (0..p.len())
+                .map(|i| (p.x[(i, 0)].to_bits(), p.x[(i, 1)].to_bits()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut want: Vec<(u64, u64)> = (0..d.len())
+        .map(|i| (d.x[(i, 0)].to_bits(), d.x[(i, 1)].to_bits()))
+        .collect();
+    all.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(all, want, "every row in exactly one part");
+    assert!(dualpath::data::split(&d, &[10, 10], 0).is_err());
+}
