@@ -175,9 +175,20 @@ fn loss_svg(path: &FsPath, history: &History) -> CliResult<String> {
         let root = SVGBackend::with_string(&mut svg, (720, 440)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| draw_failed(path, e))?;
         let epochs = history.loss.len();
-        let max = history.loss.iter().copied().fold(0.0_f64, f64::max) * 1.05;
+        let max = history
+            .loss
+            .iter()
+            .chain(&history.val_loss)
+            .copied()
+            .fold(0.0_f64, f64::max)
+            * 1.05;
+        let caption = if history.val_loss.is_empty() {
+            "Loss per epoch"
+        } else {
+            "Learning curve: loss and val_loss per epoch"
+        };
         let mut chart = ChartBuilder::on(&root)
-            .caption("Loss per epoch", ("sans-serif", 22))
+            .caption(caption, ("sans-serif", 22))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
@@ -191,18 +202,37 @@ fn loss_svg(path: &FsPath, history: &History) -> CliResult<String> {
             .y_desc("loss")
             .draw()
             .map_err(|e| draw_failed(path, e))?;
-        let points: Vec<(f64, f64)> = history
-            .loss
-            .iter()
-            .enumerate()
-            .map(|(i, &l)| ((i + 1) as f64, l))
-            .collect();
-        chart
-            .draw_series(LineSeries::new(points.clone(), BLUE.stroke_width(2)))
-            .map_err(|e| draw_failed(path, e))?;
-        if epochs <= 50 {
+        for (name, values, color) in [
+            ("loss (training rows)", &history.loss, POINT[0]),
+            ("val_loss (validation rows)", &history.val_loss, POINT[1]),
+        ] {
+            if values.is_empty() {
+                continue;
+            }
+            let points: Vec<(f64, f64)> = values
+                .iter()
+                .enumerate()
+                .map(|(i, &l)| ((i + 1) as f64, l))
+                .collect();
             chart
-                .draw_series(points.iter().map(|&p| Circle::new(p, 3, BLUE.filled())))
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+                .map_err(|e| draw_failed(path, e))?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+            if epochs <= 50 {
+                chart
+                    .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                    .map_err(|e| draw_failed(path, e))?;
+            }
+        }
+        if !history.val_loss.is_empty() {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw()
                 .map_err(|e| draw_failed(path, e))?;
         }
         root.present().map_err(|e| draw_failed(path, e))?;
