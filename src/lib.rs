@@ -27,6 +27,7 @@
 //! | The optimizers of `model.compile(optimizer=...)` | [`optim`] | [`optim::Sgd::step`], [`optim::Adam::step`], [`Network::parameters_mut`] | `tests/train.rs` | `docs/03-gradient-descent.md` |
 //! | The matrix path's products | [`gemm`] | [`gemm::gemm`] | `src/gemm.rs` (unit tests), `benches/paths.rs` | `docs/performance.md` |
 //! | Week 2: softmax, `SparseCategoricalCrossentropy`, `from_logits` | [`activation`], [`loss`] | [`activation::softmax_row`], [`Activation::activate_row`], [`Loss::output_dz`], [`Loss::check_output`] | `tests/multiclass.rs`, `tests/keras_reference.rs` | `docs/07-softmax.md` |
+//! | Week 3: validation data, L2, the course's error measures | [`train`], [`network`], [`sequential`], [`matrix`] | [`train::fit_validated`], [`train::split_validation`], [`Dense::with_l2`], [`sequential::eval_cat_err`], [`matrix::eval_cat_err`] | `tests/regularization.rs`, `tests/keras_reference.rs` | `docs/08-bias-variance-regularisation.md` |
 //! | How much faster the matrix path is | [`speedup`] | [`speedup::sweep`] | `benches/paths.rs` | `docs/performance.md` |
 //! | The labs' data: `load_coffee_data()`, `Normalization` | [`data`] | [`data::coffee`], [`data::Normalization::adapt`] | `tests/data.rs` | `docs/01-model.md` |
 //! | Week 2's data: the Softmax lab's blobs, handwritten digits 0-9 | [`data`] | [`data::softmax_lab_blobs`], [`data::digits8x8`] | `tests/data.rs` | `docs/07-softmax.md` |
@@ -34,7 +35,7 @@
 //! `docs/numpy-for-rust.md` translates the course's NumPy idioms into this
 //! crate's nalgebra. The examples follow the labs and check their own numbers:
 //! `cargo run --example dense_by_hand`, `coffee_roasting`, `backprop_by_hand`,
-//! `erratum`, `softmax`, `multiclass`, and `digits` (the week 2 network on the
+//! `erratum`, `softmax`, `multiclass`, `bias_variance`, and `digits` (the week 2 network on the
 //! built-in digits, or on the assignment's data when you supply it).
 //!
 //! ## Conventions (Keras' and the course's)
