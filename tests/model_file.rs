@@ -842,3 +842,25 @@ fn a_loss_the_output_cannot_take_is_named_with_its_field() {
         );
     }
 }
+
+#[test]
+fn an_l2_factor_reads_back_and_a_bad_one_is_named() {
+    let text = r#"{"layers": [{"units": 1, "activation": "sigmoid", "kernel": [[1], [2]], "bias": [0], "l2": 0.25}]}"#;
+    let model = Model::from_json_str(text, "model.json").unwrap();
+    assert_eq!(model.network.layers()[0].l2(), 0.25);
+    let again = Model::from_json_str(&model.to_json_string().unwrap(), "again.json").unwrap();
+    assert_eq!(again, model);
+    for bad in ["-0.5", "1e400"] {
+        let text = text.replace("0.25", bad);
+        let e = Model::from_json_str(&text, "model.json")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("model.json"), "{e}");
+        if bad == "-0.5" {
+            assert!(
+                e.contains("layer 1") && e.contains("\"l2\"") && e.contains("≥ 0"),
+                "{e}"
+            );
+        }
+    }
+}
