@@ -430,9 +430,21 @@ impl Normalization {
         let m = x.nrows() as f64;
         let mut mean = Vec::with_capacity(x.ncols());
         let mut std = Vec::with_capacity(x.ncols());
-        for col in x.column_iter() {
+        for (j, col) in x.column_iter().enumerate() {
             let mu = col.iter().sum::<f64>() / m;
             let var = col.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / m;
+            if !(mu.is_finite() && var.is_finite()) {
+                // Values near ±1e308 overflow the sum or the squares: the
+                // normalised data would be zeros or NaN, so refuse it here.
+                return Err(Error::InvalidSetting {
+                    name: "normalisation".into(),
+                    detail: format!(
+                        "feature {} (column {j}, counted from 0) has values too large to standardise: \
+                         its mean or variance overflows (mean {mu}, variance {var}); rescale the column first",
+                        j + 1
+                    ),
+                });
+            }
             mean.push(mu);
             std.push(var.sqrt());
         }

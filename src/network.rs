@@ -219,6 +219,7 @@ impl<T: Real> Network<T> {
             return Err(Error::Empty("the list of layers".into()));
         }
         check_coupled_last(layers.iter().map(|&(_, g)| g))?;
+        check_size::<T>(n_in, layers.iter().map(|&(units, _)| units))?;
         let mut rng = Pcg64::seed_from_u64(seed);
         let mut fan_in = n_in;
         let mut built = Vec::with_capacity(layers.len());
@@ -456,6 +457,45 @@ impl std::fmt::Display for Param {
             ParamKind::Bias => "bias b",
         };
         write!(f, "layer {} {what}", self.layer + 1)
+    }
+}
+
+/// The most parameters a network may have: 2³⁰, 8 GiB of `f64` weights
+/// (and as much again for gradients and optimizer state).
+pub const MAX_PARAMETERS: usize = 1 << 30;
+
+/// Fails before anything is allocated when the layers would have more than
+/// [`MAX_PARAMETERS`] parameters, or more than `usize` can count.
+fn check_size<T: Real>(n_in: usize, units: impl Iterator<Item = usize>) -> Result<()> {
+    let mut total: Option<usize> = Some(0);
+    let mut fan_in = n_in;
+    for u in units {
+        total = total.and_then(|t| {
+            fan_in
+                .checked_mul(u)
+                .and_then(|w| w.checked_add(u))
+                .and_then(|p| t.checked_add(p))
+        });
+        fan_in = u;
+    }
+    match total {
+        Some(t) if t <= MAX_PARAMETERS => Ok(()),
+        _ => {
+            let bytes = std::mem::size_of::<T>() as f64;
+            let count = total.map_or_else(
+                || "more than usize can count".to_string(),
+                |t| t.to_string(),
+            );
+            let gib = total.map_or(f64::INFINITY, |t| t as f64 * bytes / (1u64 << 30) as f64);
+            Err(Error::InvalidSetting {
+                name: "layers".into(),
+                detail: format!(
+                    "the network would have {count} parameters ({gib:.1} GiB of {} weights alone); \
+                     at most {MAX_PARAMETERS} are allowed",
+                    T::NAME
+                ),
+            })
+        }
     }
 }
 

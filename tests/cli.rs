@@ -766,3 +766,70 @@ fn week_three_mistakes_are_named() {
     }
     assert!(!dir.path().join("model.json").exists());
 }
+
+// ---- Rough edges a newcomer meets ----
+
+#[test]
+fn rough_edges_get_the_programs_own_answers() {
+    let dir = scratch(&[("huge.csv", "a,v,label\n1,1e308,1\n2,-1e308,0\n3,1e308,1\n")]);
+    // A negative number after a flag is read as a number and answered with the range.
+    assert_bad_input(
+        dir.path(),
+        &["train", "--lr", "-1"],
+        &["learning rate", "-1", "positive"],
+    );
+    // A size that cannot be allocated is refused before anything is allocated.
+    assert_bad_input(
+        dir.path(),
+        &["train", "--layers", "3000000000:relu,1:sigmoid"],
+        &["12000000001 parameters", "GiB", "at most"],
+    );
+    // Statistics that overflow are refused when adapting, not trained on as zeros.
+    assert_bad_input(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "huge.csv",
+            "--layers",
+            "1:sigmoid",
+            "--normalize",
+        ],
+        &["too large to standardise", "feature"],
+    );
+    // Built-in data works for predict too.
+    let out = dualpath(
+        dir.path(),
+        &["train", "--epochs", "1", "--quiet", "--save", "m.json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = dualpath(
+        dir.path(),
+        &["predict", "--model", "m.json", "--data", "coffee"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 201);
+}
+
+/// `dualpath predict ... | head -1` ends quietly when head closes the pipe.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_program_without_a_panic() {
+    let dir = scratch(&[]);
+    let out = dualpath(
+        dir.path(),
+        &["train", "--epochs", "1", "--quiet", "--save", "m.json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let script = format!(
+        "{} predict --model m.json --data coffee | head -1",
+        env!("CARGO_BIN_EXE_dualpath")
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 1);
+}

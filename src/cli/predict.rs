@@ -45,7 +45,7 @@ pub fn run(a: PredictArgs) -> CliResult {
         header.push("class".into());
         text.push_str(&(header.join(",") + "\n"));
         for i in 0..p.nrows() {
-            let mut row: Vec<String> = p.row(i).iter().map(|v| format!("{v}")).collect();
+            let mut row: Vec<String> = p.row(i).iter().map(|&v| shortest(v)).collect();
             row.push(argmax_row(&p, i).to_string());
             text.push_str(&(row.join(",") + "\n"));
         }
@@ -70,7 +70,7 @@ pub fn run(a: PredictArgs) -> CliResult {
             let mut row = Vec::new();
             for j in 0..n_out {
                 let v = p[(i, j)];
-                row.push(format!("{v}")); // shortest form that reads back to the same f64
+                row.push(shortest(v));
                 if binary {
                     row.push(u8::from(v > 0.5).to_string());
                 }
@@ -80,4 +80,16 @@ pub fn run(a: PredictArgs) -> CliResult {
     }
     print!("{text}");
     Ok(())
+}
+
+/// `v` in the fewest digits that read back as the same `f64`, as Python's
+/// `repr` and Keras print it: `0.25`, and `3.031601279899916e-8` rather than
+/// `0.00000003031601279899916` for the very small (and the very large).
+fn shortest(v: f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && !(1e-4..1e16).contains(&a) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }

@@ -46,7 +46,7 @@ pub struct TrainArgs {
     #[arg(long, default_value = "adam")]
     optimizer: Optimizer,
     /// Learning rate (default: Keras' default for the optimizer, 0.01 for sgd, 0.001 for adam).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     lr: Option<f64>,
     /// Passes over the data.
     #[arg(long, default_value_t = 10)]
