@@ -833,3 +833,27 @@ fn a_closed_pipe_ends_the_program_without_a_panic() {
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     assert_eq!(stdout(&out).lines().count(), 1);
 }
+
+#[test]
+fn trace_prints_every_unit_of_the_notes_network_on_both_paths() {
+    let dir = scratch(&[]);
+    let out = dualpath(dir.path(), &["trace"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    // 25 + 15 + 1 units, each once forward (z) and once backward (dz).
+    let forward = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("unit") && l.contains(" z = "))
+        .count();
+    let backward = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("unit") && l.contains(" dz = "))
+        .count();
+    assert_eq!((forward, backward), (41, 41), "{text}");
+    assert!(text.contains("matrix") && text.contains("diff"));
+    assert_bad_input(
+        dir.path(),
+        &["trace", "--row", "200"],
+        &["--row 200", "rows 0 to 199"],
+    );
+}

@@ -2,7 +2,7 @@
 
 //!
 //! One file per command (`train`, `predict`, `grad`, `compare`, `speedup`,
-//! `tour`); none imports another. What they share lives below them, in
+//! `trace`, `tour`); none imports another. What they share lives below them, in
 //! `common`, `plot` and `progress`.
 
 mod common;
@@ -13,6 +13,7 @@ mod predict;
 mod progress;
 mod speedup;
 mod tour;
+mod trace;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +44,8 @@ enum Command {
     Compare(compare::CompareArgs),
     /// A quick loop-versus-matrix timing sweep (criterion is the careful one).
     Speedup(speedup::SpeedupArgs),
+    /// One example unit by unit: every z_j, a_j, dz_j, db_j and dW[:,j], on both paths.
+    Trace(trace::TraceArgs),
 }
 
 /// Parses the arguments, runs the command, and turns the outcome into an exit code.
@@ -55,6 +58,7 @@ pub fn main() -> ExitCode {
         Command::Grad(a) => grad::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Speedup(a) => speedup::run(a),
+        Command::Trace(a) => trace::run(a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

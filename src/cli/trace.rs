@@ -1,0 +1,186 @@
+//! `dualpath trace`: one example through the network, unit by unit, on the
+//! loop path, with the matrix path's value of each quantity beside it.
+
+use super::common::{
+    CliResult, Failure, ModelData, check_loss, load_data, load_model, loss_of, model_input,
+    seed_model_and_data,
+};
+use clap::Args;
+use dualpath::data;
+use dualpath::{Loss, Network, Path, Workspace};
+use nalgebra::DMatrix;
+
+#[derive(Args, Debug)]
+pub struct TraceArgs {
+    #[command(flatten)]
+    input: ModelData,
+    /// The example to trace: its row in the data, counted from 0 as NumPy does.
+    #[arg(long, default_value_t = 0)]
+    row: usize,
+    /// Loss: bce, mse, scce or cce.
+    #[arg(long, default_value = "bce")]
+    loss: Loss,
+    /// Keras' `from_logits=True`: the last layer is linear and its outputs are logits.
+    #[arg(long)]
+    from_logits: bool,
+    /// How many terms of each sum `Σ_k w_kj·a_k` to write out.
+    #[arg(long, default_value_t = 3)]
+    terms: usize,
+}
+
+pub fn run(a: TraceArgs) -> CliResult {
+    let (model, data) = match (&a.input.model, &a.input.data) {
+        (None, None) => seed_model_and_data()?,
+        (Some(m), Some(d)) => (load_model(m)?, load_data(d, &a.input.target, 0)?),
+        (Some(m), None) => (load_model(m)?, data::coffee()),
+        (None, Some(_)) => {
+            return Err(Failure::input(
+                "--data needs --model too (or give neither, for the notes' network on the coffee data)",
+            ));
+        }
+    };
+    if a.row >= data.len() {
+        return Err(Failure::input(format!(
+            "--row {}: {} has rows 0 to {}",
+            a.row,
+            data.source,
+            data.len().saturating_sub(1)
+        )));
+    }
+    let loss = loss_of(a.loss, a.from_logits)?;
+    check_loss(&model.network, &data, loss)?;
+    let x_all = model_input(&model, &data.x, &data.source)?;
+    let x = x_all.rows(a.row, 1).into_owned();
+    let y = data.y.rows(a.row, 1).into_owned();
+    let net = &model.network;
+
+    // Both paths, forward and backward, on this one example.
+    let mut runs = Vec::with_capacity(2);
+    for path in Path::BOTH {
+        let mut ws = Workspace::new(net, 1);
+        path.forward_into(&mut ws, net, &x)?;
+        path.backward_into(&mut ws, net, &x, &y, loss)?;
+        runs.push(ws);
+    }
+    let (seq, mat) = (&runs[0], &runs[1]);
+
+    println!(
+        "Tracing {} row {} through {:?} ({} loss) on the loop path; the matrix path's value beside each.",
+        data.source,
+        a.row,
+        net.widths(),
+        loss.keras_name()
+    );
+    let inputs: Vec<String> = x.iter().map(|v| format!("{v:.4}")).collect();
+    println!(
+        "a_0 (the input{}) = [{}]",
+        normalised(&model),
+        inputs.join(", ")
+    );
+    forward(net, &x, seq, mat, a.terms);
+    backward(net, seq, mat);
+    Ok(())
+}
+
+/// A factor of a written-out product: `0.351`, or `(-0.351)` when negative.
+fn signed(v: f64) -> String {
+    if v < 0.0 {
+        format!("({v:.3})")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn normalised(model: &dualpath::model::Model) -> &'static str {
+    if model.normalization.is_some() {
+        ", normalised"
+    } else {
+        ""
+    }
+}
+
+/// `value    matrix value    difference`, the two paths side by side.
+fn beside(ours: f64, theirs: f64) -> String {
+    format!(
+        "{ours:>12.6e}   matrix {theirs:>12.6e}   diff {:.1e}",
+        (ours - theirs).abs()
+    )
+}
+
+fn forward(
+    net: &Network<f64>,
+    x: &DMatrix<f64>,
+    seq: &Workspace<f64>,
+    mat: &Workspace<f64>,
+    terms: usize,
+) {
+    for (l, layer) in net.layers().iter().enumerate() {
+        let a_in = if l == 0 { x } else { &seq.layers()[l - 1].a };
+        println!(
+            "\nForward, layer {} ({} → {} units, {}): z_j = Σ_k w_kj·a_k + b_j, a = {}(z)",
+            l + 1,
+            layer.n_in(),
+            layer.units(),
+            layer.activation(),
+            layer.activation()
+        );
+        for j in 0..layer.units() {
+            let shown: Vec<String> = (0..layer.n_in().min(terms))
+                .map(|k| format!("{}·{}", signed(layer.w()[(k, j)]), signed(a_in[(0, k)])))
+                .collect();
+            let more = if layer.n_in() > terms {
+                format!(" + … ({} more)", layer.n_in() - terms)
+            } else {
+                String::new()
+            };
+            let (zs, zm) = (seq.layers()[l].z[(0, j)], mat.layers()[l].z[(0, j)]);
+            let (a_s, a_m) = (seq.layers()[l].a[(0, j)], mat.layers()[l].a[(0, j)]);
+            println!(
+                "  unit {:>2}: z = {}{more} + {:.3} = {}",
+                j + 1,
+                shown.join(" + "),
+                layer.b()[j],
+                beside(zs, zm)
+            );
+            println!("           a = {}", beside(a_s, a_m));
+        }
+    }
+}
+
+fn backward(net: &Network<f64>, seq: &Workspace<f64>, mat: &Workspace<f64>) {
+    let last = net.layers().len() - 1;
+    for l in (0..=last).rev() {
+        let layer = &net.layers()[l];
+        let source = if l == last {
+            "from the loss".to_string()
+        } else {
+            format!(
+                "dz_j = dA_j·{}'(z_j), dA handed down by layer {}",
+                layer.activation(),
+                l + 2
+            )
+        };
+        println!(
+            "\nBackward, layer {}: {source}; dW[:,j] = dz_j·a_in, db_j = dz_j",
+            l + 1
+        );
+        let (gs, gm) = (&seq.gradients().layers[l], &mat.gradients().layers[l]);
+        for j in 0..layer.units() {
+            let (dzs, dzm) = (seq.dz(l)[(0, j)], mat.dz(l)[(0, j)]);
+            let dw_diff = (0..layer.n_in())
+                .map(|k| (gs.dw[(k, j)] - gm.dw[(k, j)]).abs())
+                .fold(0.0, f64::max);
+            let first: Vec<String> = (0..layer.n_in().min(3))
+                .map(|k| format!("{:.3e}", gs.dw[(k, j)]))
+                .collect();
+            println!("  unit {:>2}: dz = {}", j + 1, beside(dzs, dzm));
+            println!("           db = {}", beside(gs.db[j], gm.db[j]));
+            println!(
+                "           dW[:,{}] = [{}{}]   largest diff from the matrix path {dw_diff:.1e}",
+                j + 1,
+                first.join(", "),
+                if layer.n_in() > 3 { ", …" } else { "" }
+            );
+        }
+    }
+}
