@@ -6,14 +6,44 @@
 //! that adding the same products in another order can change a result
 //! (`2·γ_k·Σ|terms|` per sum, Higham §3.1), carried through the layers. A
 //! difference above it is a bug in one of the paths.
+//!
+//! The suite has its own harness (libtest-mimic: filters and the closing
+//! `N passed; M failed` line work as usual) so that it can end with a table
+//! of what it saw: for each property the cases tried, the largest ratio of
+//! a difference to its bound, and how many exact identities held bit for bit.
 
 mod common;
 
 use common::kernels::{self, Loops, Matrices};
 use dualpath::bounds::{Agreement, dense_backward_dz_bound, dense_forward_bound, network_bound};
 use dualpath::{Activation, Loss, Network, Path, Real};
+use libtest_mimic::{Arguments, Failed, Trial};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// What one property saw, for the table.
+#[derive(Default, Clone, Copy)]
+struct Seen {
+    cases: usize,
+    worst_ratio: f64,
+    identical: usize,
+    identities: usize,
+}
+
+static SEEN: Mutex<BTreeMap<&'static str, Seen>> = Mutex::new(BTreeMap::new());
+
+/// Notes a case's worst difference/bound ratio and its bit-identity checks.
+fn saw(property: &'static str, ratio: f64, identical: usize, identities: usize) {
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let s = seen.entry(property).or_default();
+    s.cases += 1;
+    s.worst_ratio = s.worst_ratio.max(ratio);
+    s.identical += identical;
+    s.identities += identities;
+}
 
 fn activation() -> impl Strategy<Value = Activation> {
     prop::sample::select(Activation::ALL.to_vec())
@@ -66,7 +96,9 @@ fn layer_case() -> impl Strategy<Value = LayerCase> {
 /// Both paths' layer forward and backward on the same inputs, against the
 /// bound `2·γ_{n_in+1}·(|A_in||W| + |B|)` for `Z` and its analogues for
 /// `dA_in` (`γ_units`), `dW` (`γ_m`) and `db` (`γ_{m-1}`).
-fn check_layer<T: Real>(c: &LayerCase) -> Result<(), TestCaseError> {
+fn check_layer<T: Real>(property: &'static str, c: &LayerCase) -> Result<(), TestCaseError> {
+    let mut worst: f64 = 0.0;
+    let (mut identical, mut identities) = (0, 0);
     let a_in = to_matrix::<T>(c.m, c.n_in, &c.a_in);
     let w = to_matrix::<T>(c.n_in, c.units, &c.w);
     let b = DVector::from_iterator(c.units, c.b.iter().map(|&x| T::of_f64(x)));
@@ -81,6 +113,7 @@ fn check_layer<T: Real>(c: &LayerCase) -> Result<(), TestCaseError> {
         ("Z", Agreement::of(&seq.z, &mat.z, &bz)),
         ("A", Agreement::of(&seq.a, &mat.a, &ba)),
     ] {
+        worst = worst.max(agr.worst_ratio);
         prop_assert!(agr.holds(), "{} forward {name}: {agr:?} for {c:?}", T::NAME);
     }
     // The same z through the same g gives the same bits.
@@ -90,7 +123,9 @@ fn check_layer<T: Real>(c: &LayerCase) -> Result<(), TestCaseError> {
         .zip(mat.z.iter().zip(seq.a.iter().zip(mat.a.iter())))
     {
         if zs.as_f64().to_bits() == zm.as_f64().to_bits() {
+            identities += 1;
             prop_assert_eq!(as_.as_f64().to_bits(), am.as_f64().to_bits());
+            identical += 1;
         }
     }
 
@@ -114,6 +149,7 @@ fn check_layer<T: Real>(c: &LayerCase) -> Result<(), TestCaseError> {
         ("dW", Agreement::of(&bs.dw, &bm.dw, &bdw)),
         ("db", Agreement::of(&bs.db, &bm.db, &bdb)),
     ] {
+        worst = worst.max(agr.worst_ratio);
         prop_assert!(
             agr.holds(),
             "{} backward {name}: {agr:?} for {c:?}",
@@ -127,6 +163,7 @@ fn check_layer<T: Real>(c: &LayerCase) -> Result<(), TestCaseError> {
     prop_assert!(ds.da_in.is_none() && dm.da_in.is_none());
     prop_assert!(Agreement::of(&ds.dw, &dm.dw, &bdw).holds());
     prop_assert!(Agreement::of(&ds.db, &dm.db, &bdb).holds());
+    saw(property, worst, identical, identities);
     Ok(())
 }
 
@@ -175,7 +212,7 @@ fn network_case() -> impl Strategy<Value = NetworkCase> {
 
 /// Both paths through a whole network, outputs and every gradient, against
 /// the bound carried through the layers by `network_bound`.
-fn check_network<T: Real>(c: &NetworkCase) -> Result<(), TestCaseError> {
+fn check_network<T: Real>(property: &'static str, c: &NetworkCase) -> Result<(), TestCaseError> {
     let spec: Vec<(usize, Activation)> = c.widths[1..]
         .iter()
         .copied()
@@ -239,38 +276,14 @@ fn check_network<T: Real>(c: &NetworkCase) -> Result<(), TestCaseError> {
         "{} loss: {agr:?} (worst elsewhere {worst:?})",
         T::NAME
     );
+    saw(property, worst.worst_ratio.max(agr.worst_ratio), 0, 0);
     Ok(())
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
-    #[test]
-    fn dense_layer_paths_agree_within_rounding_bound_f64(c in layer_case()) {
-        check_layer::<f64>(&c)?;
-    }
-
-    #[test]
-    fn dense_layer_paths_agree_within_rounding_bound_f32(c in layer_case()) {
-        check_layer::<f32>(&c)?;
-    }
-
-    #[test]
-    fn network_paths_agree_within_propagated_bound_f64(c in network_case()) {
-        check_network::<f64>(&c)?;
-    }
-
-    #[test]
-    fn network_paths_agree_within_propagated_bound_f32(c in network_case()) {
-        check_network::<f32>(&c)?;
-    }
 }
 
 /// The bound is tight enough to mean something: on the notes' 2-25-15-1
 /// sigmoid network, every element's bound is within a few hundred units of
 /// roundoff of the quantity's size, so a real bug (a missing `g'`, a wrong
 /// index) would stand far outside it.
-#[test]
 fn bound_is_small_relative_to_the_values_it_bounds() {
     use Activation::Sigmoid;
     let net = Network::<f64>::new(2, &[(25, Sigmoid), (15, Sigmoid), (1, Sigmoid)], 5).unwrap();
@@ -297,7 +310,6 @@ fn bound_is_small_relative_to_the_values_it_bounds() {
 
 /// The erratum's mistake is far outside the bound: dropping `g'(z)` from `dW`
 /// changes a sigmoid layer's gradient by much more than rounding can.
-#[test]
 fn a_missing_g_prime_is_caught_by_the_bound() {
     let a_in = DMatrix::from_row_slice(2, 3, &[0.5, -1.0, 2.0, 1.5, 0.25, -0.75]);
     let w = DMatrix::from_row_slice(3, 2, &[0.1, -0.2, 0.3, 0.4, -0.5, 0.6]);
@@ -318,4 +330,160 @@ fn a_missing_g_prime_is_caught_by_the_bound() {
         agr.worst_ratio > 1e12,
         "the mistake should be far outside the bound: {agr:?}"
     );
+}
+
+/// The same `Z` through softmax on both paths: every bit the same.
+fn check_softmax_bits(z: &[f64]) -> Result<(), TestCaseError> {
+    let k = z.len();
+    let m = 3;
+    let zm = DMatrix::from_fn(m, k, |i, j| z[j] * (i as f64 + 1.0));
+    let mut a = DMatrix::zeros(m, k);
+    Activation::Softmax.activate(&zm, &mut a);
+    let mut same = 0;
+    for i in 0..m {
+        let row: Vec<f64> = zm.row(i).iter().copied().collect();
+        let mut out = vec![0.0; k];
+        Activation::Softmax.activate_row(&row, &mut out);
+        for j in 0..k {
+            prop_assert_eq!(out[j].to_bits(), a[(i, j)].to_bits());
+            same += 1;
+        }
+    }
+    saw("softmax of the same Z, both paths", 0.0, same, m * k);
+    Ok(())
+}
+
+/// A property: `cases` draws from `strategy`, each checked by `check`
+/// (proptest's runner, with this file's regressions replayed first).
+fn property<S>(
+    test: &'static str,
+    name: &'static str,
+    cases: u32,
+    strategy: S,
+    check: fn(&'static str, &S::Value) -> Result<(), TestCaseError>,
+) -> Trial
+where
+    S: Strategy + Send + 'static,
+    S::Value: std::fmt::Debug,
+{
+    Trial::test(test, move || {
+        let config = Config {
+            cases,
+            source_file: Some(file!()),
+            ..Config::default()
+        };
+        let mut runner = TestRunner::new(config);
+        runner
+            .run(&strategy, |c| check(name, &c))
+            .map_err(|e| Failed::from(e.to_string()))
+    })
+}
+
+/// The table `cargo test` ends the suite with.
+fn print_table() {
+    let seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if seen.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "How closely the two paths agree (diff/bound: the largest difference over its rounding bound; at most 1 holds):"
+    );
+    println!(
+        "  {:<48} {:>6} {:>16} {:>20}",
+        "property", "cases", "worst diff/bound", "bit-identical"
+    );
+    for (name, s) in seen.iter() {
+        let ratio = if s.worst_ratio > 0.0 || s.identities == 0 {
+            format!("{:.3}", s.worst_ratio)
+        } else {
+            "-".into()
+        };
+        let bits = if s.identities > 0 {
+            format!("{} of {}", s.identical, s.identities)
+        } else {
+            "-".into()
+        };
+        println!("  {name:<48} {:>6} {ratio:>16} {bits:>20}", s.cases);
+    }
+    println!(
+        "  (bound: docs/06-what-identical-means.md; the exact-arithmetic identities of whole networks: tests/exact_arithmetic.rs)"
+    );
+}
+
+/// Both paths' one-layer forward and backward on random layers, in `f64`.
+fn dense_layer_paths_agree_within_rounding_bound_f64() -> Trial {
+    property(
+        "dense_layer_paths_agree_within_rounding_bound_f64",
+        "one dense layer, f64",
+        256,
+        layer_case(),
+        check_layer::<f64>,
+    )
+}
+
+/// The same in `f32`.
+fn dense_layer_paths_agree_within_rounding_bound_f32() -> Trial {
+    property(
+        "dense_layer_paths_agree_within_rounding_bound_f32",
+        "one dense layer, f32",
+        256,
+        layer_case(),
+        check_layer::<f32>,
+    )
+}
+
+/// Whole random networks, every layer's `Z`, `A`, `dW`, `db` and the loss, in `f64`.
+fn network_paths_agree_within_propagated_bound_f64() -> Trial {
+    property(
+        "network_paths_agree_within_propagated_bound_f64",
+        "a whole network, f64",
+        256,
+        network_case(),
+        check_network::<f64>,
+    )
+}
+
+/// The same in `f32`.
+fn network_paths_agree_within_propagated_bound_f32() -> Trial {
+    property(
+        "network_paths_agree_within_propagated_bound_f32",
+        "a whole network, f32",
+        256,
+        network_case(),
+        check_network::<f32>,
+    )
+}
+
+/// The exact identity of week 2's output: the same `Z`, the same softmax bits.
+fn softmax_gives_the_same_bits_on_both_paths() -> Trial {
+    property(
+        "softmax_gives_the_same_bits_on_both_paths",
+        "softmax of the same Z, both paths",
+        256,
+        prop::collection::vec(-50.0..50.0f64, 1..12),
+        |_, z| check_softmax_bits(z),
+    )
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let trials = vec![
+        dense_layer_paths_agree_within_rounding_bound_f64(),
+        dense_layer_paths_agree_within_rounding_bound_f32(),
+        network_paths_agree_within_propagated_bound_f64(),
+        network_paths_agree_within_propagated_bound_f32(),
+        softmax_gives_the_same_bits_on_both_paths(),
+        Trial::test("bound_is_small_relative_to_the_values_it_bounds", || {
+            bound_is_small_relative_to_the_values_it_bounds();
+            Ok(())
+        }),
+        Trial::test("a_missing_g_prime_is_caught_by_the_bound", || {
+            a_missing_g_prime_is_caught_by_the_bound();
+            Ok(())
+        }),
+    ];
+    let conclusion = libtest_mimic::run(&args, trials);
+    print_table();
+    conclusion.exit();
 }
