@@ -13,9 +13,7 @@
 //! - Every output a loss cannot take, and every label it cannot, refused
 //!   with a message that says why.
 
-mod common;
-
-use common::kernels::{self, Loops, Matrices};
+use crate::common::kernels::{self, Loops, Matrices};
 use dualpath::activation::softmax_row;
 use dualpath::bounds::{Agreement, dense_forward_bound, network_bound};
 use dualpath::gradcheck::{max_relative_error, numerical_gradients};
