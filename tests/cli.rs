@@ -857,3 +857,49 @@ fn trace_prints_every_unit_of_the_notes_network_on_both_paths() {
         &["--row 200", "rows 0 to 199"],
     );
 }
+
+/// `docs/06-what-identical-means.md` shows `dualpath compare`'s output
+/// between `compare:begin` and `compare:end`: it must be what the program
+/// prints. The matrix path's last bits depend on whether the processor has
+/// fused multiply-adds (AVX2 and FMA on x86-64, as its product kernel picks
+/// them), so on one without them the rows are checked for their layers,
+/// quantities and agreement instead, and the test says so.
+#[test]
+fn the_compare_table_in_chapter_6_is_what_the_program_prints() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/06-what-identical-means.md"),
+    )
+    .unwrap();
+    let block = doc
+        .split("<!-- compare:begin -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- compare:end -->").next())
+        .expect("the chapter marks the table");
+    let shown: Vec<&str> = block
+        .lines()
+        .filter(|l| !l.starts_with("```") && !l.starts_with('$') && !l.is_empty())
+        .collect();
+    let dir = scratch(&[]);
+    let out = dualpath(dir.path(), &["compare"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let printed: Vec<&str> = text.lines().collect();
+    let fused =
+        dualpath::gemm::Variant::detect() != dualpath::gemm::Variant::Portable { fused: false };
+    if fused {
+        assert_eq!(
+            shown, printed,
+            "docs/06's compare table differs from the program's output: paste the new one in"
+        );
+    } else {
+        println!("no fused multiply-add here: comparing the table's shape only");
+        assert_eq!(shown.len(), printed.len());
+        for (d, p) in shown.iter().zip(&printed).skip(2) {
+            assert_eq!(
+                d.split_whitespace().take(2).collect::<Vec<_>>(),
+                p.split_whitespace().take(2).collect::<Vec<_>>()
+            );
+            assert!(!p.contains("EXCEEDS"));
+        }
+    }
+}
