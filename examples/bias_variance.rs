@@ -186,8 +186,8 @@ fn write_chart(path: &str, sweep: &[(f64, f64, f64)]) {
             .draw()
             .unwrap();
         for (name, pick, color) in [
-            ("training", 1usize, RGBColor(0, 114, 178)),
-            ("cross-validation", 2, RGBColor(213, 94, 0)),
+            ("training", 1usize, dualpath::chart::SERIES[0]),
+            ("cross-validation", 2, dualpath::chart::SERIES[1]),
         ] {
             let points: Vec<(f64, f64)> = sweep
                 .iter()

@@ -370,22 +370,6 @@ impl<T: Real> Network<T> {
         check_finite("input X", x)
     }
 
-    /// Checks that `y` holds one row of `n_out` finite targets per example of
-    /// `m` examples.
-    ///
-    /// # Errors
-    /// [`Error::Shape`] or [`Error::NonFinite`].
-    pub fn check_targets(&self, y: &DMatrix<T>, m: usize) -> Result<()> {
-        if y.shape() != (m, self.n_out()) {
-            return Err(Error::shape(
-                "targets Y shape (examples, outputs)",
-                format!("({m}, {})", self.n_out()),
-                format!("({}, {})", y.nrows(), y.ncols()),
-            ));
-        }
-        check_finite("targets Y", y)
-    }
-
     /// A number that changes whenever the weights may have changed; a forward
     /// pass remembers it so that a backward pass can refuse a stale cache.
     pub(crate) fn stamp(&self) -> u64 {

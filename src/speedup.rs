@@ -503,17 +503,6 @@ fn median_seconds(mut run: impl FnMut() -> Result<()>) -> Result<f64> {
     Ok(samples[samples.len() / 2])
 }
 
-/// The chart's series colours (a colour-blind-safe set).
-#[cfg(feature = "charts")]
-const COLORS: [RGBColor; 6] = [
-    RGBColor(0, 114, 178),
-    RGBColor(213, 94, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(86, 180, 233),
-    RGBColor(230, 159, 0),
-];
-
 /// The chart as SVG text: for each pass, speedup against FLOPs per pass (both
 /// axes logarithmic), one line per series, the line "speedup = 1" below
 /// which the loop is faster, and each crossover marked with a cross.
@@ -582,7 +571,7 @@ pub fn chart_svg(rows: &[Row], title: &str) -> std::result::Result<String, Strin
                 )))
                 .map_err(|e| e.to_string())?;
             for (k, (family, series)) in families(rows, pass).into_iter().enumerate() {
-                let color = COLORS[k % COLORS.len()];
+                let color = crate::chart::SERIES[k % crate::chart::SERIES.len()];
                 let batches: Vec<String> =
                     series.iter().map(|r| r.size.batch.to_string()).collect();
                 let family = if family.starts_with("w-w-w") {

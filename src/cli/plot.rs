@@ -3,6 +3,7 @@
 //! course's coffee-roasting plot).
 
 use super::common::{CliResult, Failure, write_text};
+use dualpath::chart::{SERIES, shade};
 use dualpath::data::Dataset;
 use dualpath::loss::argmax_row;
 use dualpath::model::Model;
@@ -50,29 +51,6 @@ pub fn training_charts(
     Ok(written)
 }
 
-/// Light shades for the regions and strong colours for the points, one per
-/// class (a colour-blind-safe set, repeating after eight).
-const REGION: [RGBColor; 8] = [
-    RGBColor(204, 226, 241),
-    RGBColor(247, 214, 191),
-    RGBColor(204, 236, 226),
-    RGBColor(243, 221, 234),
-    RGBColor(221, 240, 251),
-    RGBColor(250, 236, 204),
-    RGBColor(253, 249, 210),
-    RGBColor(230, 230, 230),
-];
-const POINT: [RGBColor; 8] = [
-    RGBColor(0, 114, 178),
-    RGBColor(213, 94, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(86, 180, 233),
-    RGBColor(230, 159, 0),
-    RGBColor(140, 130, 20),
-    RGBColor(80, 80, 80),
-];
-
 /// The plane shaded by the class the model picks (its largest output) on
 /// a grid of cells, with the data's points coloured by their own class: the
 /// Softmax and Multiclass labs' plots.
@@ -115,12 +93,12 @@ fn regions_svg(path: &FsPath, model: &Model, data: &Dataset) -> CliResult<String
                         (cx - w0 / 2.0, cy - w1 / 2.0),
                         (cx + w0 / 2.0, cy + w1 / 2.0),
                     ],
-                    REGION[class % REGION.len()].filled(),
+                    shade(SERIES[class % SERIES.len()]).filled(),
                 )
             }))
             .map_err(|e| draw_failed(path, e))?;
         for class in 0..k {
-            let color = POINT[class % POINT.len()];
+            let color = SERIES[class % SERIES.len()];
             let points: Vec<(f64, f64)> = (0..data.x.nrows())
                 .filter(|&i| {
                     data.y.ncols() == 1 && data.y[(i, 0)] == class as f64
@@ -203,8 +181,8 @@ fn loss_svg(path: &FsPath, history: &History) -> CliResult<String> {
             .draw()
             .map_err(|e| draw_failed(path, e))?;
         for (name, values, color) in [
-            ("loss (training rows)", &history.loss, POINT[0]),
-            ("val_loss (validation rows)", &history.val_loss, POINT[1]),
+            ("loss (training rows)", &history.loss, SERIES[0]),
+            ("val_loss (validation rows)", &history.val_loss, SERIES[1]),
         ] {
             if values.is_empty() {
                 continue;
