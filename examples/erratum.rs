@@ -50,7 +50,7 @@ fn notes_loop_backward(
             da_in[k] += da[j] * wj[k]; // dA_in += dA[j] * W[:,j]
             dw[(k, j)] = da[j] * a_in[k]; // dW[:,j] = dA[j] * A_in
         }
-        db[j] = da[j] * g.g_prime(z); // db[j] = dA[j] * g_prime(z)
+        db[j] = da[j] * g.g_prime(z, g.g(z)); // db[j] = dA[j] * g_prime(z)
     }
     (da_in, dw, db)
 }
@@ -90,7 +90,7 @@ fn main() {
         let into = InputGradient::Into(&mut mat_da_in);
         matrix::dense_backward(&mut dz_buf, &mut mat, into, &mut scratch, &da, at);
         let (fixed_da_in, mat_da_in) = (&fixed_da_in, &mat_da_in);
-        let gp: Vec<f64> = fwd.z.iter().map(|&z| g.g_prime(z)).collect();
+        let gp: Vec<f64> = fwd.z.iter().map(|&z| g.g_prime(z, g.g(z))).collect();
         println!("  z = {:.5?}, g'(z) = {:.5?}", fwd.z.as_slice(), gp);
         println!("  dA_in:");
         println!("    {}", show("notes", notes.0.iter().copied()));
@@ -115,7 +115,12 @@ fn main() {
         // of docs/06, from the same data (zero input differences: both are
         // given the same dZ, A_in and W).
         let mut dz = DMatrix::zeros(1, 2);
-        g.backprop(da.as_slice(), fwd.z.as_slice(), dz.as_mut_slice());
+        g.backprop(
+            da.as_slice(),
+            fwd.z.as_slice(),
+            fwd.a.as_slice(),
+            dz.as_mut_slice(),
+        );
         let (bound_da_in, bound_dw, bound_db) = dense_backward_dz_bound(
             &dz,
             &DMatrix::zeros(1, 2),

@@ -47,9 +47,10 @@ struct Constants {
     lip: f64,
     /// Evaluation error of `g` relative to `|g(z)|`, in units of `u`.
     err: f64,
-    /// Lipschitz constant of `g'`: `max |g''|` (unused for relu, whose `g'` jumps at 0).
+    /// Lipschitz constant of `g'` as the function of `a = g(z)` it is
+    /// computed from (unused for relu, whose `g'` jumps at 0).
     lip_prime: f64,
-    /// Absolute evaluation error of `g'`, in units of `u`.
+    /// Absolute evaluation error of `g'` from a given `a`, in units of `u`.
     err_prime: f64,
 }
 
@@ -62,22 +63,25 @@ fn constants(g: Activation) -> Constants {
             lip_prime: 0.0,
             err_prime: 0.0,
         },
-        // σ' ≤ 1/4; |σ''| ≤ 1/(6√3) ≈ 0.0962. σ(z) = 1/(1 + e^{-z}): exp within
-        // 1 ulp (2u), then one add and one divide: under 4u relative; 6u allowed.
-        // σ'(z) = s(1 - s) from that s: under 12u absolute; 16u allowed.
+        // σ' ≤ 1/4. σ(z) = 1/(1 + e^{-z}): exp within 1 ulp (2u), then one
+        // add and one divide: under 4u relative; 6u allowed.
+        // σ' = h(a) = a(1 - a), |h'(a)| = |1 - 2a| ≤ 1; fl(a·fl(1 - a)) is
+        // within γ₂·h(a) ≤ 2u/4 of h(a): 1u allowed.
         Activation::Sigmoid => Constants {
             lip: 0.25,
             err: 6.0,
-            lip_prime: 0.1,
-            err_prime: 16.0,
+            lip_prime: 1.0,
+            err_prime: 1.0,
         },
-        // tanh' ≤ 1; |tanh''| ≤ 4/(3√3) ≈ 0.770. glibc's tanh is within 2 ulp (4u);
-        // 6u allowed. 1 - t² from that t: under 10u absolute; 16u allowed.
+        // tanh' ≤ 1. tanh from e^x - 1: one rounding in e^x - 1 (after its
+        // series' own), one in 2 + m, one in the division: about 3.5u
+        // relative; 2.5 ulp (5u) seen at most against 200-bit arithmetic. 6u allowed. tanh' = h(a) = 1 - a², |h'(a)| = 2|a| ≤ 2;
+        // fl(1 - fl(a²)) is within u·a² + u·(1 - a²)·(1 + u) of h(a): 2u allowed.
         Activation::Tanh => Constants {
             lip: 1.0,
             err: 6.0,
-            lip_prime: 0.8,
-            err_prime: 16.0,
+            lip_prime: 2.0,
+            err_prime: 2.0,
         },
         // Softmax couples a row: `softmax_bound` handles it, row by row.
         Activation::Softmax => panic!("bounds: softmax has no per-element constants"),
@@ -94,7 +98,7 @@ fn constants(g: Activation) -> Constants {
 ///
 /// **Each path's rounding** relative to the exact softmax of its own `z`:
 /// `z_j - max` rounds once (a relative error of `u·|z_j - max|` in
-/// `e^{z_j - max}`), `e^x` is within 1 ulp (`2u`; in `f32`, `2u₆₄ + u₃₂`),
+/// `e^{z_j - max}`), `e^x` is within 1 ulp (`2u`, in either type),
 /// the sum of `K` positive terms within `γ_K`, the division `u`: in all at
 /// most `ρ_j = (|z_j - max| + δ + K + 4)·u·(1 + 10⁻³)`, since every factor
 /// is `1 + O(Ku)`. Both paths: `2ρ_j`, on an `a_j` itself at most
@@ -202,11 +206,14 @@ pub fn dense_backward_dz_bound<T: Real>(
     (da, dw, db)
 }
 
-/// Bound on `|g'(z_s) - g'(z_m)|` and an upper bound on both `|g'|`, per element.
-fn g_prime_bounds<T: Real>(g: Activation, z: T, dz_bound: f64) -> (f64, f64) {
-    let gp = g.g_prime(z).as_f64().abs();
+/// Bound on `|g'_s - g'_m|` and an upper bound on both `|g'|`, per element,
+/// given the matrix path's `z` and `a` and bounds on how far the loop path's
+/// are from them. The sigmoid's and tanh's `g'` are functions of the cached
+/// `a`, so their difference follows `|a_s - a_m|`.
+fn g_prime_bounds<T: Real>(g: Activation, z: T, a: T, dz_bound: f64, da_bound: f64) -> (f64, f64) {
+    let gp = g.g_prime(z, a).as_f64().abs();
     if dz_bound == 0.0 {
-        return (0.0, gp);
+        return (0.0, gp); // the same z, so the same a: the same bits
     }
     let c = constants(g);
     let d = match g {
@@ -219,22 +226,25 @@ fn g_prime_bounds<T: Real>(g: Activation, z: T, dz_bound: f64) -> (f64, f64) {
                 0.0
             }
         }
-        _ => c.lip_prime * dz_bound + 2.0 * c.err_prime * T::UNIT_ROUNDOFF,
+        _ => c.lip_prime * da_bound + 2.0 * c.err_prime * T::UNIT_ROUNDOFF,
     };
     (d, gp + d)
 }
 
-/// Bound on `|dZ_seq - dZ_mat|` for `dZ = dA ⊙ g'(Z)` (a hidden layer), `(m, units)`.
+/// Bound on `|dZ_seq - dZ_mat|` for `dZ = dA ⊙ g'(Z)` (a hidden layer), `(m, units)`,
+/// given the matrix path's `dA`, `Z` and `A` and bounds on how far the loop path's are.
 pub fn activation_backward_bound<T: Real>(
     da: &DMatrix<T>,
     dda: &DMatrix<f64>,
     z: &DMatrix<T>,
     dz_fwd: &DMatrix<f64>,
+    a: &DMatrix<T>,
+    da_fwd: &DMatrix<f64>,
     g: Activation,
 ) -> DMatrix<f64> {
     let u = T::UNIT_ROUNDOFF;
     DMatrix::from_fn(da.nrows(), da.ncols(), |i, j| {
-        let (dgp, gp_bar) = g_prime_bounds(g, z[(i, j)], dz_fwd[(i, j)]);
+        let (dgp, gp_bar) = g_prime_bounds(g, z[(i, j)], a[(i, j)], dz_fwd[(i, j)], da_fwd[(i, j)]);
         let da_abs = da[(i, j)].as_f64().abs();
         let dda = dda[(i, j)];
         if dda == 0.0 && dgp == 0.0 {
@@ -281,7 +291,7 @@ pub fn output_dz_bound<T: Real>(
         let (dgp, gp_bar) = if logits {
             (0.0, 1.0)
         } else {
-            g_prime_bounds(g, z[(i, j)], dz_fwd[(i, j)])
+            g_prime_bounds(g, z[(i, j)], a[(i, j)], dz_fwd[(i, j)], da_fwd[(i, j)])
         };
         if d_a == 0.0 && dgp == 0.0 {
             return 0.0;
@@ -543,12 +553,23 @@ pub fn network_bound<T: Real>(
             let da_in = InputGradient::Into(&mut da);
             matrix::dense_backward_dz(&mut unused, da_in, &mut Scratch::default(), &dz, at);
             let below = &layers[l - 1];
-            let z_below = &fwd.layers()[l - 1].z;
+            let (z_below, a_below) = (&fwd.layers()[l - 1].z, &fwd.layers()[l - 1].a);
             let mut next = DMatrix::zeros(da.nrows(), da.ncols());
-            below
-                .activation()
-                .backprop(da.as_slice(), z_below.as_slice(), next.as_mut_slice());
-            ddz = activation_backward_bound(&da, &dda, z_below, &zs[l - 1], below.activation());
+            below.activation().backprop(
+                da.as_slice(),
+                z_below.as_slice(),
+                a_below.as_slice(),
+                next.as_mut_slice(),
+            );
+            ddz = activation_backward_bound(
+                &da,
+                &dda,
+                z_below,
+                &zs[l - 1],
+                a_below,
+                &acts[l - 1],
+                below.activation(),
+            );
             dz = next;
         }
     }

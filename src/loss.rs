@@ -289,7 +289,7 @@ impl Loss {
     pub fn output_dz_element<T: Real>(self, g: Activation, z: T, a: T, y: T, scale: T) -> T {
         let one = T::one();
         match (self, g) {
-            (Loss::MeanSquaredError, _) => (a - y) * T::of_f64(2.0) * scale * g.g_prime(z),
+            (Loss::MeanSquaredError, _) => (a - y) * T::of_f64(2.0) * scale * g.g_prime(z, a),
             (Loss::BinaryCrossEntropy, Activation::Sigmoid) => (a - y) * scale,
             // a = z on the linear layer: σ(z) is the probability.
             (Loss::BinaryCrossEntropyFromLogits, _) => (sigmoid(z) - y) * scale,
@@ -298,7 +298,7 @@ impl Loss {
                 if a < eps || a > one - eps {
                     T::zero()
                 } else {
-                    (a - y) / (a * (one - a)) * scale * g.g_prime(z)
+                    (a - y) / (a * (one - a)) * scale * g.g_prime(z, a)
                 }
             }
         }

@@ -69,11 +69,13 @@ pub fn dense_forward<T: Real>(
 /// One dense layer backward for the whole batch, from `dA`:
 /// `dZ = dA ⊙ g'(Z)` into `dz`, then [`dense_backward_dz`].
 ///
-/// Shapes: `da` and the cache's `z` `(m, units)`, `a_in (m, n_in)`,
+/// Shapes: `da` and the cache's `z` and `a` `(m, units)`, `a_in (m, n_in)`,
 /// `W (n_in, units)` → `dz (m, units)`, `grads.dw (n_in, units)`,
 /// `grads.db (units)`, and `da_in (m, n_in)` when asked for.
 ///
-/// The course's NumPy: `dZ = dA * g_prime(A_in @ W + B)` (here `Z` comes from the forward cache).
+/// The course's NumPy: `dZ = dA * g_prime(A_in @ W + B)`. Here `Z` comes from
+/// the forward cache, and the sigmoid's and tanh's `g'` from the cached `A`
+/// ([`Activation::g_prime`](crate::Activation::g_prime)), as TensorFlow takes them.
 ///
 /// # Panics
 /// If the shapes do not fit.
@@ -87,7 +89,8 @@ pub fn dense_backward<T: Real>(
 ) {
     pass::check_backward("matrix::dense_backward", Some(dz), grads, &da_in, da, &at);
     let g = at.layer.activation();
-    g.backprop(da.as_slice(), at.cache.z.as_slice(), dz.as_mut_slice()); // dZ = dA ⊙ g'(Z), (m, units)
+    let (z, a) = (at.cache.z.as_slice(), at.cache.a.as_slice());
+    g.backprop(da.as_slice(), z, a, dz.as_mut_slice()); // dZ = dA ⊙ g'(Z), g' read from the cached A: (m, units)
     dense_backward_dz(grads, da_in, scratch, dz, at);
 }
 

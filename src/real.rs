@@ -19,6 +19,10 @@ pub trait Real:
     const MIN_SUBNORMAL: f64;
     /// The type's name, for reports: `"f64"` or `"f32"`.
     const NAME: &'static str;
+    /// Whether this is `f32`: the elementary functions of [`crate::activation`]
+    /// compute in the type itself, and pick their `f32` form by it (a constant,
+    /// so the choice costs nothing at run time).
+    const IS_F32: bool;
 
     /// Converts from `f64`, rounding to nearest.
     fn of_f64(x: f64) -> Self;
@@ -30,6 +34,7 @@ impl Real for f64 {
     const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
     const MIN_SUBNORMAL: f64 = 5e-324;
     const NAME: &'static str = "f64";
+    const IS_F32: bool = false;
     #[inline]
     fn of_f64(x: f64) -> Self {
         x
@@ -44,6 +49,7 @@ impl Real for f32 {
     const UNIT_ROUNDOFF: f64 = f32::EPSILON as f64 / 2.0;
     const MIN_SUBNORMAL: f64 = 1.401298464324817e-45;
     const NAME: &'static str = "f32";
+    const IS_F32: bool = true;
     #[inline]
     fn of_f64(x: f64) -> Self {
         x as f32

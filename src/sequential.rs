@@ -164,11 +164,12 @@ pub fn dense_backward<T: Real>(
         da,
         &at,
     );
-    let (z, g) = (&at.cache.z, at.layer.activation());
-    // dz_j = da_j · g'(z_j), computed at the moment each unit needs it.
+    let (z, a, g) = (&at.cache.z, &at.cache.a, at.layer.activation());
+    // dz_j = da_j · g'(z_j), computed at the moment each unit needs it, with
+    // g' read from the cached a_j = g(z_j).
     units_backward(
         |i, j| {
-            let dzj = da[(i, j)] * g.g_prime(z[(i, j)]);
+            let dzj = da[(i, j)] * g.g_prime(z[(i, j)], a[(i, j)]);
             dz[(i, j)] = dzj;
             dzj
         },

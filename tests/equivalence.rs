@@ -134,8 +134,14 @@ fn check_layer<T: Real>(property: &'static str, c: &LayerCase) -> Result<(), Tes
     let bs = kernels::backward::<T, Loops>(&da, z, &a_in, &layer, true);
     let bm = kernels::backward::<T, Matrices>(&da, z, &a_in, &layer, true);
     let mut dz = DMatrix::zeros(c.m, c.units);
-    c.g.backprop(da.as_slice(), z.as_slice(), dz.as_mut_slice());
-    // dZ = dA ⊙ g'(Z) is one multiplication of the same numbers on both paths.
+    c.g.backprop(
+        da.as_slice(),
+        z.as_slice(),
+        mat.a.as_slice(),
+        dz.as_mut_slice(),
+    );
+    // dZ = dA ⊙ g'(Z) is one multiplication of the same numbers on both paths
+    // (g' read from the same cached A = g(Z)).
     prop_assert_eq!(&bs.dz, &dz, "{} loop dZ", T::NAME);
     prop_assert_eq!(&bm.dz, &dz, "{} matrix dZ", T::NAME);
     let zero_dz = DMatrix::zeros(c.m, c.units);
@@ -321,7 +327,8 @@ fn a_missing_g_prime_is_caught_by_the_bound() {
     // What the mistake computes for dW: A_inᵀ·dA, with no g'(z).
     let wrong_dw = a_in.transpose() * &da;
     let mut dz = DMatrix::zeros(2, 2);
-    Activation::Sigmoid.backprop(da.as_slice(), fwd.z.as_slice(), dz.as_mut_slice());
+    let (z, a) = (fwd.z.as_slice(), fwd.a.as_slice());
+    Activation::Sigmoid.backprop(da.as_slice(), z, a, dz.as_mut_slice());
     let zero_in = DMatrix::zeros(2, 3);
     let zero_dz = DMatrix::zeros(2, 2);
     let (_, bdw, _) = dense_backward_dz_bound(&dz, &zero_dz, &a_in, &zero_in, &w, false);

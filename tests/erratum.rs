@@ -49,7 +49,7 @@ fn notes_dense_backward(
         let z = w.column(j).dot(a_in) + b[j]; // z = np.dot(W[:,j], A_in) + b[j]
         da_in += w.column(j) * da[j]; // dA_in += dA[j] * W[:,j]
         dw.set_column(j, &(a_in * da[j])); // dW[:,j] = dA[j] * A_in
-        db[j] = da[j] * g.g_prime(z); // db[j] = dA[j] * g_prime(z)
+        db[j] = da[j] * g.g_prime(z, g.g(z)); // db[j] = dA[j] * g_prime(z)
     }
     (da_in, dw, db)
 }

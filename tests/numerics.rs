@@ -43,7 +43,7 @@ fn sigmoid_is_finite_bounded_and_symmetric<T: Real>() {
             "{}: σ(-z) - (1 - σ(z)) = {gap:e} at z = {z:e}",
             T::NAME
         );
-        let d = sigmoid_prime(z);
+        let d = sigmoid_prime(s);
         assert!(
             d.is_finite() && d >= T::zero(),
             "{}: σ'({z:e}) = {d}",
@@ -216,9 +216,9 @@ fn relu_prime_at_the_kink_is_zero() {
     assert_eq!(relu_prime(0.0_f64), 0.0);
     assert_eq!(relu_prime(-0.0_f64), 0.0);
     assert_eq!(relu_prime(0.0_f32), 0.0);
-    assert_eq!(Activation::Relu.g_prime(0.0_f64), 0.0);
-    assert_eq!(Activation::Relu.g_prime(1e-300_f64), 1.0);
-    assert_eq!(Activation::Relu.g_prime(-1e-300_f64), 0.0);
+    assert_eq!(Activation::Relu.g_prime(0.0_f64, 0.0), 0.0);
+    assert_eq!(Activation::Relu.g_prime(1e-300_f64, 1e-300), 1.0);
+    assert_eq!(Activation::Relu.g_prime(-1e-300_f64, 0.0), 0.0);
 }
 
 /// `g'` against the central difference `(g(z+h) - g(z-h)) / ((z+h) - (z-h))`,
@@ -236,7 +236,7 @@ fn derivatives_match_central_differences() {
         for z in points {
             let (up, down) = (z + h, z - h);
             let fd = (g.g(up) - g.g(down)) / (up - down);
-            let d = g.g_prime(z);
+            let d = g.g_prime(z, g.g(z));
             assert!(
                 (fd - d).abs() <= 1e-10,
                 "{g}'({z}) = {d}, finite difference {fd}"
@@ -247,20 +247,22 @@ fn derivatives_match_central_differences() {
         let (up, down) = (z + h, z - h);
         let fd = (Activation::Relu.g(up) - Activation::Relu.g(down)) / (up - down);
         assert!(
-            (fd - Activation::Relu.g_prime(z)).abs() <= 1e-10,
+            (fd - Activation::Relu.g_prime(z, Activation::Relu.g(z))).abs() <= 1e-10,
             "relu'({z})"
         );
     }
-    // The two helper functions the activations use, against each other.
+    // The two helper functions the activations use, from the cached output.
     for z in points {
-        assert_eq!(sigmoid_prime(z), Activation::Sigmoid.g_prime(z));
-        assert_eq!(tanh_prime(z), Activation::Tanh.g_prime(z));
+        let (s, t) = (sigmoid(z), Activation::Tanh.g(z));
+        assert_eq!(sigmoid_prime(s), Activation::Sigmoid.g_prime(z, s));
+        assert_eq!(tanh_prime(t), Activation::Tanh.g_prime(z, t));
     }
 }
 
 /// The matrix path's `A = g(Z)` and `dZ = dA ⊙ g'(Z)` go through
 /// `Activation::apply` and `Activation::backprop`; the loop path calls `g`
-/// and `g'` per element. They must be the same bits.
+/// and `g'` per element (with `g'` read from the cached `a`). They must be
+/// the same bits.
 fn apply_and_backprop_are_elementwise<T: Real>() {
     let zs: Vec<T> = [
         -1e4, -50.0, -3.0, -0.5, -0.0, 0.0, 1e-300, 0.7, 2.5, 50.0, 1e4,
@@ -274,7 +276,7 @@ fn apply_and_backprop_are_elementwise<T: Real>() {
         let mut a = vec![T::zero(); zs.len()];
         g.apply(&zs, &mut a);
         let mut dz = vec![T::zero(); zs.len()];
-        g.backprop(&da, &zs, &mut dz);
+        g.backprop(&da, &zs, &a, &mut dz);
         for k in 0..zs.len() {
             let z = zs[k];
             assert_eq!(
@@ -285,7 +287,7 @@ fn apply_and_backprop_are_elementwise<T: Real>() {
             );
             assert_eq!(
                 dz[k].as_f64().to_bits(),
-                (da[k] * g.g_prime(z)).as_f64().to_bits(),
+                (da[k] * g.g_prime(z, g.g(z))).as_f64().to_bits(),
                 "{} {g}: backprop at z = {z:e}",
                 T::NAME
             );

@@ -479,7 +479,7 @@ fn binary_cross_entropy_clips_both_ends_and_passes_no_gradient_there() {
     let bce = Loss::BinaryCrossEntropy;
     let eps = dualpath::loss::BCE_EPSILON;
     let (z, y, scale) = (0.3, 1.0, 1.0);
-    let formula = |a: f64| (a - y) / (a * (1.0 - a)) * scale * Activation::Tanh.g_prime(z);
+    let formula = |a: f64| (a - y) / (a * (1.0 - a)) * scale * Activation::Tanh.g_prime(z, a);
     for a in [eps, 0.5, 1.0 - eps] {
         let got = bce.output_dz_element(Activation::Tanh, z, a, y, scale);
         assert_eq!(got, formula(a), "a = {a} is inside the clip");
