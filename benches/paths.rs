@@ -11,6 +11,9 @@
 //!   the pass's products as nalgebra's plain `A * B`, the yardstick for the
 //!   matrix path (this time ÷ the matrix path's time is target 1 of
 //!   `docs/performance.md`).
+//! * `peers`: a training step on both paths at `dualpath::speedup::peer_sizes()`,
+//!   the sizes `benches/peers.py` times NumPy, JAX and Keras at; that script
+//!   prints these estimates beside its own.
 //! * `loop_forward`: the loop path's forward against other per-unit loops
 //!   (one running sum by iterator and by index, four running sums, and eight
 //!   running sums compiled for AVX2 and FMA): the yardstick for the loop path.
@@ -67,6 +70,7 @@ fn main() {
         }
         group.finish();
     }
+    bench_peers(&mut c);
     bench_loop_forward(&mut c);
     bench_activation(&mut c);
     bench_batch1(&mut c);
@@ -166,6 +170,33 @@ fn bench_size<T: Real>(
     }
     if is_large(size) {
         bench_a_times_b::<T>(group, pass, size);
+    }
+}
+
+/// The `peers` group: one training step on both paths at each of
+/// `speedup::peer_sizes()`, in a workspace made once.
+fn bench_peers(c: &mut Criterion) {
+    let mut group = c.benchmark_group("peers");
+    for size in speedup::peer_sizes() {
+        match size.float {
+            Float::F64 => bench_peer::<f64>(&mut group, &size),
+            Float::F32 => bench_peer::<f32>(&mut group, &size),
+        }
+    }
+    group.finish();
+}
+
+fn bench_peer<T: Real>(group: &mut BenchmarkGroup<'_, WallTime>, size: &Size) {
+    let mut net = size.network::<T>().expect("the peer sizes make networks");
+    let (x, y) = size.batch::<T>();
+    configure_for(group, size, Pass::TrainStep);
+    group.throughput(Throughput::Elements(size.flops(Pass::TrainStep)));
+    let mut ws = Workspace::new(&net, x.nrows());
+    for path in Path::BOTH {
+        let id = BenchmarkId::new(path.name(), size.label());
+        group.bench_function(id, |b| {
+            b.iter(|| speedup::train_step(path, &mut ws, &mut net, &x, &y).expect("train step"));
+        });
     }
 }
 

@@ -27,7 +27,7 @@
 
 use crate::error::{Error, Result};
 use crate::loss::Loss;
-use crate::network::{Dense, Network, check_finite};
+use crate::network::{Dense, Network, all_finite, check_finite};
 use crate::real::Real;
 use nalgebra::{DMatrix, DVector};
 
@@ -676,10 +676,22 @@ pub fn forward_into<T: Real, K: Kernels>(
     net: &Network<T>,
     x: &DMatrix<T>,
 ) -> Result<()> {
-    net.check_input(x)?;
+    net.check_input_shape(x)?;
     ws.check_fits(net, x.nrows())?;
     ws.filled = None;
+    // A NaN or infinity in X makes every z of its row in the first layer NaN
+    // or infinite (its product with a weight is one, 0·∞ included, and so is
+    // any sum with one). When the first layer has fewer units than X has
+    // columns, its Z is the smaller place to look, and X is searched (to
+    // say where) only if Z has one: each step of `fit` reads X once less.
+    let look_in_z = net.layers()[0].units() < x.ncols();
+    if !look_in_z {
+        net.check_input(x)?;
+    }
     forward_walk::<T, K>(&mut ws.caches, &mut ws.scratch, net, x);
+    if look_in_z && !all_finite(ws.caches[0].z.as_slice()) {
+        net.check_input(x)?; // an error if X is the cause; else an overflow, not an input error
+    }
     ws.filled = Some((net.stamp(), x.as_ptr() as usize, x.shape()));
     Ok(())
 }

@@ -22,7 +22,7 @@
 use crate::activation::Activation;
 use crate::bounds::Agreement;
 use crate::compare;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::network::Network;
 use crate::optim::Sgd;
@@ -86,6 +86,28 @@ impl Float {
         match self {
             Float::F64 => "f64",
             Float::F32 => "f32",
+        }
+    }
+}
+
+impl std::str::FromStr for Float {
+    type Err = Error;
+
+    /// `f64` or `f32` (also Keras' names, `float64` and `float32`), ignoring ASCII case.
+    ///
+    /// ```
+    /// use dualpath::speedup::Float;
+    /// assert_eq!("float32".parse::<Float>().unwrap(), Float::F32);
+    /// assert!("f16".parse::<Float>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "f64" | "float64" => Ok(Float::F64),
+            "f32" | "float32" => Ok(Float::F32),
+            _ => Err(Error::InvalidSetting {
+                name: "float type".into(),
+                detail: format!("{s:?} is not one: expected f64 or f32 (Keras' float64, float32)"),
+            }),
         }
     }
 }
@@ -233,6 +255,31 @@ pub fn sweep() -> Vec<Size> {
         for w in [8, 32, 128, 512, 1024] {
             sizes.push(Size::new(&[w, w, w], 256, float));
         }
+    }
+    sizes
+}
+
+/// The sizes at which `cargo bench`'s `peers` group times a training step,
+/// and `benches/peers.py` times the same step in NumPy, JAX and Keras: the
+/// notes' 2-25-15-1 network and the course's 400-25-15-1 digit network at
+/// batch 32 (Keras' default) and 1000, a 784-256-128-10 network (MNIST's
+/// inputs) at the same two batches, and 1024-wide layers at batch 256;
+/// each in `f64` and in `f32`.
+///
+/// ```
+/// let sizes = dualpath::speedup::peer_sizes();
+/// assert_eq!(sizes.len(), 14);
+/// assert_eq!(sizes[0].label(), "2-25-15-1_m32");
+/// ```
+pub fn peer_sizes() -> Vec<Size> {
+    let mut sizes = Vec::new();
+    for float in [Float::F64, Float::F32] {
+        for widths in [&[2, 25, 15, 1][..], &[400, 25, 15, 1], &[784, 256, 128, 10]] {
+            for m in [32, 1000] {
+                sizes.push(Size::new(widths, m, float));
+            }
+        }
+        sizes.push(Size::new(&[1024, 1024, 1024], 256, float));
     }
     sizes
 }

@@ -903,3 +903,117 @@ fn the_compare_table_in_chapter_6_is_what_the_program_prints() {
         }
     }
 }
+
+/// `train --float f32` trains in `f32`: its history is, bit for bit, what
+/// `fit` gives on the same network and data rounded to `f32` (computed here
+/// through the library), and the saved weights are `f32` values written as
+/// `f64` text, so each reads back as an `f64` that `f32` holds exactly.
+#[test]
+fn train_in_f32_is_fit_in_f32_and_saves_f32_weights() {
+    use dualpath::train::{FitSettings, Optimizer, fit};
+    use dualpath::{Loss, Network, Path as P};
+    let dir = scratch(&[]);
+    let out = dualpath(
+        dir.path(),
+        &[
+            "train",
+            "--float",
+            "f32",
+            "--epochs",
+            "3",
+            "--quiet",
+            "--save",
+            "m.json",
+            "--history",
+            "h.json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("matrix path, f32"),
+        "{}",
+        stdout(&out)
+    );
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(f)).unwrap()).unwrap()
+    };
+    let (model, history) = (read("m.json"), read("h.json"));
+
+    // The same run through the library: the program's defaults (the notes'
+    // layers, seed 0, Adam at 0.001, batch 32, shuffled, BCE).
+    let data = dualpath::data::coffee();
+    let layers = [
+        (25, dualpath::Activation::Sigmoid),
+        (15, dualpath::Activation::Sigmoid),
+        (1, dualpath::Activation::Sigmoid),
+    ];
+    let mut net = Network::<f64>::new(2, &layers, 0).unwrap().cast::<f32>();
+    let settings = FitSettings {
+        loss: Loss::BinaryCrossEntropy,
+        optimizer: Optimizer::adam(0.001),
+        epochs: 3,
+        batch_size: 32,
+        shuffle: true,
+        seed: 0,
+        path: P::Matrix,
+    };
+    let want = fit(
+        &mut net,
+        &data.x.map(|v| v as f32),
+        &data.y.map(|v| v as f32),
+        &settings,
+    )
+    .unwrap();
+    let got: Vec<f64> = history["loss"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(got, want.loss, "the program's f32 history is fit's in f32");
+
+    let mut weights = 0;
+    for layer in model["layers"].as_array().unwrap() {
+        for v in layer["kernel"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r.as_array().unwrap())
+        {
+            let w = v.as_f64().unwrap();
+            assert_eq!(f64::from(w as f32), w, "{w} is not an f32 value");
+            weights += 1;
+        }
+    }
+    assert_eq!(weights, 2 * 25 + 25 * 15 + 15);
+    let first = net.layers()[0].w()[(0, 0)];
+    let saved = model["layers"][0]["kernel"][0][0].as_f64().unwrap();
+    assert_eq!(
+        saved,
+        f64::from(first),
+        "the saved weights are the trained ones"
+    );
+
+    // A value f32 cannot hold is named, before anything is trained.
+    let dir = scratch(&[("big.csv", "a,y\n1,0\n1e39,1\n")]);
+    assert_bad_input(
+        dir.path(),
+        &[
+            "train", "--data", "big.csv", "--float", "f32", "--epochs", "1",
+        ],
+        &[
+            "big.csv",
+            "line 3",
+            "column 1",
+            "does not fit in f32",
+            "train in f64",
+        ],
+    );
+    let out = dualpath(dir.path(), &["train", "--float", "f16"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("\"f16\" is not one: expected f64 or f32"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -202,6 +202,42 @@ fn nan_in_the_input_is_a_non_finite_error_naming_its_place_on_both_paths() {
     assert_names(&e, &["input X", "NaN", "row 1", "column 0"]);
 }
 
+/// `forward_into` looks for a bad input in the first layer's `Z` when that
+/// is smaller than `X` (here 6 inputs, 2 units): every kind of non-finite
+/// value, wherever it sits, must still be found and placed, on both paths,
+/// and leave the workspace unusable for a backward pass.
+#[test]
+fn a_non_finite_input_to_a_wide_first_layer_is_found_through_its_z_on_both_paths() {
+    let net = Network::<f64>::new(6, &[(2, Relu), (1, Sigmoid)], 1).unwrap();
+    // Zero weights in one column too: 0·∞ must still give a non-finite z.
+    let mut w = net.layers()[0].w().clone();
+    w.column_mut(1).fill(0.0);
+    let net = Network::from_layers(vec![
+        Dense::new(w, net.layers()[0].b().clone(), Relu).unwrap(),
+        net.layers()[1].clone(),
+    ])
+    .unwrap();
+    let y = DMatrix::from_element(4, 1, 1.0);
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        for (row, col) in [(0, 0), (3, 5), (2, 3)] {
+            let mut x = DMatrix::<f64>::from_fn(4, 6, |i, j| (i + j) as f64 / 10.0);
+            x[(row, col)] = bad;
+            for path in Path::BOTH {
+                let mut ws = dualpath::Workspace::new(&net, 4);
+                let e = path.forward_into(&mut ws, &net, &x).unwrap_err();
+                assert!(
+                    matches!(e, Error::NonFinite { row: r, col: c, .. } if (r, c) == (row, col)),
+                    "{path}, {bad} at ({row}, {col}): {e}"
+                );
+                assert!(
+                    path.backward_into(&mut ws, &net, &x, &y, Loss::BinaryCrossEntropy)
+                        .is_err()
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn infinity_in_the_targets_is_a_non_finite_error_on_both_paths() {
     let net = net();

@@ -9,8 +9,10 @@ use super::progress::EpochReporter;
 use clap::Args;
 use dualpath::data::Normalization;
 use dualpath::model::Model;
-use dualpath::train::{FitSettings, Optimizer, fit_validated, split_validation};
-use dualpath::{Loss, Network, Path};
+use dualpath::speedup::Float;
+use dualpath::train::{FitSettings, History, Optimizer, Progress, fit_validated, split_validation};
+use dualpath::{Loss, Network, Path, Real};
+use nalgebra::DMatrix;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -63,6 +65,11 @@ pub struct TrainArgs {
     /// The path that computes every pass: sequential (loops) or matrix.
     #[arg(long, default_value = "matrix")]
     path: Path,
+    /// The precision to train in: f64, or f32 (Keras' default, float32). The data and the
+    /// weights are rounded to f32 for training; the model and history files are written as
+    /// f64 text either way (every f32 is exactly an f64).
+    #[arg(long, default_value = "f64", value_name = "f64|f32")]
+    float: Float,
     /// Learn a per-feature normalisation (Keras' `Normalization`) and keep it with the model.
     #[arg(long)]
     normalize: bool,
@@ -181,7 +188,7 @@ pub fn run(a: TrainArgs) -> CliResult {
         None => None,
     };
     println!(
-        "Training {:?} ({} parameters) on {} ({} rows; features: {}; target: {}), {} loss, {} lr {}, {} path",
+        "Training {:?} ({} parameters) on {} ({} rows; features: {}; target: {}), {} loss, {} lr {}, {} path, {}",
         model.network.widths(),
         model.network.param_count(),
         data.source,
@@ -191,17 +198,28 @@ pub fn run(a: TrainArgs) -> CliResult {
         settings.loss,
         settings.optimizer.name(),
         lr,
-        settings.path
+        settings.path,
+        a.float.name()
     );
     let mut reporter = EpochReporter::new(settings.epochs, a.quiet, "");
-    let history = fit_validated(
-        &mut model.network,
-        &x,
-        &data.y,
-        validation.as_ref().map(|(x, y)| (x, y)),
-        &settings,
-        |p| reporter.update(p),
-    )?;
+    let progress = |p| reporter.update(p);
+    let validation = validation.as_ref().map(|(x, y)| (x, y));
+    let history = match a.float {
+        Float::F64 => fit_validated(
+            &mut model.network,
+            &x,
+            &data.y,
+            validation,
+            &settings,
+            progress,
+        )?,
+        Float::F32 => {
+            let (history, trained) =
+                fit_in::<f32>(&model.network, &x, &data, validation, &settings, progress)?;
+            model.network = trained;
+            history
+        }
+    };
     model.loss = Some(settings.loss); // what the outputs mean, for predict
     if let Some(path) = &a.save {
         model.save(path)?;
@@ -225,4 +243,66 @@ pub fn run(a: TrainArgs) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// `fit` in the type `T`: the network, the inputs and the targets rounded
+/// to `T`, trained, and the trained weights back in `f64` (exactly, for
+/// `f32`). A value that does not fit in `T` is refused, naming where it is.
+fn fit_in<T: Real>(
+    network: &Network<f64>,
+    x: &DMatrix<f64>,
+    data: &dualpath::data::Dataset,
+    validation: Option<(&DMatrix<f64>, &DMatrix<f64>)>,
+    settings: &FitSettings,
+    progress: impl FnMut(Progress),
+) -> CliResult<(History, Network<f64>)> {
+    let mut net = network.cast::<T>();
+    for (values, name) in net.parameters().zip(network.parameter_names()) {
+        if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+            return Err(Failure::input(format!(
+                "the model's {name} holds a value that does not fit in {} ({v}); train in f64",
+                T::NAME
+            )));
+        }
+    }
+    let features = format!("{} (features, as the network takes them)", data.source);
+    let x_t = rounded::<T>(x, &features, &data.lines)?;
+    let y_t = rounded::<T>(&data.y, &format!("{} (targets)", data.source), &data.lines)?;
+    let val = match validation {
+        Some((xv, yv)) => Some((
+            rounded::<T>(xv, "the validation features", &[])?,
+            rounded::<T>(yv, "the validation targets", &[])?,
+        )),
+        None => None,
+    };
+    let history = fit_validated(
+        &mut net,
+        &x_t,
+        &y_t,
+        val.as_ref().map(|(x, y)| (x, y)),
+        settings,
+        progress,
+    )?;
+    Ok((history, net.cast::<f64>()))
+}
+
+/// `m` rounded to `T`, or an error naming the first value out of `T`'s
+/// range: its file line when `lines` gives the rows' lines, else its row.
+fn rounded<T: Real>(m: &DMatrix<f64>, what: &str, lines: &[usize]) -> CliResult<DMatrix<T>> {
+    let t = m.map(T::of_f64);
+    if let Some(k) = t.iter().position(|v| !v.is_finite()) {
+        let (row, col) = (k % m.nrows(), k / m.nrows());
+        let place = match lines.get(row) {
+            Some(line) => format!("line {line}"),
+            None => format!("row {}", row + 1),
+        };
+        return Err(Failure::input(format!(
+            "{what}: {place}, column {}: {} does not fit in {} (largest {:e}); train in f64",
+            col + 1,
+            m[(row, col)],
+            T::NAME,
+            T::max_value().map_or(f64::INFINITY, Real::as_f64)
+        )));
+    }
+    Ok(t)
 }
