@@ -60,8 +60,14 @@ pub fn dense_forward<T: Real>(
     pass::check_forward("matrix::dense_forward", out, a_in, layer);
     let pack = scratch.packing();
     product(&mut out.z, a_in, AsStored, layer.w(), AsStored, pack); // A_in·W: (m, n_in)·(n_in, units) → (m, units)
-    for (mut zj, &bj) in out.z.column_iter_mut().zip(layer.b().iter()) {
-        zj.add_scalar_mut(bj); // + B: b_j down column j
+    let m = out.z.nrows();
+    for (zj, &bj) in out
+        .z
+        .as_mut_slice()
+        .chunks_exact_mut(m)
+        .zip(layer.b().iter())
+    {
+        zj.iter_mut().for_each(|z| *z += bj); // + B: b_j down column j
     }
     layer.activation().activate(&out.z, &mut out.a); // A = g(Z), (m, units)
 }
@@ -112,12 +118,36 @@ pub fn dense_backward_dz<T: Real>(
     let pack = scratch.packing();
     // Both transposes are read in place by the kernel: see `product`.
     product(&mut grads.dw, at.a_in, Transposed, dz, AsStored, pack); // A_inᵀ·dZ: (n_in, m)·(m, units) → (n_in, units)
-    for (dbj, dzj) in grads.db.iter_mut().zip(dz.column_iter()) {
-        *dbj = dzj.sum(); // Σ over rows: (m, units) → (units)
+    let m = dz.nrows();
+    for (dbj, dzj) in grads.db.iter_mut().zip(dz.as_slice().chunks_exact(m)) {
+        *dbj = column_sum(dzj); // Σ over rows: (m, units) → (units)
     }
     if let InputGradient::Into(d) = da_in {
         product(d, dz, AsStored, at.layer.w(), Transposed, pack); // dZ·Wᵀ: (m, units)·(units, n_in) → (m, n_in)
     }
+}
+
+/// The sum of one column, as eight running sums: value `i` goes to sum
+/// `i mod 8`, and the eight are added pairwise at the end,
+/// `((s₀ + s₁) + (s₂ + s₃)) + ((s₄ + s₅) + (s₆ + s₇))`.
+///
+/// One running sum would make every addition wait for the one before; eight
+/// independent ones become one vector addition per eight values. The order
+/// is fixed by the code, not by the vector width, so every processor gives
+/// the same bits. The loop path adds in example order; the two differ by
+/// rounding, within the sum bound of `docs/06-what-identical-means.md`.
+fn column_sum<T: Real>(column: &[T]) -> T {
+    let mut s = [T::zero(); 8];
+    let mut chunks = column.chunks_exact(8);
+    for chunk in &mut chunks {
+        for (s, &v) in s.iter_mut().zip(chunk) {
+            *s += v;
+        }
+    }
+    for (s, &v) in s.iter_mut().zip(chunks.remainder()) {
+        *s += v;
+    }
+    ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
 }
 
 /// The matrix path as a set of [`Kernels`], for the layer walk of [`crate::pass`].

@@ -257,6 +257,7 @@ pub fn fit_validated<T: Real>(
     // Everything a step needs, allocated once: one set of buffers for full
     // batches and one for a short last batch (none when m divides evenly).
     let short_size = m % batch_size;
+    let whole_in_order = batch_size == m && !settings.shuffle;
     let mut full = Batch::new(net, batch_size, x.ncols(), y.ncols());
     let mut short = (short_size > 0).then(|| Batch::new(net, short_size, x.ncols(), y.ncols()));
     let epochs_of = |wanted: bool| Vec::with_capacity(if wanted { settings.epochs } else { 0 });
@@ -278,9 +279,16 @@ pub fn fit_validated<T: Real>(
                 Some(s) if rows.len() < batch_size => s,
                 _ => &mut full,
             };
-            gather_rows(x, rows, &mut batch.x);
-            gather_rows(y, rows, &mut batch.y);
-            let Batch { x: xb, y: yb, ws } = batch;
+            let Batch { x: bx, y: by, ws } = batch;
+            // Full-batch gradient descent in row order trains on X itself:
+            // no copy of the whole data at every step.
+            let (xb, yb) = if whole_in_order {
+                (x, y)
+            } else {
+                gather_rows(x, rows, bx);
+                gather_rows(y, rows, by);
+                (&*bx, &*by)
+            };
             settings.path.forward_into(ws, net, xb)?;
             let batch_loss =
                 total_loss(net, settings.loss, ws.output_z(), ws.output(), yb).as_f64();
