@@ -27,6 +27,59 @@ pub struct ModelData {
     pub target: Vec<String>,
 }
 
+/// A whole-number flag's value parser: any integer is read, negative or too
+/// large for the flag too, so that a value out of range is answered with the
+/// flag's range (clap alone says "invalid digit", or takes `-1` for a flag).
+/// Use it with `allow_negative_numbers = true`; [`value_error`] turns what it
+/// refuses into the program's own message.
+pub fn whole<T: TryFrom<u64>>(
+    min: u64,
+    max: u64,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static {
+    move |text: &str| {
+        let expected = || format!("expected a whole number from {min} to {max}");
+        let digits = text.trim();
+        let unsigned = digits.strip_prefix(['-', '+']).unwrap_or(digits);
+        if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("not a whole number; {}", expected()));
+        }
+        let value = digits.parse::<i128>().ok().filter(|v| *v >= 0);
+        value
+            .and_then(|v| u64::try_from(v).ok())
+            .filter(|v| (min..=max).contains(v))
+            .and_then(|v| T::try_from(v).ok())
+            .ok_or_else(|| format!("out of range; {}", expected()))
+    }
+}
+
+/// A real-number flag's value parser (`--lr`, `--validation-split`): any
+/// number is read, negative too, and the command checks its range.
+pub fn number(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| "not a number; expected a decimal number such as 0.01 or 1e-3".to_string())
+}
+
+/// The program's own line for a flag whose value its parser refused, such as
+/// `--epochs -1: out of range; expected a whole number from 1 to …`; `None`
+/// for every other argument error, which clap reports itself.
+pub fn value_error(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::ValueValidation {
+        return None;
+    }
+    let text = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    // clap names the argument as `--epochs <EPOCHS>`: the flag is its first word.
+    let arg = text(ContextKind::InvalidArg)?;
+    let flag = arg.split_whitespace().next()?;
+    let value = text(ContextKind::InvalidValue)?;
+    let why = std::error::Error::source(e)?;
+    Some(format!("{flag} {value}: {why}"))
+}
+
 /// A failure the program reports in one line, with its exit code.
 #[derive(Debug)]
 pub struct Failure {

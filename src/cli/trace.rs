@@ -3,7 +3,7 @@
 
 use super::common::{
     CliResult, Failure, ModelData, check_loss, load_data, load_model, loss_of, model_input,
-    seed_model_and_data,
+    seed_model_and_data, whole,
 };
 use clap::Args;
 use dualpath::data;
@@ -15,7 +15,7 @@ pub struct TraceArgs {
     #[command(flatten)]
     input: ModelData,
     /// The example to trace: its row in the data, counted from 0 as NumPy does.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = whole::<usize>(0, u64::MAX))]
     row: usize,
     /// Loss: bce, mse, scce or cce.
     #[arg(long, default_value = "bce")]
@@ -24,7 +24,7 @@ pub struct TraceArgs {
     #[arg(long)]
     from_logits: bool,
     /// How many terms of each sum `Σ_k w_kj·a_k` to write out.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, allow_negative_numbers = true, value_parser = whole::<usize>(0, u64::MAX))]
     terms: usize,
 }
 
