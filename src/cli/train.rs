@@ -1,8 +1,8 @@
 //! `dualpath train`: `model.fit` on either path, then save the model, the history and charts.
 
 use super::common::{
-    CliResult, Failure, NOTES_LAYERS, check_loss, check_writable_dir, load_data, load_model,
-    loss_of, model_input, number, parse_layers_with_l2, whole, write_text,
+    CliResult, Failure, NOTES_LAYERS, check_chart_dir, check_loss, check_writable_dir, load_data,
+    load_model, loss_of, model_input, number, parse_layers_with_l2, whole, write_text,
 };
 use super::plot;
 use super::progress::EpochReporter;
@@ -114,6 +114,9 @@ pub fn run(a: TrainArgs) -> CliResult {
     settings.validate()?;
     for path in [&a.save, &a.history].into_iter().flatten() {
         check_writable_dir(path)?;
+    }
+    if let Some(dir) = &a.plot {
+        check_chart_dir(dir)?;
     }
     let data = load_data(&a.data, &a.target, a.seed)?;
     if data.y.ncols() == 0 {
