@@ -34,7 +34,9 @@
 //!
 //! `docs/numpy-for-rust.md` translates the course's NumPy idioms into this
 //! crate's nalgebra. The examples follow the labs and check their own numbers:
-//! `cargo run --example dense_by_hand`, `coffee_roasting`, `backprop_by_hand`,
+//! `cargo run --example neurons_and_layers`, `dense_by_hand`, `coffee_roasting`
+//! (both coffee-roasting labs, and the TensorFlow lab's 2-3-1 network trained
+//! on both paths), `backprop_by_hand`,
 //! `erratum`, `softmax`, `multiclass`, `bias_variance`, and `digits` (the week 2 network on the
 //! built-in digits, or on the assignment's data when you supply it).
 //!
