@@ -4,27 +4,39 @@
 //! cargo run --release --example coffee_roasting
 //! ```
 //!
-//! 1. The lab's data: 200 roasts, temperature (°C) and duration (minutes),
+//! 1. The labs' data: 200 roasts, temperature (°C) and duration (minutes),
 //!    labelled good (1) or bad (0), regenerated bit for bit by
 //!    [`dualpath::data::coffee`].
-//! 2. Normalisation as the lab's `tf.keras.layers.Normalization` layer does it,
-//!    learned from the same data ([`Normalization::adapt`]).
-//! 3. The weights the NumPy lab copies from the TensorFlow lab, its two test
-//!    roasts (200 °C for 13.9 min, 200 °C for 17 min) and the decisions it
-//!    shows: good, then bad.
-//! 4. Training the notes' network, `Dense(25)`, `Dense(15)`, `Dense(1)`, all
-//!    sigmoid, on the same data with the lab's settings (Adam, learning rate
-//!    0.01, binary cross-entropy, data tiled as the lab's `np.tile` does).
+//! 2. Normalisation as the TensorFlow lab's `tf.keras.layers.Normalization`
+//!    layer does it, learned from the same data ([`Normalization::adapt`]).
+//! 3. The TensorFlow lab ("C2_W1_Lab02_CoffeeRoasting_TF"): the weights it
+//!    sets with `set_weights` ("from a previous training run"), and the two
+//!    predictions it prints for its test roasts (200 °C for 13.9 min, 200 °C
+//!    for 17 min), checked against Keras in float64.
+//! 4. The NumPy lab ("C2_W1_Lab03_CoffeeRoasting_Numpy"): the weights it
+//!    sets itself, `W1_tmp`, …, close to the TensorFlow lab's but not the
+//!    same (`-8.93` there for `-8.94`, `15.41` for `15.54`, …: another
+//!    training run's), its test roasts, and the decisions it shows: good,
+//!    then bad.
+//! 5. The TensorFlow lab's own 2-3-1 network trained as the lab trains it:
+//!    Adam, learning rate 0.01, binary cross-entropy, 10 epochs over the
+//!    normalised data tiled 1000 times (`np.tile(Xn,(1000,1))`, 200 000
+//!    rows, Keras' default batch of 32), on both paths.
+//! 6. The notes' network, `Dense(25)`, `Dense(15)`, `Dense(1)`, all sigmoid,
+//!    trained with the same settings.
 
 use dualpath::bounds::{Agreement, network_bound};
 use dualpath::data::{Normalization, coffee};
 use dualpath::train::{FitSettings, Optimizer, evaluate, fit};
 use dualpath::{Activation, Dense, Loss, Network, Path};
 use nalgebra::{DMatrix, dmatrix, dvector};
+use std::time::Instant;
 
-/// How many times the training data is repeated. The lab repeats it 1000
-/// times (`np.tile(Xn,(1000,1))`) to make each epoch long; 100 keeps this
-/// example to a few seconds and learns the same boundary.
+/// How many times the TensorFlow lab repeats the training data
+/// (`np.tile(Xn,(1000,1))`), to make each epoch long.
+const LAB_TILE: usize = 1000;
+/// How many times the notes' 481-parameter network sees the data here: 100
+/// keeps this example to a few seconds and learns the same boundary.
 const TILE: usize = 100;
 /// Epochs, as the lab's `model.fit(Xt, Yt, epochs=10)`.
 const EPOCHS: usize = 10;
@@ -54,6 +66,126 @@ fn sci(v: f64) -> String {
 /// The decisions the lab takes from probabilities: `(predictions >= 0.5).astype(int)`.
 fn decisions(p: &DMatrix<f64>) -> Vec<u8> {
     p.iter().map(|&v| u8::from(v >= 0.5)).collect()
+}
+
+/// Step 5: the TensorFlow lab's 2-3-1 network trained on both paths with the
+/// lab's settings, beside the predictions of the weights the lab sets
+/// (`fixed`, for the test roasts `x_tstn`).
+fn lab_training(
+    xn: &DMatrix<f64>,
+    y: &DMatrix<f64>,
+    x_tstn: &DMatrix<f64>,
+    fixed: &DMatrix<f64>,
+) -> Result<(), dualpath::Error> {
+    // Xt = np.tile(Xn,(1000,1))
+    // Yt = np.tile(Y,(1000,1))
+    let (xt, yt) = (tile(xn, LAB_TILE), tile(y, LAB_TILE));
+    // tf.random.set_seed(1234)
+    // model = Sequential([
+    //     tf.keras.Input(shape=(2,)),
+    //     Dense(3, activation='sigmoid', name = 'layer1'),
+    //     Dense(1, activation='sigmoid', name = 'layer2')
+    // ])
+    // The start is Glorot-uniform as in Keras, but from this crate's
+    // generator: seed 1234 does not give TensorFlow's numbers, so the loss
+    // per epoch is the same kind of curve as the lab's, not the same digits.
+    let start = Network::<f64>::new(
+        2,
+        &[(3, Activation::Sigmoid), (1, Activation::Sigmoid)],
+        1234,
+    )?;
+    println!();
+    println!(
+        "The TensorFlow lab's network {:?} ({} parameters) trained as the lab does: Xt {:?}",
+        start.widths(),
+        start.param_count(),
+        xt.shape()
+    );
+    assert_eq!(xt.nrows(), 200_000, "np.tile(Xn,(1000,1)) has 200 000 rows");
+    // model.compile(loss = tf.keras.losses.BinaryCrossentropy(),
+    //               optimizer = tf.keras.optimizers.Adam(learning_rate=0.01))
+    // model.fit(Xt,Yt, epochs=10)      (Keras' default batch_size=32, shuffled)
+    let mut trained = Vec::new();
+    for path in Path::BOTH {
+        let settings = FitSettings {
+            loss: Loss::BinaryCrossEntropy,
+            optimizer: Optimizer::adam(0.01),
+            epochs: EPOCHS,
+            batch_size: 32,
+            shuffle: true,
+            seed: 1234,
+            path,
+        };
+        let mut net = start.clone();
+        let clock = Instant::now();
+        let history = fit(&mut net, &xt, &yt, &settings)?;
+        let seconds = clock.elapsed().as_secs_f64();
+        let losses: Vec<String> = history.loss.iter().map(|l| format!("{l:.4}")).collect();
+        println!(
+            "{:<10} loss per epoch: {}  ({seconds:.1} s, 62 500 steps)",
+            path.name(),
+            losses.join(" ")
+        );
+        assert!(
+            history.loss[EPOCHS - 1] < history.loss[0],
+            "{path}: the loss should fall: {:?}",
+            history.loss
+        );
+        trained.push((net, history));
+    }
+    let (seq, mat) = (&trained[0], &trained[1]);
+    let weight_gap = seq
+        .0
+        .layers()
+        .iter()
+        .zip(mat.0.layers())
+        .flat_map(|(a, b)| {
+            let dw = a.w().iter().zip(b.w().iter()).map(|(p, q)| (p - q).abs());
+            let db = a.b().iter().zip(b.b().iter()).map(|(p, q)| (p - q).abs());
+            dw.chain(db).collect::<Vec<_>>()
+        })
+        .fold(0.0_f64, f64::max);
+    let loss_gap = (seq.1.loss[EPOCHS - 1] - mat.1.loss[EPOCHS - 1]).abs();
+    println!(
+        "the two trained networks differ by at most {weight_gap:.2e} in any weight, \
+         their last epoch's loss by {loss_gap:.2e}: rounding, carried through 62 500 steps"
+    );
+    // No bound is proven for a whole training run here (tests/train.rs
+    // proves one for short runs); what both paths must share is what the
+    // lab looks at: the decisions.
+    for (path, (net, _)) in Path::BOTH.iter().zip(&trained) {
+        let (j, accuracy) = evaluate(net, xn, y, Loss::BinaryCrossEntropy, *path)?;
+        let p = path.forward(net, x_tstn)?.output().clone();
+        println!(
+            "{:<10} on the 200 roasts: loss {j:.4}, accuracy {:.3}; test roasts [[{}] [{}]], decisions {:?}",
+            path.name(),
+            accuracy.expect("binary cross-entropy reports accuracy"),
+            sci(p[(0, 0)]),
+            sci(p[(1, 0)]),
+            decisions(&p)
+        );
+        assert_eq!(
+            decisions(&p),
+            decisions(fixed),
+            "{path}: the trained network should decide the test roasts as the lab's weights do"
+        );
+    }
+    println!(
+        "{:<10} test roasts [[{}] [{}]], decisions {:?}",
+        "lab's W",
+        sci(fixed[(0, 0)]),
+        sci(fixed[(1, 0)]),
+        decisions(fixed)
+    );
+    let roast_decisions = |net: &Network<f64>, path: Path| -> Result<Vec<u8>, dualpath::Error> {
+        Ok(decisions(path.forward(net, xn)?.output()))
+    };
+    assert_eq!(
+        roast_decisions(&seq.0, Path::Sequential)?,
+        roast_decisions(&mat.0, Path::Matrix)?,
+        "the two paths' trained networks should decide every roast alike"
+    );
+    Ok(())
 }
 
 fn main() -> Result<(), dualpath::Error> {
@@ -102,7 +234,92 @@ fn main() -> Result<(), dualpath::Error> {
         norm.mean, norm.std
     );
 
-    // ---- 3. The lab's published weights and its two test roasts -----------
+    // ---- 3. The TensorFlow lab's weights and its two predictions ---------
+    // W1 = np.array([[-8.94,  0.29, 12.89], [-0.17, -7.34, 10.79]])
+    // b1 = np.array([-9.87, -9.28,  1.01])
+    // W2 = np.array([[-31.38], [-27.86], [-32.79]])
+    // b2 = np.array([15.54])
+    // model.get_layer("layer1").set_weights([W1,b1])
+    // model.get_layer("layer2").set_weights([W2,b2])
+    let tf_net = Network::from_layers(vec![
+        Dense::new(
+            dmatrix![-8.94, 0.29, 12.89; -0.17, -7.34, 10.79], // (2, 3)
+            dvector![-9.87, -9.28, 1.01],
+            Activation::Sigmoid,
+        )?,
+        Dense::new(
+            dmatrix![-31.38; -27.86; -32.79], // (3, 1)
+            dvector![15.54],
+            Activation::Sigmoid,
+        )?,
+    ])?;
+    // X_test = np.array([[200,13.9], [200,17]])
+    // X_testn = norm_l(X_test)
+    // predictions = model.predict(X_testn)
+    let x_tst = dmatrix![200.0, 13.9; 200.0, 17.0];
+    let x_tstn = norm.apply(&x_tst);
+    // What the lab prints: "predictions = [[9.63e-01] [3.03e-08]]", then
+    // decisions [[1] [0]]. And the same model in Keras 3.15.1 (TensorFlow
+    // backend) with `keras.config.set_floatx("float64")`, the Normalization
+    // layer adapted on load_coffee_data()'s X, `set_weights` as above and
+    // `model.predict(norm_l(X_test))`, printed with `repr`:
+    const LAB_PRINTS: [&str; 2] = ["9.63e-01", "3.03e-08"];
+    const KERAS_F64: [f64; 2] = [0.9625112998726069, 3.031601279899916e-08];
+    println!();
+    println!(
+        "The TensorFlow lab's network {:?}, its weights set by hand:",
+        tf_net.widths()
+    );
+    let tf_bound = network_bound(
+        &tf_net,
+        &x_tstn,
+        &dmatrix![1.0; 0.0],
+        Loss::BinaryCrossEntropy,
+    )?;
+    let mut tf_predictions = Vec::new();
+    for path in Path::BOTH {
+        let p = path.forward(&tf_net, &x_tstn)?.output().clone();
+        println!(
+            "{:<10} predictions = [[{}] [{}]]   decisions = {:?}   ({:e}, {:e})",
+            path.name(),
+            sci(p[(0, 0)]),
+            sci(p[(1, 0)]),
+            decisions(&p),
+            p[(0, 0)],
+            p[(1, 0)]
+        );
+        tf_predictions.push(p);
+    }
+    println!(
+        "{:<10} predictions = [[{}] [{}]]   decisions = [1, 0]   ({:e}, {:e} in Keras, float64)",
+        "the lab", LAB_PRINTS[0], LAB_PRINTS[1], KERAS_F64[0], KERAS_F64[1]
+    );
+    for (path, p) in Path::BOTH.iter().zip(&tf_predictions) {
+        assert_eq!(
+            [sci(p[(0, 0)]), sci(p[(1, 0)])],
+            LAB_PRINTS,
+            "{path}: the lab's printed predictions"
+        );
+        assert_eq!(decisions(p), [1, 0], "{path}: the lab's decisions");
+        // Keras adds the same products in an order of its own: a third
+        // path. Given the same normalised inputs (its float64 Normalization
+        // learns the mean and the population variance, as this crate does),
+        // it must land within the bound that holds the two paths together.
+        let keras = DMatrix::from_column_slice(2, 1, &KERAS_F64);
+        let agree = Agreement::of(p, &keras, &tf_bound.layers[1].a);
+        println!(
+            "{:<10} differs from Keras by {:.1e} (rounding bound {:.1e})",
+            path.name(),
+            agree.max_diff,
+            agree.max_bound
+        );
+        assert!(
+            agree.holds(),
+            "{path}: {p} against Keras' {keras}: {agree:?}"
+        );
+    }
+
+    // ---- 4. The NumPy lab's weights and its decisions ---------------------
     // W1_tmp = np.array( [[-8.93,  0.29, 12.9 ], [-0.1,  -7.32, 10.81]] )
     // b1_tmp = np.array( [-9.82, -9.28,  0.96] )
     // W2_tmp = np.array( [[-31.18], [-27.59], [-32.56]] )
@@ -118,7 +335,7 @@ fn main() -> Result<(), dualpath::Error> {
     ])?;
     println!();
     println!(
-        "The lab's network {:?}: {} parameters",
+        "The NumPy lab's network {:?}: {} parameters",
         lab_net.widths(),
         lab_net.param_count()
     );
@@ -130,12 +347,10 @@ fn main() -> Result<(), dualpath::Error> {
 
     // The NumPy lab prints only the decisions for these weights; the
     // probabilities printed here are computed, for the reader to see how sure
-    // the network is.
+    // the network is. Its test roasts are the TensorFlow lab's:
     // X_tst = np.array([[200,13.9],  # positive example
     //                   [200,17]])   # negative example
     // X_tstn = norm_l(X_tst)  # remember to normalize
-    let x_tst = dmatrix![200.0, 13.9; 200.0, 17.0];
-    let x_tstn = norm.apply(&x_tst);
     let mut lab_predictions = Vec::new();
     for path in Path::BOTH {
         let p = path.forward(&lab_net, &x_tstn)?.output().clone();
@@ -176,7 +391,10 @@ fn main() -> Result<(), dualpath::Error> {
         "the paths' predictions differ beyond rounding: {agree:?}"
     );
 
-    // ---- 4. Training the notes' network on the same data -------------------
+    // ---- 5. The TensorFlow lab's network, trained as the lab trains it -----
+    lab_training(&xn, y, &x_tstn, &tf_predictions[1])?;
+
+    // ---- 6. Training the notes' network on the same data -------------------
     // model = Sequential([Dense(25, 'sigmoid'), Dense(15, 'sigmoid'), Dense(1, 'sigmoid')])
     // model.compile(loss=BinaryCrossentropy(), optimizer=Adam(learning_rate=0.01))
     // model.fit(Xt, Yt, epochs=10)

@@ -34,7 +34,9 @@
 //!
 //! `docs/numpy-for-rust.md` translates the course's NumPy idioms into this
 //! crate's nalgebra. The examples follow the labs and check their own numbers:
-//! `cargo run --example dense_by_hand`, `coffee_roasting`, `backprop_by_hand`,
+//! `cargo run --example neurons_and_layers`, `dense_by_hand`, `coffee_roasting`
+//! (both coffee-roasting labs, and the TensorFlow lab's 2-3-1 network trained
+//! on both paths), `backprop_by_hand`,
 //! `erratum`, `softmax`, `multiclass`, `bias_variance`, and `digits` (the week 2 network on the
 //! built-in digits, or on the assignment's data when you supply it).
 //!
@@ -83,6 +85,35 @@ pub mod real;
 pub mod sequential;
 pub mod speedup;
 pub mod train;
+
+/// The chapters of `docs/`, compiled and run as doctests, so that their Rust
+/// blocks cannot drift from the code (`cargo test --doc`). Blocks that show
+/// program output are fenced as `text`. `docs/performance.md` holds no Rust.
+#[cfg(doctest)]
+mod docs_chapters {
+    #[doc = include_str!("../docs/01-model.md")]
+    struct Chapter01Model;
+    #[doc = include_str!("../docs/02-loss-and-cost.md")]
+    struct Chapter02LossAndCost;
+    #[doc = include_str!("../docs/03-gradient-descent.md")]
+    struct Chapter03GradientDescent;
+    #[doc = include_str!("../docs/04-forward-propagation.md")]
+    struct Chapter04ForwardPropagation;
+    #[doc = include_str!("../docs/05-backward-propagation.md")]
+    struct Chapter05BackwardPropagation;
+    #[doc = include_str!("../docs/06-what-identical-means.md")]
+    struct Chapter06WhatIdenticalMeans;
+    #[doc = include_str!("../docs/07-softmax.md")]
+    struct Chapter07Softmax;
+    #[doc = include_str!("../docs/08-bias-variance-regularisation.md")]
+    struct Chapter08BiasVarianceRegularisation;
+    #[doc = include_str!("../docs/numpy-for-rust.md")]
+    struct NumpyForRust;
+    #[doc = include_str!("../docs/README.md")]
+    struct Readme;
+    #[doc = include_str!("../docs/DESIGN.md")]
+    struct Design;
+}
 
 pub use activation::Activation;
 pub use error::{Error, Result};

@@ -601,6 +601,25 @@ fn json_error(e: &serde_json::Error, text: &str, source: &str) -> Error {
             .as_bytes()
             .get(line_start..(line_start + e.column()).min(text.len()))
             .unwrap_or_default();
+        // The two ways a weight that is not a finite f64 shows up, said in
+        // words: NaN and infinities are not JSON, and 1e999 does not fit.
+        let here = text
+            .get(line_start + e.column().saturating_sub(1)..)
+            .unwrap_or_default();
+        let word = here.trim_start_matches(['-', '+']).to_ascii_lowercase();
+        let detail = if (detail == "expected value" || detail == "invalid number")
+            && (word.starts_with("nan") || word.starts_with("inf"))
+        {
+            format!(
+                "{detail}: NaN and infinities are not numbers in JSON; every weight must be a finite number"
+            )
+        } else if detail == "number out of range" {
+            format!(
+                "{detail}: every number must be finite and fit in a 64-bit float (magnitude below about 1.8e308)"
+            )
+        } else {
+            detail
+        };
         (Some((e.line(), chars(read).max(1))), detail)
     };
     Error::Model {

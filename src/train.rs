@@ -260,7 +260,11 @@ pub fn fit_validated<T: Real>(
     let whole_in_order = batch_size == m && !settings.shuffle;
     let mut full = Batch::new(net, batch_size, x.ncols(), y.ncols());
     let mut short = (short_size > 0).then(|| Batch::new(net, short_size, x.ncols(), y.ncols()));
-    let epochs_of = |wanted: bool| Vec::with_capacity(if wanted { settings.epochs } else { 0 });
+    // Room for the epochs up front, but no more than a few pages' worth: a
+    // run of a billion epochs is a request to train until stopped, not to
+    // allocate gigabytes of history before the first step.
+    let room = settings.epochs.min(1 << 12);
+    let epochs_of = |wanted: bool| Vec::with_capacity(if wanted { room } else { 0 });
     let validating = validation.is_some();
     let mut history = History {
         loss: epochs_of(true),

@@ -335,7 +335,11 @@ fn bad_settings_are_refused_before_any_work() {
         assert_bad_input(d, &["train", lr], &["learning rate"]);
     }
     assert_bad_input(d, &["train", "--epochs", "0"], &["epochs"]);
-    assert_bad_input(d, &["train", "--batch-size", "0"], &["batch size"]);
+    assert_bad_input(
+        d,
+        &["train", "--batch-size", "0"],
+        &["--batch-size 0", "from 1"],
+    );
     for layers in ["25:sigmoid,x", "25:sigmod", "0:relu", "25", "a:relu"] {
         assert_bad_input(d, &["train", "--layers", layers], &["--layers"]);
     }

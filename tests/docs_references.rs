@@ -2,8 +2,9 @@
 //!
 //! The chapters in `docs/` and the README point a reader at files, functions
 //! and tests; when code is renamed or moved, this test says which reference
-//! went stale. It reads `docs/*.md`, `README.md` and the `//!` crate
-//! documentation of `src/lib.rs`, and checks:
+//! went stale. It reads `docs/*.md`, `README.md` and the `//!` documentation
+//! of every Rust file in `src/`, `tests/`, `examples/` and `benches/` (the
+//! crate's map in `src/lib.rs` among them), and checks:
 //!
 //! 1. **Paths.** Every `src/…`, `tests/…`, `examples/…` or `benches/…` path
 //!    in the text (a link target such as `../src/matrix.rs`, or a path in
@@ -11,9 +12,10 @@
 //!    text, follows a space, a bracket, a parenthesis, a quote or a backtick,
 //!    or follows `../` (so `keras/src/optimizers/adam.py`, another project's
 //!    path, is not taken for ours).
-//! 2. **Links.** Every relative Markdown link `[text](target)` (not `http…`,
-//!    not `#anchor`) resolves to a file or folder, from the linking file's
-//!    folder.
+//! 2. **Links.** Every relative Markdown link, its text in brackets then its
+//!    target in parentheses (not `http…`, not `#anchor`, not a Rust item
+//!    such as `enum@Error` in a Rust file's documentation, which `cargo doc`
+//!    checks), resolves to a file or folder, from the linking file's folder.
 //! 3. **Named items.** A link whose text is one name in backticks and whose
 //!    target is a Rust file, `` [`dense_forward`](../src/matrix.rs) `` or
 //!    `` [`Network::new`](../src/network.rs) ``, names something that file
@@ -27,7 +29,8 @@
 //! 4. **Module paths in backticks.** `` `matrix::dense_backward` `` (or
 //!    `` `dualpath::matrix::dense_backward` ``), where `matrix` is a file
 //!    `src/matrix.rs`, names an item of that file, linked or not.
-//! 5. **Commands.** `cargo test --test NAME` needs `tests/NAME.rs`, and
+//! 5. **Commands.** `cargo test --test NAME` needs `tests/NAME.rs` or
+//!    `tests/NAME/main.rs`, and
 //!    `--example NAME` needs `examples/NAME.rs` or `examples/NAME/main.rs`
 //!    (an all-capitals `NAME` is a placeholder and is skipped).
 //!
@@ -208,6 +211,14 @@ fn check_document(root: &Path, file: &Path, text: &str, report: &mut Report) {
     let read = |rel: &Path| fs::read_to_string(root.join(rel)).ok();
 
     for path in repo_paths(text) {
+        // `tests/NAME.rs`: a placeholder, not a file.
+        let placeholder = path.split('/').any(|part| {
+            let stem = part.split('.').next().unwrap_or_default();
+            !stem.is_empty() && stem.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+        });
+        if placeholder {
+            continue;
+        }
         report.check(root.join(&path).exists(), || {
             format!("{shown}: mentions {path}, which does not exist")
         });
@@ -220,6 +231,7 @@ fn check_document(root: &Path, file: &Path, text: &str, report: &mut Report) {
             || target.starts_with("mailto:")
             || target.starts_with('#')
             || target.is_empty()
+            || is_intra_doc_link(file, &target)
         {
             continue;
         }
@@ -277,7 +289,9 @@ fn check_document(root: &Path, file: &Path, text: &str, report: &mut Report) {
     }
 
     for name in words_after(text, "--test ") {
-        report.check(root.join(format!("tests/{name}.rs")).exists(), || {
+        let exists = root.join(format!("tests/{name}.rs")).exists()
+            || root.join(format!("tests/{name}/main.rs")).exists();
+        report.check(exists, || {
             format!("{shown}: runs `cargo test --test {name}`, but tests/{name}.rs does not exist")
         });
     }
@@ -288,6 +302,18 @@ fn check_document(root: &Path, file: &Path, text: &str, report: &mut Report) {
             format!("{shown}: runs `--example {name}`, but examples/{name}.rs does not exist")
         });
     }
+}
+
+/// In a Rust file's documentation, a link to an item rather than a file:
+/// `[`Error`](enum@Error)`, `[x](crate::data::coffee)`, `[y](Loss::value)`.
+/// `cargo doc` (with `-D warnings`) checks those.
+fn is_intra_doc_link(file: &Path, target: &str) -> bool {
+    file.extension().is_some_and(|x| x == "rs")
+        && (target.contains('@')
+            || target.contains("::")
+            || target
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 /// `docs/../src/x.rs` → `src/x.rs`, without touching the file system.
@@ -303,6 +329,21 @@ fn normalise(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Every `.rs` file under `dir`, at any depth.
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(|e| e.ok()) {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            out.push(path);
+        }
+    }
 }
 
 /// The documents this test reads, relative to the root, with their text.
@@ -322,14 +363,29 @@ fn documents(root: &Path) -> Vec<(PathBuf, String)> {
             (f, text)
         })
         .collect();
-    // The crate documentation's map: the `//!` lines of src/lib.rs.
-    let lib = fs::read_to_string(root.join("src/lib.rs")).expect("src/lib.rs");
-    let crate_doc: String = lib
-        .lines()
-        .filter_map(|l| l.strip_prefix("//!"))
-        .map(|l| format!("{}\n", l.strip_prefix(' ').unwrap_or(l)))
-        .collect();
-    docs.push((PathBuf::from("src/lib.rs"), crate_doc));
+    // The `//!` documentation of every Rust file: the crate's map in
+    // src/lib.rs, each module's, each test file's, example's and bench's.
+    let mut sources = Vec::new();
+    for top in ["src", "tests", "examples", "benches"] {
+        rust_files(&root.join(top), &mut sources);
+    }
+    sources.sort();
+    for file in sources {
+        let text = fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+        let doc: String = text
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix("//!"))
+            .map(|l| format!("{}\n", l.strip_prefix(' ').unwrap_or(l)))
+            .collect();
+        if !doc.is_empty() {
+            let rel = file
+                .strip_prefix(root)
+                .expect("under the root")
+                .to_path_buf();
+            docs.push((rel, doc));
+        }
+    }
     docs
 }
 
@@ -418,4 +474,36 @@ Keras' `keras/src/optimizers/adam.py`, `Loss::output_dz`, `rand::seq`,
     check_document(&root, Path::new("docs/made-up.md"), text, &mut report);
     assert!(report.problems.is_empty(), "{:#?}", report.problems);
     assert!(report.checked >= 10, "checked only {}", report.checked);
+}
+
+#[test]
+fn the_checker_reads_rust_files_docs_and_knows_their_link_forms() {
+    let root = root();
+    let docs = documents(&root);
+    for file in [
+        "src/lib.rs",
+        "src/cli/mod.rs",
+        "tests/weeks/main.rs",
+        "examples/coffee_roasting.rs",
+    ] {
+        assert!(
+            docs.iter().any(|(f, _)| f == Path::new(file)),
+            "the `//!` documentation of {file} is not read"
+        );
+    }
+    // In a Rust file: rustdoc's item links, a test folder, a placeholder path.
+    let text = "[`Error`](enum@Error), [fit](crate::train::fit), [`Loss`](Loss),
+`cargo test --test weeks`, `tests/NAME.rs`";
+    let mut report = Report::default();
+    check_document(&root, Path::new("src/made_up.rs"), text, &mut report);
+    assert!(report.problems.is_empty(), "{:#?}", report.problems);
+    // The same item links in a Markdown file are file links, and missing.
+    let mut report = Report::default();
+    check_document(
+        &root,
+        Path::new("docs/made-up.md"),
+        "[`Error`](enum@Error)",
+        &mut report,
+    );
+    assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
 }

@@ -27,6 +27,59 @@ pub struct ModelData {
     pub target: Vec<String>,
 }
 
+/// A whole-number flag's value parser: any integer is read, negative or too
+/// large for the flag too, so that a value out of range is answered with the
+/// flag's range (clap alone says "invalid digit", or takes `-1` for a flag).
+/// Use it with `allow_negative_numbers = true`; [`value_error`] turns what it
+/// refuses into the program's own message.
+pub fn whole<T: TryFrom<u64>>(
+    min: u64,
+    max: u64,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static {
+    move |text: &str| {
+        let expected = || format!("expected a whole number from {min} to {max}");
+        let digits = text.trim();
+        let unsigned = digits.strip_prefix(['-', '+']).unwrap_or(digits);
+        if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("not a whole number; {}", expected()));
+        }
+        let value = digits.parse::<i128>().ok().filter(|v| *v >= 0);
+        value
+            .and_then(|v| u64::try_from(v).ok())
+            .filter(|v| (min..=max).contains(v))
+            .and_then(|v| T::try_from(v).ok())
+            .ok_or_else(|| format!("out of range; {}", expected()))
+    }
+}
+
+/// A real-number flag's value parser (`--lr`, `--validation-split`): any
+/// number is read, negative too, and the command checks its range.
+pub fn number(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| "not a number; expected a decimal number such as 0.01 or 1e-3".to_string())
+}
+
+/// The program's own line for a flag whose value its parser refused, such as
+/// `--epochs -1: out of range; expected a whole number from 1 to …`; `None`
+/// for every other argument error, which clap reports itself.
+pub fn value_error(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::ValueValidation {
+        return None;
+    }
+    let text = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    // clap names the argument as `--epochs <EPOCHS>`: the flag is its first word.
+    let arg = text(ContextKind::InvalidArg)?;
+    let flag = arg.split_whitespace().next()?;
+    let value = text(ContextKind::InvalidValue)?;
+    let why = std::error::Error::source(e)?;
+    Some(format!("{flag} {value}: {why}"))
+}
+
 /// A failure the program reports in one line, with its exit code.
 #[derive(Debug)]
 pub struct Failure {
@@ -128,14 +181,32 @@ pub fn parse_layers_with_l2(spec: &str) -> CliResult<LayersWithL2> {
 ///
 /// The built-in sets: `coffee` (the coffee-roasting lab's 200 roasts),
 /// `blobs` (the Softmax lab's four clusters of 2000 points, drawn with
-/// `seed`) and `digits8x8` (the UCI handwritten digits).
+/// `seed`) and `digits8x8` (the UCI handwritten digits). Their targets are
+/// fixed: `targets`, when given, must name them.
 pub fn load_data(spec: &str, targets: &[String], seed: u64) -> CliResult<Dataset> {
-    match spec.to_ascii_lowercase().as_str() {
-        "coffee" => Ok(data::coffee()),
-        "blobs" => Ok(data::softmax_lab_blobs(seed)),
-        "digits8x8" => Ok(data::digits8x8()),
-        _ => Ok(data::read_csv(std::path::Path::new(spec), targets)?),
+    let built_in = match spec.to_ascii_lowercase().as_str() {
+        "coffee" => data::coffee(),
+        "blobs" => data::softmax_lab_blobs(seed),
+        "digits8x8" => data::digits8x8(),
+        _ => return Ok(data::read_csv(std::path::Path::new(spec), targets)?),
+    };
+    check_built_in_targets(spec, &built_in, targets)?;
+    Ok(built_in)
+}
+
+/// Refuses `--target` names other than a built-in set's own target columns,
+/// which would otherwise be ignored without a word.
+fn check_built_in_targets(spec: &str, data: &Dataset, targets: &[String]) -> CliResult {
+    if targets.is_empty() || targets == data.target_names.as_slice() {
+        return Ok(());
     }
+    Err(Failure::input(format!(
+        "--target {}: the built-in data set {spec} has the fixed target column {} \
+         (features: {}); leave --target out, or write the data to a CSV file to choose another",
+        targets.join(","),
+        data.target_names.join(","),
+        data.feature_names.join(", ")
+    )))
 }
 
 /// The features of a built-in data set or of a CSV file: every column of the
@@ -152,6 +223,33 @@ pub fn load_features(spec: &str, targets: &[String]) -> CliResult<Dataset> {
             Ok(data::read_csv_with(std::path::Path::new(spec), &choice)?)
         }
     }
+}
+
+/// Fails, naming `source`, when a forward pass over `x` overflows: a
+/// pre-activation or activation that is infinite or NaN, which would
+/// otherwise be printed or compared as if it were a result.
+pub fn check_forward_finite<T: dualpath::Real>(
+    network: &Network<T>,
+    x: &DMatrix<T>,
+    source: &str,
+) -> CliResult {
+    let fwd = dualpath::Path::Matrix.forward(network, x)?;
+    for (l, cache) in fwd.layers().iter().enumerate() {
+        let bad = cache
+            .z
+            .iter()
+            .chain(cache.a.iter())
+            .find(|v| !v.is_finite());
+        if let Some(v) = bad {
+            return Err(Failure::input(format!(
+                "{source}: the forward pass overflowed in layer {} (a value became {v}); \
+                 the inputs or the weights are too large for {}",
+                l + 1,
+                std::any::type_name::<T>()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A model's network input for `x`: `x` normalised with the model's
@@ -241,16 +339,41 @@ pub fn check_loss(network: &Network<f64>, data: &Dataset, loss: Loss) -> CliResu
         .map_err(|e| label_error(data, e))
 }
 
-/// Fails early, before any training, when `path`'s directory does not exist.
+/// Fails early, before any training or timing, when a file cannot be
+/// written at `path`: it names a directory, or its directory does not exist
+/// or is a file.
 pub fn check_writable_dir(path: &std::path::Path) -> CliResult {
+    let fail = |why: String| {
+        Err(Failure::input(format!(
+            "{}: cannot write there: {why}",
+            path.display()
+        )))
+    };
+    let text = path.to_string_lossy();
+    if path.is_dir() || text.ends_with(std::path::MAIN_SEPARATOR) || text.ends_with('/') {
+        return fail("it names a directory; expected a file name".into());
+    }
     match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(Failure::input(format!(
-            "{}: cannot write there: the directory {} does not exist",
-            path.display(),
-            dir.display()
-        ))),
+        Some(dir) if !dir.as_os_str().is_empty() && dir.exists() && !dir.is_dir() => {
+            fail(format!("{} is a file, not a directory", dir.display()))
+        }
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+            fail(format!("the directory {} does not exist", dir.display()))
+        }
         _ => Ok(()),
     }
+}
+
+/// Fails early, before any training, when `dir` exists and is not a
+/// directory (the charts go into it, and it is created when missing).
+pub fn check_chart_dir(dir: &std::path::Path) -> CliResult {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Failure::input(format!(
+            "{}: cannot write the charts there: it is a file; expected a directory (created if missing)",
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Writes a text file through a temporary file renamed into place.
@@ -260,8 +383,8 @@ pub fn write_text(path: &std::path::Path, text: &str) -> CliResult {
 
 /// The seed network and data of `compare` without files: the notes' network
 /// (Glorot-uniform, seed 0) on the normalised coffee data.
-pub fn seed_model_and_data() -> CliResult<(Model, Dataset)> {
-    let data = data::coffee();
+pub fn seed_model_and_data(targets: &[String]) -> CliResult<(Model, Dataset)> {
+    let data = load_data("coffee", targets, 0)?;
     let network = Network::new(2, &parse_layers(NOTES_LAYERS)?, 0)?;
     let normalization = Some(Normalization::adapt(&data.x)?);
     Ok((

@@ -1,12 +1,11 @@
 //! `dualpath compare`: how far apart the two paths are, per layer and quantity, beside the bound.
 
 use super::common::{
-    CliResult, Failure, ModelData, check_loss, load_data, load_model, loss_of, model_input,
-    seed_model_and_data,
+    CliResult, Failure, ModelData, check_forward_finite, check_loss, load_data, load_model,
+    loss_of, model_input, seed_model_and_data,
 };
 use clap::Args;
 use dualpath::compare::{self, QUANTITIES};
-use dualpath::data;
 use dualpath::{Loss, Network, Real};
 use nalgebra::DMatrix;
 
@@ -27,12 +26,9 @@ pub struct CompareArgs {
 
 pub fn run(a: CompareArgs) -> CliResult {
     let (model, data) = match (&a.input.model, &a.input.data) {
-        (None, None) => seed_model_and_data()?,
+        (None, None) => seed_model_and_data(&a.input.target)?,
         (Some(m), Some(d)) => (load_model(m)?, load_data(d, &a.input.target, 0)?),
-        (Some(m), None) => {
-            let model = load_model(m)?;
-            (model, data::coffee())
-        }
+        (Some(m), None) => (load_model(m)?, load_data("coffee", &a.input.target, 0)?),
         (None, Some(_)) => {
             return Err(Failure::input(
                 "--data needs --model too (or give neither, for the notes' network on the coffee data)",
@@ -56,9 +52,10 @@ pub fn run(a: CompareArgs) -> CliResult {
             &x.map(|v| v as f32),
             &data.y.map(|v| v as f32),
             loss,
+            &data.source,
         )?
     } else {
-        comparison_table(&model.network, &x, &data.y, loss)?
+        comparison_table(&model.network, &x, &data.y, loss, &data.source)?
     };
     if ok {
         Ok(())
@@ -77,7 +74,9 @@ fn comparison_table<T: Real>(
     x: &DMatrix<T>,
     y: &DMatrix<T>,
     loss: Loss,
+    source: &str,
 ) -> CliResult<bool> {
+    check_forward_finite(net, x, source)?;
     let rows = compare::rows(net, x, y, loss)?;
     print!("{}", compare::table(&rows, &QUANTITIES, ""));
     Ok(compare::worst(&rows).holds())

@@ -50,7 +50,16 @@ enum Command {
 
 /// Parses the arguments, runs the command, and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => match common::value_error(&e) {
+            Some(line) => {
+                eprintln!("dualpath: {line}");
+                return ExitCode::from(2);
+            }
+            None => e.exit(),
+        },
+    };
     let outcome = match cli.command.unwrap_or(Command::Tour) {
         Command::Tour => tour::run(),
         Command::Train(a) => train::run(a),

@@ -1,6 +1,6 @@
 //! `dualpath predict`: a model's outputs for a CSV file, as CSV.
 
-use super::common::{CliResult, load_features, load_model, model_input};
+use super::common::{CliResult, check_forward_finite, load_features, load_model, model_input};
 use clap::Args;
 use dualpath::loss::argmax_row;
 use dualpath::{Activation, Path};
@@ -27,6 +27,7 @@ pub fn run(a: PredictArgs) -> CliResult {
     let model = load_model(&a.model)?;
     let data = load_features(&a.data, &a.target)?;
     let x = model_input(&model, &data.x, &data.source)?;
+    check_forward_finite(&model.network, &x, &data.source)?;
     let fwd = a.path.forward(&model.network, &x)?;
     let out = fwd.output();
     let g = model.network.output_activation();

@@ -11,7 +11,7 @@ pub struct SpeedupArgs {
     plot: Option<PathBuf>,
     /// Time only the sizes whose label starts with this, e.g. `2-25-15-1` (the notes' network)
     /// or `1024-1024-1024_m256`.
-    #[arg(long, value_name = "PREFIX")]
+    #[arg(long, value_name = "PREFIX", allow_hyphen_values = true)]
     only: Option<String>,
 }
 

@@ -2,11 +2,10 @@
 //! loop path, with the matrix path's value of each quantity beside it.
 
 use super::common::{
-    CliResult, Failure, ModelData, check_loss, load_data, load_model, loss_of, model_input,
-    seed_model_and_data,
+    CliResult, Failure, ModelData, check_forward_finite, check_loss, load_data, load_model,
+    loss_of, model_input, seed_model_and_data, whole,
 };
 use clap::Args;
-use dualpath::data;
 use dualpath::{Loss, Network, Path, Workspace};
 use nalgebra::DMatrix;
 
@@ -15,7 +14,7 @@ pub struct TraceArgs {
     #[command(flatten)]
     input: ModelData,
     /// The example to trace: its row in the data, counted from 0 as NumPy does.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = whole::<usize>(0, u64::MAX))]
     row: usize,
     /// Loss: bce, mse, scce or cce.
     #[arg(long, default_value = "bce")]
@@ -24,15 +23,15 @@ pub struct TraceArgs {
     #[arg(long)]
     from_logits: bool,
     /// How many terms of each sum `Σ_k w_kj·a_k` to write out.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, allow_negative_numbers = true, value_parser = whole::<usize>(0, u64::MAX))]
     terms: usize,
 }
 
 pub fn run(a: TraceArgs) -> CliResult {
     let (model, data) = match (&a.input.model, &a.input.data) {
-        (None, None) => seed_model_and_data()?,
+        (None, None) => seed_model_and_data(&a.input.target)?,
         (Some(m), Some(d)) => (load_model(m)?, load_data(d, &a.input.target, 0)?),
-        (Some(m), None) => (load_model(m)?, data::coffee()),
+        (Some(m), None) => (load_model(m)?, load_data("coffee", &a.input.target, 0)?),
         (None, Some(_)) => {
             return Err(Failure::input(
                 "--data needs --model too (or give neither, for the notes' network on the coffee data)",
@@ -52,6 +51,7 @@ pub fn run(a: TraceArgs) -> CliResult {
     let x_all = model_input(&model, &data.x, &data.source)?;
     let x = x_all.rows(a.row, 1).into_owned();
     let y = data.y.rows(a.row, 1).into_owned();
+    check_forward_finite(&model.network, &x, &data.source)?;
     let net = &model.network;
 
     // Both paths, forward and backward, on this one example.

@@ -1,8 +1,8 @@
 //! `dualpath train`: `model.fit` on either path, then save the model, the history and charts.
 
 use super::common::{
-    CliResult, Failure, NOTES_LAYERS, check_loss, check_writable_dir, load_data, load_model,
-    loss_of, model_input, parse_layers_with_l2, write_text,
+    CliResult, Failure, NOTES_LAYERS, check_chart_dir, check_loss, check_writable_dir, load_data,
+    load_model, loss_of, model_input, number, parse_layers_with_l2, whole, write_text,
 };
 use super::plot;
 use super::progress::EpochReporter;
@@ -31,7 +31,7 @@ pub struct TrainArgs {
     target: Vec<String>,
     /// Layers as UNITS:ACTIVATION[:l2=NUMBER], comma separated (activations: linear, relu,
     /// sigmoid, tanh, softmax on the last layer; l2=0.1 is Keras' kernel_regularizer=L2(0.1)).
-    #[arg(long, default_value = NOTES_LAYERS, conflicts_with = "model")]
+    #[arg(long, default_value = NOTES_LAYERS, conflicts_with = "model", allow_hyphen_values = true)]
     layers: String,
     /// Start from the weights in this model file instead of a fresh network.
     #[arg(long, value_name = "FILE.json")]
@@ -48,19 +48,19 @@ pub struct TrainArgs {
     #[arg(long, default_value = "adam")]
     optimizer: Optimizer,
     /// Learning rate (default: Keras' default for the optimizer, 0.01 for sgd, 0.001 for adam).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = number)]
     lr: Option<f64>,
     /// Passes over the data.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = whole::<usize>(1, u64::MAX))]
     epochs: usize,
     /// Examples per gradient step.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, allow_negative_numbers = true, value_parser = whole::<usize>(1, u64::MAX))]
     batch_size: usize,
     /// Keep row order instead of reshuffling every epoch.
     #[arg(long)]
     no_shuffle: bool,
     /// Seed of the initial weights and of the shuffling.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = whole::<u64>(0, u64::MAX))]
     seed: u64,
     /// The path that computes every pass: sequential (loops) or matrix.
     #[arg(long, default_value = "matrix")]
@@ -82,6 +82,7 @@ pub struct TrainArgs {
         long,
         value_name = "F",
         allow_negative_numbers = true,
+        value_parser = number,
         conflicts_with = "validation_data"
     )]
     validation_split: Option<f64>,
@@ -120,6 +121,9 @@ pub fn run(a: TrainArgs) -> CliResult {
     settings.validate()?;
     for path in [&a.save, &a.history].into_iter().flatten() {
         check_writable_dir(path)?;
+    }
+    if let Some(dir) = &a.plot {
+        check_chart_dir(dir)?;
     }
     let data = load_data(&a.data, &a.target, a.seed)?;
     if data.y.ncols() == 0 {
