@@ -11,9 +11,10 @@
 //!   the pass's products as nalgebra's plain `A * B`, the yardstick for the
 //!   matrix path (this time ÷ the matrix path's time is target 1 of
 //!   `docs/performance.md`).
-//! * `peers`: a training step on both paths at `dualpath::speedup::peer_sizes()`,
-//!   the sizes `benches/peers.py` times NumPy, JAX and Keras at; that script
-//!   prints these estimates beside its own.
+//! * `peers`: a training step on both paths at the sizes of
+//!   `dualpath::speedup::peer_sizes()` that `train_step` does not time: with
+//!   those, the sizes `benches/peers.py` times NumPy, JAX and Keras at; that
+//!   script prints these estimates beside its own.
 //! * `loop_forward`: the loop path's forward against other per-unit loops
 //!   (one running sum by iterator and by index, four running sums, and eight
 //!   running sums compiled for AVX2 and FMA): the yardstick for the loop path.
@@ -174,10 +175,15 @@ fn bench_size<T: Real>(
 }
 
 /// The `peers` group: one training step on both paths at each of
-/// `speedup::peer_sizes()`, in a workspace made once.
+/// `speedup::peer_sizes()` that the `train_step` group does not time
+/// already (`benches/peers.py` reads those from there), in a workspace made once.
 fn bench_peers(c: &mut Criterion) {
     let mut group = c.benchmark_group("peers");
+    let sweep = speedup::sweep();
     for size in speedup::peer_sizes() {
+        if sweep.contains(&size) {
+            continue;
+        }
         match size.float {
             Float::F64 => bench_peer::<f64>(&mut group, &size),
             Float::F32 => bench_peer::<f32>(&mut group, &size),

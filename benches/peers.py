@@ -14,13 +14,14 @@ Sizes: `dualpath::speedup::peer_sizes()`, each in float64 and float32.
 Run, on one core for every contender (this machine is shared and noisy, so
 compare ratios taken in one window):
 
-    taskset -c 1 cargo bench --bench paths -- peers/
+    taskset -c 1 cargo bench --bench paths -- 'peers/|train_step/'
     python3 benches/peers.py --core 1
 
 The script pins itself to that core and limits every library to one thread
 before importing it. It prints, per precision, a table of medians in
 microseconds per step: criterion's estimates for the matrix and loop paths
-(read from target/criterion/peers/, or $CRITERION_HOME/peers/, when present)
+(read from target/criterion/peers/ and train_step/, or the same folders of
+$CRITERION_HOME, when present)
 beside NumPy's, JAX's (jitted) and Keras' (`train_on_batch`), each peer
 skipped with a note when it is not installed:
 
@@ -217,15 +218,17 @@ def criterion_estimates(repo):
         target = os.environ.get("CARGO_TARGET_DIR") or str(repo / "target")
         root = Path(target) / "criterion"
     found = {}
-    for path in ("matrix", "sequential"):
-        folder = root / "peers" / path
-        if not folder.is_dir():
-            continue
-        for sub in folder.iterdir():
-            est = sub / "new" / "estimates.json"
-            if est.is_file():
-                median = json.loads(est.read_text())["median"]["point_estimate"]
-                found[(path, sub.name)] = median * 1e-9
+    # The peers group times the sizes the train_step group does not.
+    for group in ("train_step", "peers"):
+        for path in ("matrix", "sequential"):
+            folder = root / group / path
+            if not folder.is_dir():
+                continue
+            for sub in folder.iterdir():
+                est = sub / "new" / "estimates.json"
+                if est.is_file():
+                    median = json.loads(est.read_text())["median"]["point_estimate"]
+                    found[(path, sub.name)] = median * 1e-9
     return found, root / "peers"
 
 
@@ -269,7 +272,7 @@ def main():
     print(", ".join(name for name, _ in peers) or "no peer installed")
     if not ours:
         print(f"(no criterion estimates in {where}: run "
-              "`taskset -c 1 cargo bench --bench paths -- peers/` first)")
+              "`taskset -c 1 cargo bench --bench paths -- 'peers/|train_step/'` first)")
     for dtype in FLOATS:
         head = ["size", "matrix", "loop"] + [name.split()[0] for name, _ in peers]
         head += [f"{name.split()[0]}/matrix" for name, _ in peers]
