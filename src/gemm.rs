@@ -151,6 +151,19 @@ pub fn gemm_with<T: Real>(
     b: Operand<'_, T>,
     pack: &mut Vec<T>,
 ) {
+    gemm_reading(variant, None, c, a, b, pack);
+}
+
+/// [`gemm_with`], reading the factors as `reads` says (the tests try every
+/// way), or as [`Reads::choose`] picks.
+fn gemm_reading<T: Real>(
+    variant: Variant,
+    reads: Option<Reads>,
+    c: &mut [T],
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    pack: &mut Vec<T>,
+) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(
         b.rows == k && c.len() == m * n,
@@ -172,13 +185,69 @@ pub fn gemm_with<T: Real>(
         return;
     }
     let kernel = Kernel::<T>::of(variant);
-    blocked(kernel, c, a, b, pack);
+    let reads = reads.unwrap_or_else(|| Reads::choose(&a, &b, &kernel));
+    blocked(kernel, reads, c, a, b, pack);
 }
 
-/// A microkernel: the `mr × nr` sum `S = Σ_p a_p·b_pᵀ` over `kc` packed
-/// steps, written into the column-major tile at `c` (columns `ldc` apart):
+/// Which factors the microkernel reads where they are stored, instead of
+/// from a packed copy. Packing pays when a panel is read many times; when
+/// it is read once or twice, the copy costs as much as the products. So:
+///
+/// - `A` in place when its columns are contiguous (`rs = 1`, as `A_in`
+///   and `dZ` are stored) and `C` has at most `4·nr` columns, so that each
+///   of `A`'s micro-panels is read at most four times (`A_in·W` for the
+///   thin layers of the course's networks);
+/// - `B` in place when `C` has at most `2·mr` rows, so that each of `B`'s
+///   micro-panels is read at most twice (a batch of 32 against a wide
+///   layer's `W`).
+///
+/// The edge panels (fewer than `mr` rows or `nr` columns) are always packed,
+/// so that no read goes past the operand. Neither choice changes the order
+/// of any addition, so the bits are the same either way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Reads {
+    a_in_place: bool,
+    b_in_place: bool,
+}
+
+impl Reads {
+    fn choose<T>(a: &Operand<'_, T>, b: &Operand<'_, T>, kernel: &Kernel<T>) -> Reads {
+        Reads {
+            a_in_place: a.rs == 1 && b.cols <= 4 * kernel.nr,
+            b_in_place: a.rows <= 2 * kernel.mr,
+        }
+    }
+}
+
+/// A microkernel: the `mr × nr` sum `S = Σ_p a_p·b_pᵀ` over `kc` steps,
+/// written into the column-major tile at `c` (columns `ldc` apart):
 /// `C = S`, or `C = C + S` when `add` (one rounding per element either way).
-type Micro<T> = unsafe fn(kc: usize, a: *const T, b: *const T, c: *mut T, ldc: usize, add: bool);
+type Micro<T> = unsafe fn(kc: usize, a: Panel<T>, b: Panel<T>, c: *mut T, ldc: usize, add: bool);
+
+/// Where a microkernel reads one factor's `kc` steps: step `p`'s values at
+/// `ptr + p·step + i·stride`, `i` along the tile (`mr` rows of `A`, `nr`
+/// columns of `B`). A packed panel has `step` = the tile's side and
+/// `stride = 1`. A factor can also be read where it is stored: `A` when its
+/// columns are contiguous (`stride = 1`, `step` = the column distance), and
+/// `B` at any strides, since its values are broadcast one at a time.
+/// `A`'s values of a step are always loaded as vectors, so `A` needs `stride = 1`.
+#[derive(Clone, Copy, Debug)]
+struct Panel<T> {
+    ptr: *const T,
+    step: usize,
+    stride: usize,
+}
+
+impl<T> Panel<T> {
+    /// A packed panel of `side` values per step.
+    fn packed(values: &[T], side: usize) -> Self {
+        Panel {
+            ptr: values.as_ptr(),
+            step: side,
+            stride: 1,
+        }
+    }
+}
 
 /// A microkernel with its tile shape.
 struct Kernel<T> {
@@ -247,23 +316,24 @@ impl<T: Real> Kernel<T> {
 /// The plain-Rust microkernel, 4 × 4: the reference every variant must match.
 ///
 /// # Safety
-/// `a` must hold `kc·4` values, `b` `kc·4`, and `c` a 4 × 4 tile with columns `ldc` apart.
+/// `a` and `b` must hold `kc` steps of 4 values each (see [`Panel`]), and
+/// `c` a 4 × 4 tile with columns `ldc` apart.
 unsafe fn portable<T: Real, const FUSED: bool>(
     kc: usize,
-    a: *const T,
-    b: *const T,
+    a: Panel<T>,
+    b: Panel<T>,
     c: *mut T,
     ldc: usize,
     add: bool,
 ) {
     let mut acc = [[T::zero(); 4]; 4];
     for p in 0..kc {
-        // SAFETY: p < kc, so 4p + 3 < 4kc for both panels.
-        let (ap, bp) = unsafe { (a.add(4 * p), b.add(4 * p)) };
         for (j, col) in acc.iter_mut().enumerate() {
-            let bj = unsafe { *bp.add(j) };
+            // SAFETY: p < kc and j < 4: a value of B's panel.
+            let bj = unsafe { *b.ptr.add(b.step * p + b.stride * j) };
             for (i, s) in col.iter_mut().enumerate() {
-                let ai = unsafe { *ap.add(i) };
+                // SAFETY: p < kc and i < 4: a value of A's panel.
+                let ai = unsafe { *a.ptr.add(a.step * p + a.stride * i) };
                 *s = if FUSED {
                     ai.mul_add(bj, *s)
                 } else {
@@ -287,17 +357,18 @@ mod x86 {
     //! `p` it loads one packed column of `A` (`mr` values, two registers),
     //! broadcasts each of the `nr` values of `B` in turn, and does
     //! `2·nr` fused multiply-adds, `s ← a·b + s`, the order of the reference.
+    use super::Panel;
     use std::arch::x86_64::*;
 
     /// 16 × 8 `f64`: 16 accumulators of 8 lanes.
     ///
     /// # Safety
-    /// The processor has AVX-512F; `a` holds `16·kc` values, `b` `8·kc`; `c` is a 16 × 8 tile, columns `ldc` apart.
+    /// The processor has AVX-512F; `a` holds `kc` steps of 16 values with `stride = 1`, `b` `kc` steps of 8 (see [`Panel`](super::Panel)); `c` is a 16 × 8 tile, columns `ldc` apart.
     #[target_feature(enable = "avx512f")]
     pub(super) unsafe fn f64_avx512(
         kc: usize,
-        a: *const f64,
-        b: *const f64,
+        a: Panel<f64>,
+        b: Panel<f64>,
         c: *mut f64,
         ldc: usize,
         add: bool,
@@ -306,10 +377,10 @@ mod x86 {
         let mut hi = [_mm512_setzero_pd(); 8];
         for p in 0..kc {
             unsafe {
-                let a0 = _mm512_loadu_pd(a.add(16 * p));
-                let a1 = _mm512_loadu_pd(a.add(16 * p + 8));
+                let a0 = _mm512_loadu_pd(a.ptr.add(a.step * p));
+                let a1 = _mm512_loadu_pd(a.ptr.add(a.step * p + 8));
                 for j in 0..8 {
-                    let bj = _mm512_set1_pd(*b.add(8 * p + j));
+                    let bj = _mm512_set1_pd(*b.ptr.add(b.step * p + b.stride * j));
                     lo[j] = _mm512_fmadd_pd(a0, bj, lo[j]);
                     hi[j] = _mm512_fmadd_pd(a1, bj, hi[j]);
                 }
@@ -332,12 +403,12 @@ mod x86 {
     /// 32 × NR `f32`: 2·NR accumulators of 16 lanes.
     ///
     /// # Safety
-    /// The processor has AVX-512F; `a` holds `32·kc` values, `b` `NR·kc`; `c` is a 32 × NR tile, columns `ldc` apart.
+    /// The processor has AVX-512F; `a` holds `kc` steps of 32 values with `stride = 1`, `b` `kc` steps of NR (see [`Panel`](super::Panel)); `c` is a 32 × NR tile, columns `ldc` apart.
     #[target_feature(enable = "avx512f")]
     pub(super) unsafe fn f32_avx512<const NR: usize>(
         kc: usize,
-        a: *const f32,
-        b: *const f32,
+        a: Panel<f32>,
+        b: Panel<f32>,
         c: *mut f32,
         ldc: usize,
         add: bool,
@@ -346,10 +417,10 @@ mod x86 {
         let mut hi = [_mm512_setzero_ps(); NR];
         for p in 0..kc {
             unsafe {
-                let a0 = _mm512_loadu_ps(a.add(32 * p));
-                let a1 = _mm512_loadu_ps(a.add(32 * p + 16));
+                let a0 = _mm512_loadu_ps(a.ptr.add(a.step * p));
+                let a1 = _mm512_loadu_ps(a.ptr.add(a.step * p + 16));
                 for j in 0..NR {
-                    let bj = _mm512_set1_ps(*b.add(NR * p + j));
+                    let bj = _mm512_set1_ps(*b.ptr.add(b.step * p + b.stride * j));
                     lo[j] = _mm512_fmadd_ps(a0, bj, lo[j]);
                     hi[j] = _mm512_fmadd_ps(a1, bj, hi[j]);
                 }
@@ -372,12 +443,12 @@ mod x86 {
     /// 8 × 6 `f64`: 12 accumulators of 4 lanes.
     ///
     /// # Safety
-    /// The processor has AVX2 and FMA; `a` holds `8·kc` values, `b` `6·kc`; `c` is an 8 × 6 tile, columns `ldc` apart.
+    /// The processor has AVX2 and FMA; `a` holds `kc` steps of 8 values with `stride = 1`, `b` `kc` steps of 6 (see [`Panel`](super::Panel)); `c` is an 8 × 6 tile, columns `ldc` apart.
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn f64_avx2(
         kc: usize,
-        a: *const f64,
-        b: *const f64,
+        a: Panel<f64>,
+        b: Panel<f64>,
         c: *mut f64,
         ldc: usize,
         add: bool,
@@ -386,10 +457,10 @@ mod x86 {
         let mut hi = [_mm256_setzero_pd(); 6];
         for p in 0..kc {
             unsafe {
-                let a0 = _mm256_loadu_pd(a.add(8 * p));
-                let a1 = _mm256_loadu_pd(a.add(8 * p + 4));
+                let a0 = _mm256_loadu_pd(a.ptr.add(a.step * p));
+                let a1 = _mm256_loadu_pd(a.ptr.add(a.step * p + 4));
                 for j in 0..6 {
-                    let bj = _mm256_set1_pd(*b.add(6 * p + j));
+                    let bj = _mm256_set1_pd(*b.ptr.add(b.step * p + b.stride * j));
                     lo[j] = _mm256_fmadd_pd(a0, bj, lo[j]);
                     hi[j] = _mm256_fmadd_pd(a1, bj, hi[j]);
                 }
@@ -412,12 +483,12 @@ mod x86 {
     /// 16 × 6 `f32`: 12 accumulators of 8 lanes.
     ///
     /// # Safety
-    /// The processor has AVX2 and FMA; `a` holds `16·kc` values, `b` `6·kc`; `c` is a 16 × 6 tile, columns `ldc` apart.
+    /// The processor has AVX2 and FMA; `a` holds `kc` steps of 16 values with `stride = 1`, `b` `kc` steps of 6 (see [`Panel`](super::Panel)); `c` is a 16 × 6 tile, columns `ldc` apart.
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn f32_avx2(
         kc: usize,
-        a: *const f32,
-        b: *const f32,
+        a: Panel<f32>,
+        b: Panel<f32>,
         c: *mut f32,
         ldc: usize,
         add: bool,
@@ -426,10 +497,10 @@ mod x86 {
         let mut hi = [_mm256_setzero_ps(); 6];
         for p in 0..kc {
             unsafe {
-                let a0 = _mm256_loadu_ps(a.add(16 * p));
-                let a1 = _mm256_loadu_ps(a.add(16 * p + 8));
+                let a0 = _mm256_loadu_ps(a.ptr.add(a.step * p));
+                let a1 = _mm256_loadu_ps(a.ptr.add(a.step * p + 8));
                 for j in 0..6 {
-                    let bj = _mm256_set1_ps(*b.add(6 * p + j));
+                    let bj = _mm256_set1_ps(*b.ptr.add(b.step * p + b.stride * j));
                     lo[j] = _mm256_fmadd_ps(a0, bj, lo[j]);
                     hi[j] = _mm256_fmadd_ps(a1, bj, hi[j]);
                 }
@@ -550,6 +621,7 @@ mod x86 {
 /// dimension (in order: this fixes the sum), and of `A` rows; then tiles.
 fn blocked<T: Real>(
     kernel: Kernel<T>,
+    reads: Reads,
     c: &mut [T],
     a: Operand<'_, T>,
     b: Operand<'_, T>,
@@ -557,6 +629,10 @@ fn blocked<T: Real>(
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     let Kernel { mr, nr, micro } = kernel;
+    assert!(
+        !reads.a_in_place || a.rs == 1,
+        "gemm: A read in place needs contiguous columns"
+    );
     let (mc_block, nc_block) = ((MC / mr) * mr, (NC / nr) * nr);
     let a_len = m.min(mc_block).div_ceil(mr) * mr * k.min(KC);
     let b_len = n.min(nc_block).div_ceil(nr) * nr * k.min(KC);
@@ -570,33 +646,66 @@ fn blocked<T: Real>(
         let nc = nc_block.min(n - jc);
         for pc in (0..k).step_by(KC) {
             let kc = KC.min(k - pc);
-            pack_b(b_pack, b, pc, kc, jc, nc, nr);
+            if !reads.b_in_place {
+                pack_b(b_pack, b, pc, kc, jc, nc, nr);
+            } else if nc % nr != 0 {
+                let q = nc / nr; // only the edge panel
+                let panel = &mut b_pack[q * nr * kc..][..nr * kc];
+                pack_panel(panel, b, (jc + q * nr, nc % nr), (pc, kc), nr, true);
+            }
             for ic in (0..m).step_by(mc_block) {
                 let mc = mc_block.min(m - ic);
-                pack_a(a_pack, a, ic, mc, pc, kc, mr);
+                if !reads.a_in_place {
+                    pack_a(a_pack, a, ic, mc, pc, kc, mr);
+                } else if mc % mr != 0 {
+                    let q = mc / mr; // only the edge panel
+                    let panel = &mut a_pack[q * mr * kc..][..mr * kc];
+                    pack_panel(panel, a, (ic + q * mr, mc % mr), (pc, kc), mr, false);
+                }
                 for jr in (0..nc).step_by(nr) {
-                    let bp = &b_pack[(jr / nr) * nr * kc..][..nr * kc];
+                    let cols = nr.min(nc - jr);
+                    let bp = if reads.b_in_place && cols == nr {
+                        // B[pc + p, jc + jr + j] at p·rs + j·cs from here.
+                        Panel {
+                            ptr: b.data[pc * b.rs + (jc + jr) * b.cs..].as_ptr(),
+                            step: b.rs,
+                            stride: b.cs,
+                        }
+                    } else {
+                        Panel::packed(&b_pack[(jr / nr) * nr * kc..][..nr * kc], nr)
+                    };
                     for ir in (0..mc).step_by(mr) {
-                        let ap = &a_pack[(ir / mr) * mr * kc..][..mr * kc];
-                        let (rows, cols) = (mr.min(mc - ir), nr.min(nc - jr));
+                        let rows = mr.min(mc - ir);
+                        let ap = if reads.a_in_place && rows == mr {
+                            // A[ic + ir + i, pc + p] at i + p·cs from here (rs = 1).
+                            Panel {
+                                ptr: a.data[ic + ir + pc * a.cs..].as_ptr(),
+                                step: a.cs,
+                                stride: 1,
+                            }
+                        } else {
+                            Panel::packed(&a_pack[(ir / mr) * mr * kc..][..mr * kc], mr)
+                        };
                         let first = (jc + jr) * m + ic + ir; // C[ic + ir, jc + jr]
                         if rows == mr && cols == nr {
-                            // SAFETY: the panels hold mr·kc and nr·kc values
-                            // (sliced above); the tile's last element,
-                            // C[ic + ir + mr - 1, jc + jr + nr - 1], is inside c
-                            // (rows and cols fit, checked just above); `Kernel::of`
-                            // chose a microkernel this processor runs.
+                            // SAFETY: each panel holds kc steps of its tile
+                            // side: a packed one was sliced to mr·kc or nr·kc
+                            // values above; one read in place is a full tile
+                            // of the operand (rows == mr, cols == nr, p < kc
+                            // ≤ k - pc), whose elements all lie in its data
+                            // (`Operand::check`). The tile's last element,
+                            // C[ic + ir + mr - 1, jc + jr + nr - 1], is inside
+                            // c; `Kernel::of` chose a microkernel this
+                            // processor runs.
                             let c_tile = c[first..].as_mut_ptr();
                             debug_assert!(first + (nr - 1) * m + mr <= c.len());
-                            unsafe { micro(kc, ap.as_ptr(), bp.as_ptr(), c_tile, m, pc > 0) };
+                            unsafe { micro(kc, ap, bp, c_tile, m, pc > 0) };
                             continue;
                         }
                         // An edge tile: the sum into the stack tile, then
                         // only the rows and columns that exist into C.
                         // SAFETY: as above, with the stack tile (mr·nr ≤ TILE_MAX values).
-                        unsafe {
-                            micro(kc, ap.as_ptr(), bp.as_ptr(), tile.as_mut_ptr(), mr, false)
-                        };
+                        unsafe { micro(kc, ap, bp, tile.as_mut_ptr(), mr, false) };
                         for j in 0..cols {
                             let col = &mut c[first + j * m..][..rows];
                             let sums = &tile[j * mr..][..rows];
@@ -881,20 +990,33 @@ mod tests {
                 for v in variants.into_iter().filter(|v| v.available()) {
                     let fused = !matches!(v, Variant::Portable { fused: false });
                     let want = reference(a, b, fused);
-                    let mut c = vec![T::of_f64(f64::NAN); m * n]; // every value overwritten
-                    let mut pack = Vec::new();
-                    gemm_with(v, &mut c, a, b, &mut pack);
-                    assert_eq!(
-                        bits(&c),
-                        bits(&want),
-                        "{v:?} {} ({m}, {k})·({k}, {n}), transposed {ta} {tb}",
-                        T::NAME
-                    );
-                    ran += 1;
+                    // Packed or read in place, each factor (A in place only
+                    // with contiguous columns), and as `Reads::choose` picks.
+                    let mut ways = vec![None];
+                    for a_in_place in [false, a.rs == 1] {
+                        for b_in_place in [false, true] {
+                            ways.push(Some(Reads {
+                                a_in_place,
+                                b_in_place,
+                            }));
+                        }
+                    }
+                    for reads in ways {
+                        let mut c = vec![T::of_f64(f64::NAN); m * n]; // every value overwritten
+                        let mut pack = Vec::new();
+                        gemm_reading(v, reads, &mut c, a, b, &mut pack);
+                        assert_eq!(
+                            bits(&c),
+                            bits(&want),
+                            "{v:?} {} ({m}, {k})·({k}, {n}), transposed {ta} {tb}, {reads:?}",
+                            T::NAME
+                        );
+                        ran += 1;
+                    }
                 }
             }
         }
-        assert!(ran >= SHAPES.len() * 4 * 2, "ran {ran} cases");
+        assert!(ran >= SHAPES.len() * 4 * 2 * 4, "ran {ran} cases");
     }
 
     /// The register transposes against their definition, on every count up
