@@ -217,8 +217,9 @@ def criterion_estimates(repo):
     else:
         target = os.environ.get("CARGO_TARGET_DIR") or str(repo / "target")
         root = Path(target) / "criterion"
-    found = {}
-    # The peers group times the sizes the train_step group does not.
+    found, when = {}, {}
+    # The peers group times the sizes the train_step group does not; where
+    # both hold a size (from an older run), the newer estimate counts.
     for group in ("train_step", "peers"):
         for path in ("matrix", "sequential"):
             folder = root / group / path
@@ -226,9 +227,10 @@ def criterion_estimates(repo):
                 continue
             for sub in folder.iterdir():
                 est = sub / "new" / "estimates.json"
-                if est.is_file():
+                if est.is_file() and est.stat().st_mtime > when.get((path, sub.name), 0):
                     median = json.loads(est.read_text())["median"]["point_estimate"]
                     found[(path, sub.name)] = median * 1e-9
+                    when[(path, sub.name)] = est.stat().st_mtime
     return found, root / "peers"
 
 
