@@ -33,6 +33,9 @@ pub struct FitSettings {
     /// epoch may be shorter; its loss is the mean over its own rows.
     pub batch_size: usize,
     /// Reshuffle the rows before every epoch (Keras' default). Off keeps row order.
+    /// With one batch per epoch (a batch size of at least the number of rows)
+    /// the order would change nothing but the rounding of the sums over the
+    /// batch, so the rows are then kept in order and trained on in place.
     pub shuffle: bool,
     /// Seed of the shuffling.
     pub seed: u64,
@@ -257,7 +260,7 @@ pub fn fit_validated<T: Real>(
     // Everything a step needs, allocated once: one set of buffers for full
     // batches and one for a short last batch (none when m divides evenly).
     let short_size = m % batch_size;
-    let whole_in_order = batch_size == m && !settings.shuffle;
+    let whole_in_order = batch_size == m;
     let mut full = Batch::new(net, batch_size, x.ncols(), y.ncols());
     let mut short = (short_size > 0).then(|| Batch::new(net, short_size, x.ncols(), y.ncols()));
     // Room for the epochs up front, but no more than a few pages' worth: a
@@ -274,7 +277,7 @@ pub fn fit_validated<T: Real>(
     };
 
     for epoch in 1..=settings.epochs {
-        if settings.shuffle {
+        if settings.shuffle && !whole_in_order {
             order.shuffle(&mut rng);
         }
         let (mut loss_sum, mut correct, mut counted, mut seen) = (0.0, 0usize, 0usize, 0usize);
@@ -284,8 +287,8 @@ pub fn fit_validated<T: Real>(
                 _ => &mut full,
             };
             let Batch { x: bx, y: by, ws } = batch;
-            // Full-batch gradient descent in row order trains on X itself:
-            // no copy of the whole data at every step.
+            // Full-batch gradient descent trains on X itself, in row
+            // order: no copy of the whole data at every step.
             let (xb, yb) = if whole_in_order {
                 (x, y)
             } else {
@@ -399,6 +402,11 @@ fn gather_rows<T: Real>(src: &DMatrix<T>, rows: &[usize], dst: &mut DMatrix<T>) 
 
 /// Which parameter holds the first NaN or infinity, and its value.
 fn first_non_finite_parameter<T: Real>(net: &Network<T>) -> Option<(Param, f64)> {
+    // Once an epoch, over every weight: one vectorised pass, and the search
+    // for the name only when it finds something.
+    if net.parameters().all(crate::network::all_finite) {
+        return None;
+    }
     net.parameter_names()
         .zip(net.parameters())
         .find_map(|(name, p)| {

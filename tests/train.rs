@@ -574,6 +574,49 @@ fn same_seed_trains_identically_and_another_seed_shuffles_differently() {
     );
 }
 
+/// With one batch per epoch, shuffling would only reorder the sums over the
+/// batch, so `fit` keeps the rows in order: shuffled or not, any seed, the
+/// same bits, on both paths (and equal to full-batch steps by hand).
+#[test]
+fn one_batch_per_epoch_trains_the_same_shuffled_or_not() {
+    let (x, y) = separable_data(24, 2);
+    let start = Network::new(2, &[(4, Sigmoid), (1, Sigmoid)], 5).unwrap();
+    for path in Path::BOTH {
+        let run = |seed: u64, shuffle: bool, batch_size: usize| {
+            let mut net = start.clone();
+            let settings = FitSettings {
+                optimizer: Optimizer::sgd(0.5),
+                epochs: 4,
+                batch_size,
+                shuffle,
+                seed,
+                path,
+                ..FitSettings::default()
+            };
+            let history = fit(&mut net, &x, &y, &settings).unwrap();
+            (history, net)
+        };
+        let (in_order, net) = run(0, false, 24);
+        for (seed, batch) in [(1, 24), (2, 24), (3, 100)] {
+            let (shuffled, net_shuffled) = run(seed, true, batch);
+            assert_same_history("shuffled, one batch", &shuffled, &in_order);
+            assert!(compare(&net_shuffled, &net).bit_identical(), "{path}");
+        }
+        // By hand: four full-batch gradient steps.
+        let mut by_hand = start.clone();
+        for _ in 0..4 {
+            let (_, grads) = path
+                .loss_and_gradients(&by_hand, &x, &y, Loss::BinaryCrossEntropy)
+                .unwrap();
+            dualpath::optim::Sgd { learning_rate: 0.5 }.step(&mut by_hand, &grads);
+        }
+        assert!(
+            compare(&by_hand, &net).bit_identical(),
+            "{path}: fit and steps by hand"
+        );
+    }
+}
+
 /// With `shuffle: false` and one row per batch, `fit` steps through rows
 /// 0, 1, …, m - 1 in that order, every epoch: bit for bit the network
 /// stepped by hand in that order (the same operations, as above).
