@@ -63,6 +63,29 @@ fn sci(v: f64) -> String {
     )
 }
 
+/// The two test roasts' predictions on each path, printed as the lab prints
+/// them (three digits) and in full: one matrix per path, in `Path::BOTH` order.
+fn predictions_on_both_paths(
+    net: &dualpath::Network<f64>,
+    x: &DMatrix<f64>,
+) -> Result<Vec<DMatrix<f64>>, dualpath::Error> {
+    let mut all = Vec::new();
+    for path in Path::BOTH {
+        let p = path.forward(net, x)?.output().clone();
+        println!(
+            "{:<10} predictions = [[{}] [{}]]   decisions = {:?}   ({:e}, {:e})",
+            path.name(),
+            sci(p[(0, 0)]),
+            sci(p[(1, 0)]),
+            decisions(&p),
+            p[(0, 0)],
+            p[(1, 0)]
+        );
+        all.push(p);
+    }
+    Ok(all)
+}
+
 /// The decisions the lab takes from probabilities: `(predictions >= 0.5).astype(int)`.
 fn decisions(p: &DMatrix<f64>) -> Vec<u8> {
     p.iter().map(|&v| u8::from(v >= 0.5)).collect()
@@ -276,20 +299,7 @@ fn main() -> Result<(), dualpath::Error> {
         &dmatrix![1.0; 0.0],
         Loss::BinaryCrossEntropy,
     )?;
-    let mut tf_predictions = Vec::new();
-    for path in Path::BOTH {
-        let p = path.forward(&tf_net, &x_tstn)?.output().clone();
-        println!(
-            "{:<10} predictions = [[{}] [{}]]   decisions = {:?}   ({:e}, {:e})",
-            path.name(),
-            sci(p[(0, 0)]),
-            sci(p[(1, 0)]),
-            decisions(&p),
-            p[(0, 0)],
-            p[(1, 0)]
-        );
-        tf_predictions.push(p);
-    }
+    let tf_predictions = predictions_on_both_paths(&tf_net, &x_tstn)?;
     println!(
         "{:<10} predictions = [[{}] [{}]]   decisions = [1, 0]   ({:e}, {:e} in Keras, float64)",
         "the lab", LAB_PRINTS[0], LAB_PRINTS[1], KERAS_F64[0], KERAS_F64[1]
@@ -351,18 +361,7 @@ fn main() -> Result<(), dualpath::Error> {
     // X_tst = np.array([[200,13.9],  # positive example
     //                   [200,17]])   # negative example
     // X_tstn = norm_l(X_tst)  # remember to normalize
-    let mut lab_predictions = Vec::new();
-    for path in Path::BOTH {
-        let p = path.forward(&lab_net, &x_tstn)?.output().clone();
-        println!(
-            "{:<10} predictions = [[{}] [{}]]   decisions = {:?}",
-            path.name(),
-            sci(p[(0, 0)]),
-            sci(p[(1, 0)]),
-            decisions(&p)
-        );
-        lab_predictions.push(p);
-    }
+    let lab_predictions = predictions_on_both_paths(&lab_net, &x_tstn)?;
     println!("{:<51}decisions = [[1] [0]]", "the lab shows");
     for (path, p) in Path::BOTH.iter().zip(&lab_predictions) {
         assert_eq!(

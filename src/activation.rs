@@ -79,6 +79,22 @@ pub fn exp_nonpositive<T: Real>(x: T) -> T {
     }
 }
 
+/// `e^x - 1` for `x ≤ 0`, computed in `T` itself: [`expm1_nonpositive_f64`]
+/// or [`expm1_nonpositive_f32`], picked as [`exp_nonpositive`] picks.
+///
+/// ```
+/// use dualpath::activation::expm1_nonpositive;
+/// assert_eq!(expm1_nonpositive(-1e-30_f32), -1e-30);
+/// ```
+#[inline(always)]
+pub fn expm1_nonpositive<T: Real>(x: T) -> T {
+    if T::IS_F32 {
+        T::of_f64(f64::from(expm1_nonpositive_f32(x.as_f64() as f32)))
+    } else {
+        T::of_f64(expm1_nonpositive_f64(x.as_f64()))
+    }
+}
+
 /// 1.5·2^52: adding it rounds a smaller `f64` to an integer, left in the low bits.
 const ROUND_F64: f64 = 6_755_399_441_055_744.0;
 /// ln 2 = LN2_HI + LN2_LO, with `k·LN2_HI` exact for `|k| < 2^11` (fdlibm's split).
@@ -293,8 +309,7 @@ pub fn relu_prime<T: Real>(z: T) -> T {
 
 /// `tanh(z) = (1 - e^{-2|z|}) / (1 + e^{-2|z|})`, with the sign of `z`.
 ///
-/// With `m = e^{-2|z|} - 1` from [`expm1_nonpositive_f64`] (or its `f32`
-/// twin), `tanh|z| = -m / (2 + m)`: the exponent is never positive, nothing
+/// With `m = e^{-2|z|} - 1` from [`expm1_nonpositive`], `tanh|z| = -m / (2 + m)`: the exponent is never positive, nothing
 /// overflows, and near 0, where `1 - e^{-2|z|}` would cancel, `m` keeps
 /// every digit. Plain arithmetic in `T` itself, like the [`sigmoid`], so a
 /// pass over a matrix compiles to vector instructions (the C library's
@@ -315,12 +330,7 @@ pub fn relu_prime<T: Real>(z: T) -> T {
 /// ```
 #[inline(always)]
 pub fn tanh<T: Real>(z: T) -> T {
-    let x = -(z.abs() + z.abs()); // -2|z|, exact
-    let m = if T::IS_F32 {
-        T::of_f64(f64::from(expm1_nonpositive_f32(x.as_f64() as f32)))
-    } else {
-        T::of_f64(expm1_nonpositive_f64(x.as_f64()))
-    };
+    let m = expm1_nonpositive(-(z.abs() + z.abs())); // e^{-2|z|} - 1; -2|z| is exact
     let t = -m / (T::of_f64(2.0) + m);
     t.copysign(z)
 }
