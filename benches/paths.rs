@@ -25,7 +25,7 @@
 //!   example.
 //!
 //! Before a size is timed, both paths' results are checked against the
-//! rounding bound of `dualpath::bounds` (`speedup::paths_agree`).
+//! rounding bound of `dualpath::proof::bounds` (`speedup::paths_agree`).
 //!
 //! At the end the table is built from criterion's own estimates of this run
 //! (the median of each benchmark's `new/estimates.json`), followed by the
@@ -46,7 +46,7 @@ fn main() {
     let started = SystemTime::now();
     // Criterion draws its HTML report's plots with plotters, which has no
     // font on a machine without system fonts.
-    dualpath::chart::register_font();
+    dualpath::io::chart::register_font();
     let out_dir = criterion_home();
     // Short warm-up and measurement, fewer bootstrap resamples and no HTML
     // plots keep the whole suite within about five minutes on two cores;

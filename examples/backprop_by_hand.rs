@@ -10,7 +10,7 @@
 //! The lab's arithmetic is Python floats, which are IEEE 754 doubles like
 //! Rust's `f64`; done in the same order, every printed digit is the lab's.
 
-use dualpath::gradcheck::{cost, numerical_gradients};
+use dualpath::proof::gradcheck::{cost, numerical_gradients};
 use dualpath::{Activation, Dense, Loss, Network, Path};
 use nalgebra::{dmatrix, dvector};
 

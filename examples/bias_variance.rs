@@ -27,8 +27,8 @@
 //! `target/bias_variance.svg`). A training error far below the
 //! cross-validation error is variance (overfitting); both high, bias.
 
-use dualpath::data::{Dataset, blobs, split};
-use dualpath::loss::argmax_row;
+use dualpath::io::data::{Dataset, blobs, split};
+use dualpath::nn::loss::argmax_row;
 use dualpath::train::{FitSettings, Optimizer, fit};
 use dualpath::{Activation, Loss, Network, Path, matrix, sequential};
 use plotters::prelude::*;
@@ -166,7 +166,7 @@ fn main() {
 
 /// Error against λ, training and cross-validation, as the assignment plots it.
 fn write_chart(path: &str, sweep: &[(f64, f64, f64)]) {
-    dualpath::chart::register_font();
+    dualpath::io::chart::register_font();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (720, 440)).into_drawing_area();
@@ -186,8 +186,8 @@ fn write_chart(path: &str, sweep: &[(f64, f64, f64)]) {
             .draw()
             .unwrap();
         for (name, pick, color) in [
-            ("training", 1usize, dualpath::chart::SERIES[0]),
-            ("cross-validation", 2, dualpath::chart::SERIES[1]),
+            ("training", 1usize, dualpath::io::chart::SERIES[0]),
+            ("cross-validation", 2, dualpath::io::chart::SERIES[1]),
         ] {
             let points: Vec<(f64, f64)> = sweep
                 .iter()
@@ -212,6 +212,6 @@ fn write_chart(path: &str, sweep: &[(f64, f64, f64)]) {
             .unwrap();
         root.present().unwrap();
     }
-    dualpath::files::write_atomically(std::path::Path::new(path), svg.as_bytes())
+    dualpath::io::files::write_atomically(std::path::Path::new(path), svg.as_bytes())
         .expect("the chart is written");
 }

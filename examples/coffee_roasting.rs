@@ -6,7 +6,7 @@
 //!
 //! 1. The labs' data: 200 roasts, temperature (°C) and duration (minutes),
 //!    labelled good (1) or bad (0), regenerated bit for bit by
-//!    [`dualpath::data::coffee`].
+//!    [`dualpath::io::data::coffee`].
 //! 2. Normalisation as the TensorFlow lab's `tf.keras.layers.Normalization`
 //!    layer does it, learned from the same data ([`Normalization::adapt`]).
 //! 3. The TensorFlow lab ("C2_W1_Lab02_CoffeeRoasting_TF"): the weights it
@@ -25,8 +25,8 @@
 //! 6. The notes' network, `Dense(25)`, `Dense(15)`, `Dense(1)`, all sigmoid,
 //!    trained with the same settings.
 
-use dualpath::bounds::{Agreement, network_bound};
-use dualpath::data::{Normalization, coffee};
+use dualpath::io::data::{Normalization, coffee};
+use dualpath::proof::bounds::{Agreement, network_bound};
 use dualpath::train::{FitSettings, Optimizer, evaluate, fit};
 use dualpath::{Activation, Dense, Loss, Network, Path};
 use nalgebra::{DMatrix, dmatrix, dvector};

@@ -19,8 +19,8 @@
 //! and then, for the vectorised `my_dense_v`, a batch of four examples
 //! `X_tst = 0.1*np.arange(1,9,1).reshape(4,2)`.
 
-use dualpath::activation::sigmoid;
-use dualpath::bounds::{Agreement, dense_forward_bound};
+use dualpath::nn::activation::sigmoid;
+use dualpath::proof::bounds::{Agreement, dense_forward_bound};
 use dualpath::{Activation, Dense, LayerCache, Scratch, matrix, sequential};
 use nalgebra::{DMatrix, DVector};
 

@@ -21,7 +21,7 @@
 //! a linear layer. Their matrix code, `dZ = dA * g_prime(A_in @ W + B)`
 //! followed by `dZ @ W.T`, `A_in.T @ dZ`, `np.sum(dZ, axis=0)`, is right.
 
-use dualpath::bounds::{Agreement, dense_backward_dz_bound};
+use dualpath::proof::bounds::{Agreement, dense_backward_dz_bound};
 use dualpath::{
     Activation, Dense, DenseGradients, InputGradient, LayerCache, LayerState, Scratch, matrix,
     sequential,

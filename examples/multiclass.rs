@@ -13,7 +13,7 @@
 //! two. This example prints each relu unit's line, where it is zero, and the
 //! accuracy on both paths.
 
-use dualpath::data::blobs;
+use dualpath::io::data::blobs;
 use dualpath::train::{FitSettings, Optimizer, evaluate, fit};
 use dualpath::{Activation, Loss, Network, Path};
 

@@ -17,8 +17,8 @@
 //!
 //! Every claim printed is also asserted.
 
-use dualpath::activation::softmax_row;
-use dualpath::data::softmax_lab_blobs;
+use dualpath::io::data::softmax_lab_blobs;
+use dualpath::nn::activation::softmax_row;
 use dualpath::train::{FitSettings, Optimizer, evaluate, fit};
 use dualpath::{Activation, Loss, Network, Path};
 use nalgebra::RowDVector;

@@ -15,22 +15,43 @@
 //!
 //! | section of the notes | module | function | tests | chapter |
 //! | --- | --- | --- | --- | --- |
-//! | 1. Model architecture: `Sequential([Dense(25, 'sigmoid'), Dense(15, 'sigmoid'), Dense(1, 'sigmoid')])` | [`network`], [`activation`] | [`Network::new`], [`Dense::new`], [`Activation::g`], [`Activation::g_prime`] | `tests/course_checks.rs` | `docs/01-model.md` |
-//! | 2. Loss and cost: `BinaryCrossentropy()`, `MeanSquaredError()` | [`loss`] | [`Loss::value`], [`Loss::output_dz`] | `tests/numerics.rs`, `tests/gradient_check.rs` | `docs/02-loss-and-cost.md` |
-//! | 3. Gradient descent: `model.fit(X, y, epochs=10)` | [`train`] | [`train::fit`], [`optim::Optimizer`] | `tests/train.rs` | `docs/03-gradient-descent.md` |
+//! | 1. Model architecture: `Sequential([Dense(25, 'sigmoid'), Dense(15, 'sigmoid'), Dense(1, 'sigmoid')])` | [`nn::network`], [`nn::activation`] | [`Network::new`], [`Dense::new`], [`Activation::g`], [`Activation::g_prime`] | `tests/course_checks.rs` | `docs/01-model.md` |
+//! | 2. Loss and cost: `BinaryCrossentropy()`, `MeanSquaredError()` | [`nn::loss`] | [`Loss::value`], [`Loss::output_dz`] | `tests/numerics.rs`, `tests/gradient_check.rs` | `docs/02-loss-and-cost.md` |
+//! | 3. Gradient descent: `model.fit(X, y, epochs=10)` | [`train`] | [`train::fit()`], [`train::optim::Optimizer`] | `tests/train.rs` | `docs/03-gradient-descent.md` |
 //! | Sequential forward propagation | [`sequential`] | [`sequential::dense_forward`] | `tests/course_checks.rs`, `tests/equivalence.rs` | `docs/04-forward-propagation.md` |
 //! | Matrix forward propagation | [`matrix`] | [`matrix::dense_forward`] | `tests/course_checks.rs`, `tests/equivalence.rs` | `docs/04-forward-propagation.md` |
 //! | Sequential backward propagation (corrected) | [`sequential`] | [`sequential::dense_backward`] | `tests/erratum.rs`, `tests/equivalence.rs` | `docs/05-backward-propagation.md` |
 //! | Matrix backward propagation | [`matrix`] | [`matrix::dense_backward`] | `tests/equivalence.rs`, `tests/gradient_check.rs` | `docs/05-backward-propagation.md` |
-//! | The two paths agree: rounding bound, exact arithmetic, finite differences | [`bounds`], [`gradcheck`], [`compare`], [`path`] | [`bounds::network_bound`], [`gradcheck::numerical_gradients`], [`compare::rows`], [`Path::forward`], [`Path::backward`] | `tests/equivalence.rs`, `tests/exact_arithmetic.rs`, `tests/gradient_check.rs` | `docs/06-what-identical-means.md` |
-//! | One walk through the layers for both paths; buffers the caller owns | [`pass`] | [`pass::Kernels`], [`Workspace`], [`Path::forward_into`], [`Path::backward_into`] | `tests/allocations.rs`, `tests/weeks/shape_checks.rs` | `docs/04-forward-propagation.md`, `docs/DESIGN.md` |
-//! | The optimizers of `model.compile(optimizer=...)` | [`optim`] | [`optim::Sgd::step`], [`optim::Adam::step`], [`Network::parameters_mut`] | `tests/train.rs` | `docs/03-gradient-descent.md` |
-//! | The matrix path's products | [`gemm`] | [`gemm::gemm`] | `src/gemm.rs` (unit tests), `benches/paths.rs` | `docs/performance.md` |
-//! | Week 2: softmax, `SparseCategoricalCrossentropy`, `from_logits` | [`activation`], [`loss`] | [`activation::softmax_row`], [`Activation::activate_row`], [`Loss::output_dz`], [`Loss::check_output`] | `tests/weeks/multiclass.rs`, `tests/weeks/keras_reference.rs` | `docs/07-softmax.md` |
-//! | Week 3: validation data, L2, the course's error measures | [`train`], [`network`], [`sequential`], [`matrix`] | [`train::fit_validated`], [`train::split_validation`], [`Dense::with_l2`], [`sequential::eval_cat_err`], [`matrix::eval_cat_err`] | `tests/weeks/regularization.rs`, `tests/weeks/keras_reference.rs` | `docs/08-bias-variance-regularisation.md` |
+//! | The two paths agree: rounding bound, exact arithmetic, finite differences | [`proof`], [`paths`] | [`proof::bounds::network_bound`], [`proof::gradcheck::numerical_gradients`], [`proof::compare::rows`], [`Path::forward`], [`Path::backward`] | `tests/equivalence.rs`, `tests/exact_arithmetic.rs`, `tests/gradient_check.rs` | `docs/06-what-identical-means.md` |
+//! | One walk through the layers for both paths; buffers the caller owns | [`paths::pass`] | [`paths::pass::Kernels`], [`Workspace`], [`Path::forward_into`], [`Path::backward_into`] | `tests/allocations.rs`, `tests/weeks/shape_checks.rs` | `docs/04-forward-propagation.md`, `docs/DESIGN.md` |
+//! | The optimizers of `model.compile(optimizer=...)` | [`train::optim`] | [`train::optim::Sgd::step`], [`train::optim::Adam::step`], [`Network::parameters_mut`] | `tests/train.rs` | `docs/03-gradient-descent.md` |
+//! | The matrix path's products | `dualpath_kernels` (`kernels/`) | `dualpath_kernels::gemm::gemm` | `kernels/src/gemm.rs` (unit tests), `benches/paths.rs` | `docs/performance.md`, `kernels/README.md` |
+//! | Week 2: softmax, `SparseCategoricalCrossentropy`, `from_logits` | [`nn::activation`], [`nn::loss`] | [`nn::activation::softmax_row`], [`Activation::activate_row`], [`Loss::output_dz`], [`Loss::check_output`] | `tests/weeks/multiclass.rs`, `tests/weeks/keras_reference.rs` | `docs/07-softmax.md` |
+//! | Week 3: validation data, L2, the course's error measures | [`train`], [`nn::network`], [`sequential`], [`matrix`] | [`train::fit_validated`], [`train::split_validation`], [`Dense::with_l2`], [`sequential::eval_cat_err`], [`matrix::eval_cat_err`] | `tests/weeks/regularization.rs`, `tests/weeks/keras_reference.rs` | `docs/08-bias-variance-regularisation.md` |
 //! | How much faster the matrix path is | [`speedup`] | [`speedup::sweep`] | `benches/paths.rs` | `docs/performance.md` |
-//! | The labs' data: `load_coffee_data()`, `Normalization` | [`data`] | [`data::coffee`], [`data::Normalization::adapt`] | `tests/data.rs` | `docs/01-model.md` |
-//! | Week 2's data: the Softmax lab's blobs, handwritten digits 0-9 | [`data`] | [`data::softmax_lab_blobs`], [`data::digits8x8`] | `tests/data.rs` | `docs/07-softmax.md` |
+//! | The labs' data: `load_coffee_data()`, `Normalization` | [`io::data`] | [`io::data::coffee`], [`io::data::Normalization::adapt`] | `tests/data.rs` | `docs/01-model.md` |
+//! | Week 2's data: the Softmax lab's blobs, handwritten digits 0-9 | [`io::data`] | [`io::data::softmax_lab_blobs`], [`io::data::digits8x8`] | `tests/data.rs` | `docs/07-softmax.md` |
+//!
+//! ## The house: folders are layers
+//!
+//! Each folder of `src/` is one layer, and a module uses only the layers
+//! above it in this list (`tests/module_layers.rs` checks it;
+//! `docs/DESIGN.md` says why):
+//!
+//! | layer | folder | holds |
+//! | --- | --- | --- |
+//! | 0 | `real.rs`, `error.rs` | the float types and rounding constants; the error type |
+//! | 1 | [`nn`] | what a network is: `g` and `g'`, softmax, the losses, `Dense` and `Network` |
+//! | 2 | [`paths`] | how it runs: the switch [`Path`], the buffers, the layer walk, [`sequential`] and [`matrix`] |
+//! | 3 | [`train`], [`proof`] | learning (optimizers, `fit`); why the paths can be trusted (bounds, finite differences, comparison) |
+//! | 4 | [`io`] | data sets, CSV, normalisation, model files, charts, atomic writes |
+//! | 5 | [`speedup`] | the sizes the benchmarks time, the quick sweep, its table and chart |
+//!
+//! The program (`src/main.rs`, `src/cli/`, one file per command) sits on
+//! top and uses the library as any user would. The speed machinery (the
+//! packed product kernel, the vectorised `exp`, CPU-feature dispatch) is a
+//! crate of its own, `kernels/` (`dualpath_kernels`), so that nothing in this
+//! crate is an intrinsic.
 //!
 //! `docs/numpy-for-rust.md` translates the course's NumPy idioms into this
 //! crate's nalgebra. The examples follow the labs and check their own numbers:
@@ -44,7 +65,7 @@
 //!
 //! Examples are rows: `X` is `(m, n_in)`, the kernel `W` is `(n_in, units)`
 //! with unit `j`'s weights in column `j`, `Z = X·W + B`, and the loss is a mean
-//! over the batch. See [`network`] for the full table of shapes.
+//! over the batch. See [`nn::network`] for the full table of shapes.
 //!
 //! ## The erratum
 //!
@@ -64,27 +85,16 @@
 
 #![warn(missing_docs)]
 
-pub mod activation;
-pub mod bounds;
-#[cfg(feature = "charts")]
-pub mod chart;
-pub mod compare;
-pub mod data;
 pub mod error;
-pub mod files;
-pub mod gemm;
-pub mod gradcheck;
-pub mod loss;
-pub mod matrix;
-pub mod model;
-pub mod network;
-pub mod optim;
-pub mod pass;
-pub mod path;
+pub mod io;
+pub mod nn;
+pub mod paths;
+pub mod proof;
 pub mod real;
-pub mod sequential;
 pub mod speedup;
 pub mod train;
+
+pub use paths::{matrix, sequential};
 
 /// The chapters of `docs/`, compiled and run as doctests, so that their Rust
 /// blocks cannot drift from the code (`cargo test --doc`). Blocks that show
@@ -115,13 +125,13 @@ mod docs_chapters {
     struct Design;
 }
 
-pub use activation::Activation;
 pub use error::{Error, Result};
-pub use loss::Loss;
-pub use network::{Dense, Network, Param, ParamKind};
-pub use optim::Optimizer;
-pub use pass::{
+pub use nn::activation::Activation;
+pub use nn::loss::Loss;
+pub use nn::network::{Dense, Network, Param, ParamKind};
+pub use paths::Path;
+pub use paths::pass::{
     DenseGradients, Forward, Gradients, InputGradient, LayerCache, LayerState, Scratch, Workspace,
 };
-pub use path::Path;
 pub use real::{Real, gamma};
+pub use train::optim::Optimizer;

@@ -5,12 +5,17 @@
 //! default `float32`). The equivalence tests run on both: the rounding bound
 //! they check scales with [`Real::UNIT_ROUNDOFF`].
 
+use dualpath_kernels::Element;
 use nalgebra::RealField;
 use std::fmt::{Debug, Display, LowerExp};
 
 /// A floating-point type both paths can compute in: `f64` or `f32`.
+///
+/// It extends the kernels' [`Element`], which gives each type its own
+/// vectorisable `e^x` ([`Element::exp_nonpositive`]) and lets the matrix
+/// path hand its products to `dualpath_kernels::gemm`.
 pub trait Real:
-    RealField + Copy + Debug + Display + LowerExp + Default + Send + Sync + 'static
+    RealField + Element + Copy + Debug + Display + LowerExp + Default + Send + Sync + 'static
 {
     /// Unit roundoff `u`: the largest relative error of one correctly rounded
     /// operation (half the machine epsilon), `2⁻⁵³` for `f64` and `2⁻²⁴` for `f32`.
@@ -19,10 +24,6 @@ pub trait Real:
     const MIN_SUBNORMAL: f64;
     /// The type's name, for reports: `"f64"` or `"f32"`.
     const NAME: &'static str;
-    /// Whether this is `f32`: the elementary functions of [`crate::activation`]
-    /// compute in the type itself, and pick their `f32` form by it (a constant,
-    /// so the choice costs nothing at run time).
-    const IS_F32: bool;
 
     /// Converts from `f64`, rounding to nearest.
     fn of_f64(x: f64) -> Self;
@@ -34,7 +35,6 @@ impl Real for f64 {
     const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
     const MIN_SUBNORMAL: f64 = 5e-324;
     const NAME: &'static str = "f64";
-    const IS_F32: bool = false;
     #[inline]
     fn of_f64(x: f64) -> Self {
         x
@@ -49,7 +49,6 @@ impl Real for f32 {
     const UNIT_ROUNDOFF: f64 = f32::EPSILON as f64 / 2.0;
     const MIN_SUBNORMAL: f64 = 1.401298464324817e-45;
     const NAME: &'static str = "f32";
-    const IS_F32: bool = true;
     #[inline]
     fn of_f64(x: f64) -> Self {
         x as f32

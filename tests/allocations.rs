@@ -6,7 +6,7 @@
 //! the calling thread only, so tests running beside it on other threads do
 //! not disturb it.
 
-use dualpath::optim::Optimizer;
+use dualpath::train::optim::Optimizer;
 use dualpath::train::{FitSettings, fit};
 use dualpath::{Activation, Loss, Network, Path, Real, Workspace};
 use nalgebra::DMatrix;

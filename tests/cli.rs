@@ -183,7 +183,7 @@ fn predict_prints_numbers_that_read_back_exactly() {
     for (line, x) in text.lines().skip(1).zip(rows) {
         let printed: f64 = line.split(',').next().unwrap().parse().unwrap();
         let z = 0.1f64.mul_add(0.0, 0.0) + x[0] * 1.0 + x[1] * 2.0 + x[2] * 3.0;
-        let expected = dualpath::activation::sigmoid(z);
+        let expected = dualpath::nn::activation::sigmoid(z);
         // Same dot product order as the matrix path's small-matrix product
         // is not guaranteed, so compare within a few ulps of the value.
         assert!(
@@ -888,8 +888,8 @@ fn the_compare_table_in_chapter_6_is_what_the_program_prints() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let printed: Vec<&str> = text.lines().collect();
-    let fused =
-        dualpath::gemm::Variant::detect() != dualpath::gemm::Variant::Portable { fused: false };
+    let fused = dualpath_kernels::gemm::Variant::detect()
+        != dualpath_kernels::gemm::Variant::Portable { fused: false };
     if fused {
         assert_eq!(
             shown, printed,
@@ -945,7 +945,7 @@ fn train_in_f32_is_fit_in_f32_and_saves_f32_weights() {
 
     // The same run through the library: the program's defaults (the notes'
     // layers, seed 0, Adam at 0.001, batch 32, shuffled, BCE).
-    let data = dualpath::data::coffee();
+    let data = dualpath::io::data::coffee();
     let layers = [
         (25, dualpath::Activation::Sigmoid),
         (15, dualpath::Activation::Sigmoid),

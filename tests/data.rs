@@ -4,7 +4,7 @@
 //! file and the line or column, never as a panic.
 
 use dualpath::Error;
-use dualpath::data::{
+use dualpath::io::data::{
     Normalization, TargetChoice, coffee, read_csv, read_csv_features, read_csv_from, read_csv_with,
 };
 use nalgebra::dmatrix;
@@ -140,7 +140,7 @@ const ROASTS: &str = "temperature,duration,good,score\n\
                       150,11.5,0,0.1\n\
                       240,14.0,1,0.7\n";
 
-fn parse(text: &str, targets: &TargetChoice) -> dualpath::Result<dualpath::data::Dataset> {
+fn parse(text: &str, targets: &TargetChoice) -> dualpath::Result<dualpath::io::data::Dataset> {
     read_csv_from(text.as_bytes(), "data.csv", targets)
 }
 
@@ -512,7 +512,7 @@ fn csv_line_numbers_count_blank_lines_and_every_line_ending() {
 /// in 0..=16.
 #[test]
 fn the_built_in_digits_are_the_uci_set() {
-    let d = dualpath::data::digits8x8();
+    let d = dualpath::io::data::digits8x8();
     assert_eq!((d.len(), d.n_features()), (1797, 64));
     let mut counts = [0usize; 10];
     for &c in d.y.iter() {
@@ -531,8 +531,8 @@ fn the_built_in_digits_are_the_uci_set() {
 /// within a few standard errors (1/√500 ≈ 0.045) of the centres.
 #[test]
 fn the_softmax_labs_blobs_sit_around_their_centres() {
-    let d = dualpath::data::softmax_lab_blobs(7);
-    for (c, centre) in dualpath::data::SOFTMAX_LAB_CENTERS.iter().enumerate() {
+    let d = dualpath::io::data::softmax_lab_blobs(7);
+    for (c, centre) in dualpath::io::data::SOFTMAX_LAB_CENTERS.iter().enumerate() {
         let rows: Vec<usize> = (0..d.len()).filter(|&i| d.y[(i, 0)] == c as f64).collect();
         assert_eq!(rows.len(), 500);
         for (j, &want) in centre.iter().enumerate() {
@@ -545,10 +545,10 @@ fn the_softmax_labs_blobs_sit_around_their_centres() {
     }
     assert_eq!(
         d,
-        dualpath::data::softmax_lab_blobs(7),
+        dualpath::io::data::softmax_lab_blobs(7),
         "the same seed gives the same data"
     );
-    assert_ne!(d.x, dualpath::data::softmax_lab_blobs(8).x);
+    assert_ne!(d.x, dualpath::io::data::softmax_lab_blobs(8).x);
 }
 
 /// The week 3 assignment's two error measures, on both paths: the values
@@ -586,8 +586,8 @@ fn the_course_error_measures_agree_on_both_paths() {
 
 #[test]
 fn the_week_three_split_is_sixty_twenty_twenty_and_loses_no_row() {
-    let d = dualpath::data::softmax_lab_blobs(3);
-    let [train, cv, test] = dualpath::data::train_cv_test(&d, 1).unwrap();
+    let d = dualpath::io::data::softmax_lab_blobs(3);
+    let [train, cv, test] = dualpath::io::data::train_cv_test(&d, 1).unwrap();
     assert_eq!((train.len(), cv.len(), test.len()), (1200, 400, 400));
     let mut all: Vec<(u64, u64)> = [&train, &cv, &test]
         .iter()
@@ -603,5 +603,5 @@ fn the_week_three_split_is_sixty_twenty_twenty_and_loses_no_row() {
     all.sort_unstable();
     want.sort_unstable();
     assert_eq!(all, want, "every row in exactly one part");
-    assert!(dualpath::data::split(&d, &[10, 10], 0).is_err());
+    assert!(dualpath::io::data::split(&d, &[10, 10], 0).is_err());
 }

@@ -7,7 +7,7 @@
 //! crate's map in `src/lib.rs` among them), and checks:
 //!
 //! 1. **Paths.** Every `src/…`, `tests/…`, `examples/…` or `benches/…` path
-//!    in the text (a link target such as `../src/matrix.rs`, or a path in
+//!    in the text (a link target such as `../src/paths/matrix.rs`, or a path in
 //!    backticks) exists in the repository. A path counts when it starts the
 //!    text, follows a space, a bracket, a parenthesis, a quote or a backtick,
 //!    or follows `../` (so `keras/src/optimizers/adam.py`, another project's
@@ -17,8 +17,8 @@
 //!    such as `enum@Error` in a Rust file's documentation, which `cargo doc`
 //!    checks), resolves to a file or folder, from the linking file's folder.
 //! 3. **Named items.** A link whose text is one name in backticks and whose
-//!    target is a Rust file, `` [`dense_forward`](../src/matrix.rs) `` or
-//!    `` [`Network::new`](../src/network.rs) ``, names something that file
+//!    target is a Rust file, `` [`dense_forward`](../src/paths/matrix.rs) `` or
+//!    `` [`Network::new`](../src/nn/network.rs) ``, names something that file
 //!    defines: the last `::` segment must appear as `fn NAME`, `struct NAME`,
 //!    `enum NAME`, `trait NAME`, `type NAME`, `const NAME`, `static NAME`,
 //!    `mod NAME`, or an enum variant (a line that starts with `NAME {`,
@@ -28,7 +28,7 @@
 //!    `` [`coffee_roasting`](../examples/coffee_roasting.rs) ``.
 //! 4. **Module paths in backticks.** `` `matrix::dense_backward` `` (or
 //!    `` `dualpath::matrix::dense_backward` ``), where `matrix` is a file
-//!    `src/matrix.rs`, names an item of that file, linked or not.
+//!    `src/paths/matrix.rs`, names an item of that file, linked or not.
 //! 5. **Commands.** `cargo test --test NAME` needs `tests/NAME.rs` or
 //!    `tests/NAME/main.rs`, and
 //!    `--example NAME` needs `examples/NAME.rs` or `examples/NAME/main.rs`
@@ -77,7 +77,7 @@ fn opens_path(c: char) -> bool {
 /// Every `src/…`, `tests/…`, `examples/…`, `benches/…` path in `text`,
 /// relative to the repository root.
 fn repo_paths(text: &str) -> Vec<String> {
-    const TOPS: [&str; 4] = ["src/", "tests/", "examples/", "benches/"];
+    const TOPS: [&str; 5] = ["src/", "tests/", "examples/", "benches/", "kernels/"];
     let mut found = Vec::new();
     for (start, _) in text.char_indices() {
         let rest = &text[start..];
@@ -162,7 +162,7 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Whether Rust source `source` defines an item or enum variant called `name`.
+/// Whether Rust source `source` defines, or re-exports, an item or enum variant called `name`.
 fn defines(source: &str, name: &str) -> bool {
     const KEYWORDS: [&str; 8] = [
         "fn", "struct", "enum", "trait", "type", "const", "static", "mod",
@@ -181,7 +181,14 @@ fn defines(source: &str, name: &str) -> bool {
             rest.starts_with(" {") || rest.starts_with('(') || rest.starts_with(',')
         })
     });
-    declared || variant
+    // A re-export (`pub use fit::{fit, fit_validated};`) defines the name too.
+    let reexported = source.split("pub use ").skip(1).any(|statement| {
+        let statement = statement.split(';').next().unwrap_or("");
+        statement
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| w == name)
+    });
+    declared || variant || reexported
 }
 
 /// The name a link label or code span refers to: the last `::` segment, without `()`.
@@ -272,19 +279,24 @@ fn check_document(root: &Path, file: &Path, text: &str, report: &mut Report) {
 
     for span in code_spans(text) {
         let inner = span.strip_prefix("dualpath::").unwrap_or(&span);
-        let Some((module, name)) = inner.split_once("::") else {
-            continue;
-        };
-        let name = name.trim_end_matches("()");
-        if !(is_identifier(module) && is_identifier(name)) {
+        let segments: Vec<&str> = inner.trim_end_matches("()").split("::").collect();
+        if segments.len() < 2 || !segments.iter().all(|s| is_identifier(s)) {
             continue;
         }
-        let file = PathBuf::from(format!("src/{module}.rs"));
-        let Some(source) = read(&file) else {
+        // The longest leading run of segments that is one of this crate's
+        // module files names the module; the segment after it, the item.
+        let found = (1..segments.len())
+            .rev()
+            .find_map(|i| module_file(root, &segments[..i]).map(|file| (file, segments[i])));
+        let Some((file, name)) = found else {
             continue; // not one of this crate's module files (a type, or another crate)
         };
+        let source = read(&file).unwrap_or_default();
         report.check(defines(&source, name), || {
-            format!("{shown}: names `{span}`, but src/{module}.rs defines no `{name}`")
+            format!(
+                "{shown}: names `{span}`, but {} defines no `{name}`",
+                file.display()
+            )
         });
     }
 
@@ -305,7 +317,7 @@ fn check_document(root: &Path, file: &Path, text: &str, report: &mut Report) {
 }
 
 /// In a Rust file's documentation, a link to an item rather than a file:
-/// `[`Error`](enum@Error)`, `[x](crate::data::coffee)`, `[y](Loss::value)`.
+/// `[`Error`](enum@Error)`, `[x](crate::io::data::coffee)`, `[y](Loss::value)`.
 /// `cargo doc` (with `-D warnings`) checks those.
 fn is_intra_doc_link(file: &Path, target: &str) -> bool {
     file.extension().is_some_and(|x| x == "rs")
@@ -314,6 +326,21 @@ fn is_intra_doc_link(file: &Path, target: &str) -> bool {
             || target
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+/// The file of a module path of this crate, `["nn", "loss"]` →
+/// `src/nn/loss.rs` (or `src/nn/loss/mod.rs`). The root's re-exported
+/// modules (`matrix`, `sequential`) are found in the folder that holds them.
+fn module_file(root: &Path, segments: &[&str]) -> Option<PathBuf> {
+    let joined = segments.join("/");
+    let mut candidates = vec![
+        PathBuf::from(format!("src/{joined}.rs")),
+        PathBuf::from(format!("src/{joined}/mod.rs")),
+    ];
+    if let [only] = segments {
+        candidates.push(PathBuf::from(format!("src/paths/{only}.rs")));
+    }
+    candidates.into_iter().find(|f| root.join(f).is_file())
 }
 
 /// `docs/../src/x.rs` → `src/x.rs`, without touching the file system.
@@ -436,7 +463,7 @@ fn every_chapter_is_in_the_reading_order() {
 fn the_checker_reports_a_missing_file_a_missing_item_and_a_missing_test_file() {
     let root = root();
     let text = "\
-See [`dense_forward`](../src/matrix.rs) and [`no_such_function`](../src/matrix.rs),
+See [`dense_forward`](../src/paths/matrix.rs) and [`no_such_function`](../src/paths/matrix.rs),
 the file `src/no_such_file.rs`, the call `matrix::no_such_kernel`, a link to
 [a chapter](no-such-chapter.md), and run `cargo test --test no_such_test` or
 `cargo run --example no_such_example`.";
@@ -446,7 +473,7 @@ the file `src/no_such_file.rs`, the call `matrix::no_such_kernel`, a link to
     for expected in [
         "defines no `no_such_function`",
         "src/no_such_file.rs, which does not exist",
-        "src/matrix.rs defines no `no_such_kernel`",
+        "src/paths/matrix.rs defines no `no_such_kernel`",
         "[a chapter](no-such-chapter.md), which does not exist",
         "tests/no_such_test.rs does not exist",
         "examples/no_such_example.rs does not exist",
@@ -464,8 +491,8 @@ the file `src/no_such_file.rs`, the call `matrix::no_such_kernel`, a link to
 fn the_checker_accepts_what_exists_and_ignores_other_projects_paths() {
     let root = root();
     let text = "\
-[`Network::new`](../src/network.rs), [`Activation::Sigmoid`](../src/activation.rs),
-`sequential::dense_backward`, `dualpath::data::coffee`, [tests](../tests/erratum.rs#L1),
+[`Network::new`](../src/nn/network.rs), [`Activation::Sigmoid`](../src/nn/activation.rs),
+`sequential::dense_backward`, `dualpath::io::data::coffee`, [tests](../tests/erratum.rs#L1),
 [`notes_loop_backward_agrees_for_linear_layer`](../tests/erratum.rs),
 [`digits`](../examples/digits/main.rs), [`erratum`](../examples/erratum.rs),
 Keras' `keras/src/optimizers/adam.py`, `Loss::output_dz`, `rand::seq`,

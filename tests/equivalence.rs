@@ -1,5 +1,5 @@
 //! The loop path and the matrix path agree, within the rounding bound that
-//! `dualpath::bounds` derives from the same data (docs/DESIGN.md, "What identical
+//! `dualpath::proof::bounds` derives from the same data (docs/DESIGN.md, "What identical
 //! means", layer 2).
 //!
 //! The bound is not a tolerance picked to make the tests pass: it is the most
@@ -15,7 +15,9 @@
 mod common;
 
 use common::kernels::{self, Loops, Matrices};
-use dualpath::bounds::{Agreement, dense_backward_dz_bound, dense_forward_bound, network_bound};
+use dualpath::proof::bounds::{
+    Agreement, dense_backward_dz_bound, dense_forward_bound, network_bound,
+};
 use dualpath::{Activation, Loss, Network, Path, Real};
 use libtest_mimic::{Arguments, Failed, Trial};
 use nalgebra::{DMatrix, DVector};

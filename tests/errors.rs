@@ -7,7 +7,7 @@
 mod common;
 
 use common::{mat, vector};
-use dualpath::optim::Sgd;
+use dualpath::train::optim::Sgd;
 use dualpath::{Activation, Dense, Error, Loss, Network, Path};
 use nalgebra::{DMatrix, DVector};
 

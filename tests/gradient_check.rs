@@ -61,7 +61,7 @@
 mod common;
 
 use common::{LayerSpec, mat, network};
-use dualpath::loss::BCE_EPSILON;
+use dualpath::nn::loss::BCE_EPSILON;
 use dualpath::{Activation, Forward, Loss, Network, Path};
 use nalgebra::DMatrix;
 use proptest::collection::vec;

@@ -3,9 +3,9 @@
 //! file and the place (line and column) or the layer and field; saving is all
 //! or nothing; and no input makes the reader panic.
 
-use dualpath::data::{Normalization, coffee};
-use dualpath::model::Model;
-use dualpath::optim::Sgd;
+use dualpath::io::data::{Normalization, coffee};
+use dualpath::io::model::Model;
+use dualpath::train::optim::Sgd;
 use dualpath::{Activation, Dense, DenseGradients, Error, Gradients, Loss, Network};
 use nalgebra::{DMatrix, DVector, dmatrix, dvector};
 use proptest::prelude::*;

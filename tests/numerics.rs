@@ -6,7 +6,7 @@
 mod common;
 
 use common::{LayerSpec, mat, network};
-use dualpath::activation::{relu_prime, sigmoid, sigmoid_prime, tanh_prime};
+use dualpath::nn::activation::{relu_prime, sigmoid, sigmoid_prime, tanh_prime};
 use dualpath::{Activation, Loss, Path, Real};
 use nalgebra::DMatrix;
 

@@ -8,15 +8,15 @@
 //!   losses its batches had *before* their updates, as Keras reports it.
 //! - **The paths.** Training on the loop path and on the matrix path from the
 //!   same start ends with weights that differ by no more than the per-step
-//!   rounding bound (`dualpath::bounds`), carried through the training.
+//!   rounding bound (`dualpath::proof::bounds`), carried through the training.
 //! - Reproducibility, row order, errors, `f32`, and that the loss goes down.
 
 mod common;
 
 use common::{Diff, mat};
 use dualpath::Activation::{Linear, Sigmoid};
-use dualpath::bounds::network_bound;
-use dualpath::optim::Sgd;
+use dualpath::proof::bounds::network_bound;
+use dualpath::train::optim::Sgd;
 use dualpath::train::{
     FitSettings, History, Optimizer, Progress, evaluate, fit, fit_with_progress,
 };
@@ -608,7 +608,7 @@ fn one_batch_per_epoch_trains_the_same_shuffled_or_not() {
             let (_, grads) = path
                 .loss_and_gradients(&by_hand, &x, &y, Loss::BinaryCrossEntropy)
                 .unwrap();
-            dualpath::optim::Sgd { learning_rate: 0.5 }.step(&mut by_hand, &grads);
+            dualpath::train::optim::Sgd { learning_rate: 0.5 }.step(&mut by_hand, &grads);
         }
         assert!(
             compare(&by_hand, &net).bit_identical(),

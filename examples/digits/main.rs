@@ -22,7 +22,7 @@
 //! ```
 //!
 //! With no folder it trains that network on the built-in UCI handwritten
-//! digits (`dualpath::data::digits8x8`: 1797 images of 8 × 8 pixels, so 64
+//! digits (`dualpath::io::data::digits8x8`: 1797 images of 8 × 8 pixels, so 64
 //! inputs, CC BY 4.0), normalised as Keras' `Normalization` would; given the
 //! assignment's folder whose `y.npy` holds the labels 0-9, on those 400-pixel
 //! images as the assignment does.
@@ -51,7 +51,7 @@
 
 mod npy;
 
-use dualpath::data::{Normalization, digits8x8};
+use dualpath::io::data::{Normalization, digits8x8};
 use dualpath::train::{FitSettings, Optimizer, evaluate, fit};
 use dualpath::{Activation, Loss, Network, Path};
 use nalgebra::DMatrix;

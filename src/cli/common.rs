@@ -3,8 +3,8 @@
 //! each imports what it needs from here.
 
 use clap::Args;
-use dualpath::data::{self, Dataset, Normalization};
-use dualpath::model::Model;
+use dualpath::io::data::{self, Dataset, Normalization};
+use dualpath::io::model::Model;
 use dualpath::{Activation, Loss, Network};
 use nalgebra::DMatrix;
 use std::fmt;
@@ -335,7 +335,7 @@ pub fn check_loss(network: &Network<f64>, data: &Dataset, loss: Loss) -> CliResu
             data.target_names.join(", ")
         )));
     }
-    dualpath::pass::check_targets(network, &data.y, data.y.nrows(), loss)
+    dualpath::paths::pass::check_targets(network, &data.y, data.y.nrows(), loss)
         .map_err(|e| label_error(data, e))
 }
 
@@ -378,7 +378,10 @@ pub fn check_chart_dir(dir: &std::path::Path) -> CliResult {
 
 /// Writes a text file through a temporary file renamed into place.
 pub fn write_text(path: &std::path::Path, text: &str) -> CliResult {
-    Ok(dualpath::files::write_atomically(path, text.as_bytes())?)
+    Ok(dualpath::io::files::write_atomically(
+        path,
+        text.as_bytes(),
+    )?)
 }
 
 /// The seed network and data of `compare` without files: the notes' network

@@ -5,7 +5,7 @@ use super::common::{
     loss_of, model_input, seed_model_and_data,
 };
 use clap::Args;
-use dualpath::compare::{self, QUANTITIES};
+use dualpath::proof::compare::{self, QUANTITIES};
 use dualpath::{Loss, Network, Real};
 use nalgebra::DMatrix;
 

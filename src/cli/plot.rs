@@ -3,10 +3,10 @@
 //! course's coffee-roasting plot).
 
 use super::common::{CliResult, Failure, write_text};
-use dualpath::chart::{SERIES, shade};
-use dualpath::data::Dataset;
-use dualpath::loss::argmax_row;
-use dualpath::model::Model;
+use dualpath::io::chart::{SERIES, shade};
+use dualpath::io::data::Dataset;
+use dualpath::io::model::Model;
+use dualpath::nn::loss::argmax_row;
 use dualpath::train::History;
 use dualpath::{Activation, Path};
 use nalgebra::DMatrix;
@@ -31,7 +31,7 @@ pub fn training_charts(
             dir.display()
         ))
     })?;
-    dualpath::chart::register_font();
+    dualpath::io::chart::register_font();
     let mut written = Vec::new();
     let loss_path = dir.join("loss.svg");
     write_text(&loss_path, &loss_svg(&loss_path, history)?)?;

@@ -2,7 +2,7 @@
 
 use super::common::{CliResult, check_forward_finite, load_features, load_model, model_input};
 use clap::Args;
-use dualpath::loss::argmax_row;
+use dualpath::nn::loss::argmax_row;
 use dualpath::{Activation, Path};
 use std::path::PathBuf;
 

@@ -2,9 +2,9 @@
 
 use super::common::{CliResult, Failure, NOTES_LAYERS, parse_layers};
 use super::progress::EpochReporter;
-use dualpath::compare;
-use dualpath::data::{self, Normalization};
-use dualpath::gradcheck::{max_relative_error, numerical_gradients};
+use dualpath::io::data::{self, Normalization};
+use dualpath::proof::compare;
+use dualpath::proof::gradcheck::{max_relative_error, numerical_gradients};
 use dualpath::train::{FitSettings, Optimizer, evaluate, fit_with_progress};
 use dualpath::{
     Activation, Dense, DenseGradients, InputGradient, LayerState, Loss, Network, Path, Scratch,

@@ -91,7 +91,7 @@ fn signed(v: f64) -> String {
     }
 }
 
-fn normalised(model: &dualpath::model::Model) -> &'static str {
+fn normalised(model: &dualpath::io::model::Model) -> &'static str {
     if model.normalization.is_some() {
         ", normalised"
     } else {

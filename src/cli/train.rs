@@ -7,8 +7,8 @@ use super::common::{
 use super::plot;
 use super::progress::EpochReporter;
 use clap::Args;
-use dualpath::data::Normalization;
-use dualpath::model::Model;
+use dualpath::io::data::Normalization;
+use dualpath::io::model::Model;
 use dualpath::speedup::Float;
 use dualpath::train::{FitSettings, History, Optimizer, Progress, fit_validated, split_validation};
 use dualpath::{Loss, Network, Path, Real};
@@ -255,7 +255,7 @@ pub fn run(a: TrainArgs) -> CliResult {
 fn fit_in<T: Real>(
     network: &Network<f64>,
     x: &DMatrix<f64>,
-    data: &dualpath::data::Dataset,
+    data: &dualpath::io::data::Dataset,
     validation: Option<(&DMatrix<f64>, &DMatrix<f64>)>,
     settings: &FitSettings,
     progress: impl FnMut(Progress),

@@ -252,7 +252,7 @@ impl fmt::Display for Diff {
 /// single layer: the library's kernels write into buffers their caller
 /// owns, and these helpers are that caller.
 pub mod kernels {
-    use dualpath::pass::Kernels;
+    use dualpath::paths::pass::Kernels;
     use dualpath::{
         Activation, Dense, DenseGradients, InputGradient, LayerCache, LayerState, Real, Scratch,
     };

@@ -6,7 +6,7 @@
 //!   overflow at logits of ±1000).
 //! - An exact identity: for the same `Z`, the loop path's row-by-row softmax
 //!   and the matrix path's give the same bits (one function computes both).
-//! - Agreement within the derived rounding bound (`dualpath::bounds`,
+//! - Agreement within the derived rounding bound (`dualpath::proof::bounds`,
 //!   `softmax_bound` and the categorical loss bounds), per layer and for
 //!   whole networks with softmax or logits outputs.
 //! - Finite differences as independent truth for both paths' gradients.
@@ -14,9 +14,9 @@
 //!   with a message that says why.
 
 use crate::common::kernels::{self, Loops, Matrices};
-use dualpath::activation::softmax_row;
-use dualpath::bounds::{Agreement, dense_forward_bound, network_bound};
-use dualpath::gradcheck::{max_relative_error, numerical_gradients};
+use dualpath::nn::activation::softmax_row;
+use dualpath::proof::bounds::{Agreement, dense_forward_bound, network_bound};
+use dualpath::proof::gradcheck::{max_relative_error, numerical_gradients};
 use dualpath::{Activation, Error, Loss, Network, Path, Real};
 use nalgebra::{DMatrix, DVector, RowDVector};
 use proptest::prelude::*;
@@ -82,7 +82,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// `Σ_j a_j = 1` up to rounding: the sum of K terms each within
-    /// `(|z_j - max| + K + 4)·u` of exact ([`dualpath::bounds::softmax_bound`]'s ρ)
+    /// `(|z_j - max| + K + 4)·u` of exact ([`dualpath::proof::bounds::softmax_bound`]'s ρ)
     /// and the sum's own `γ_K`; logits here lie within 100 of each other.
     #[test]
     fn softmax_rows_sum_to_one_and_keep_the_largest(z in logits(12)) {
@@ -477,7 +477,7 @@ fn class_ids_must_be_whole_numbers_below_the_number_of_units() {
 #[test]
 fn binary_cross_entropy_clips_both_ends_and_passes_no_gradient_there() {
     let bce = Loss::BinaryCrossEntropy;
-    let eps = dualpath::loss::BCE_EPSILON;
+    let eps = dualpath::nn::loss::BCE_EPSILON;
     let (z, y, scale) = (0.3, 1.0, 1.0);
     let formula = |a: f64| (a - y) / (a * (1.0 - a)) * scale * Activation::Tanh.g_prime(z, a);
     for a in [eps, 0.5, 1.0 - eps] {

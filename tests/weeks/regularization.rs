@@ -2,8 +2,8 @@
 //! derivative of the penalty (finite differences), and both paths still
 //! agree within the rounding bound once it is added.
 
-use dualpath::bounds::{Agreement, network_bound};
-use dualpath::gradcheck::{max_relative_error, numerical_gradients};
+use dualpath::proof::bounds::{Agreement, network_bound};
+use dualpath::proof::gradcheck::{max_relative_error, numerical_gradients};
 use dualpath::{Activation, Loss, Network, Path};
 use nalgebra::DMatrix;
 use proptest::prelude::*;
@@ -109,8 +109,8 @@ proptest! {
             let agr = Agreement::of(&gs.layers[l].dw, &gm.layers[l].dw, &b.dw);
             prop_assert!(agr.holds(), "layer {} dW: {agr:?} for {c:?}", l + 1);
         }
-        let js = dualpath::pass::total_loss(&net, loss, fs.output_z(), fs.output(), &y);
-        let jm = dualpath::pass::total_loss(&net, loss, fm.output_z(), fm.output(), &y);
+        let js = dualpath::paths::pass::total_loss(&net, loss, fs.output_z(), fs.output(), &y);
+        let jm = dualpath::paths::pass::total_loss(&net, loss, fm.output_z(), fm.output(), &y);
         let agr = Agreement::of_scalar(js, jm, bound.loss);
         prop_assert!(agr.holds(), "J: {agr:?} for {c:?}");
     }

@@ -2,10 +2,10 @@
 //! the shapes on both sides of the mismatch: a broken contract is a bug in
 //! the caller, and the message is where its author starts looking.
 //!
-//! Each case runs on both paths' kernels (`dualpath::pass::check_forward`
+//! Each case runs on both paths' kernels (`dualpath::paths::pass::check_forward`
 //! and `check_backward` are the one place the checks live).
 
-use dualpath::pass::Kernels;
+use dualpath::paths::pass::Kernels;
 use dualpath::{
     Activation, Dense, DenseGradients, InputGradient, LayerCache, LayerState, Scratch,
     matrix::Matrices, sequential::Loops,

@@ -23,8 +23,8 @@
 //! [`Loss::output_dz`], and nowhere else: both paths call it, so the two paths
 //! differ only in the layers' own arithmetic, where the notes say they differ.
 
-use crate::activation::{Activation, exp_shifted, sigmoid, softmax_parts};
 use crate::error::{Error, Result};
+use crate::nn::activation::{Activation, exp_shifted, sigmoid, softmax_parts};
 use crate::real::Real;
 use nalgebra::{DMatrix, Dyn, Matrix, RawStorage, U1};
 use std::fmt;
@@ -579,7 +579,7 @@ impl Metric {
     /// How many outputs are right, and of how many: the accuracy is their ratio.
     ///
     /// ```
-    /// use dualpath::loss::Metric;
+    /// use dualpath::nn::loss::Metric;
     /// use nalgebra::dmatrix;
     /// let (a, y) = (dmatrix![0.9; 0.2; 0.6], dmatrix![1.0; 1.0; 1.0]);
     /// assert_eq!(Metric::BinaryAccuracy.correct(&a, &y), (2, 3));

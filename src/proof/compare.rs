@@ -2,12 +2,12 @@
 //! rounding bound: the one comparison the program's `compare`, the tour, the
 //! quick sweep and the benchmarks all use.
 
-use crate::bounds::{Agreement, network_bound};
 use crate::error::Result;
-use crate::loss::Loss;
-use crate::network::Network;
-use crate::pass::total_loss;
-use crate::path::Path;
+use crate::nn::loss::Loss;
+use crate::nn::network::Network;
+use crate::paths::Path;
+use crate::paths::pass::total_loss;
+use crate::proof::bounds::{Agreement, network_bound};
 use crate::real::{Real, ulps_between};
 use nalgebra::DMatrix;
 use std::fmt::Write as _;
@@ -34,7 +34,7 @@ pub struct Row {
 /// `A`, `dW`, `db`, then one for the loss `J`.
 ///
 /// ```
-/// use dualpath::{compare, Activation::Sigmoid, Loss, Network};
+/// use dualpath::{proof::compare, Activation::Sigmoid, Loss, Network};
 /// use nalgebra::dmatrix;
 /// let net = Network::<f64>::new(2, &[(3, Sigmoid), (1, Sigmoid)], 0)?;
 /// let rows = compare::rows(&net, &dmatrix![0.5, 1.0; -2.0, 0.25], &dmatrix![1.0; 0.0], Loss::BinaryCrossEntropy)?;

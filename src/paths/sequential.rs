@@ -9,15 +9,15 @@
 //! These are the loops a careful programmer would write; the benchmarks
 //! compare them with the matrix path as equals.
 //!
-//! The functions mirror [`crate::matrix`]: same names, same arguments, same
+//! The functions mirror [`crate::paths::matrix`]: same names, same arguments, same
 //! results, so reading the two modules side by side is the lesson. The
 //! kernels write into buffers their caller owns (the contract is
-//! [`crate::pass`]); [`forward`] and [`backward`] allocate for their caller.
+//! [`crate::paths::pass`]); [`forward`] and [`backward`] allocate for their caller.
 
 use crate::error::Result;
-use crate::loss::Loss;
-use crate::network::{Dense, Network};
-use crate::pass::{
+use crate::nn::loss::Loss;
+use crate::nn::network::{Dense, Network};
+use crate::paths::pass::{
     self, DenseGradients, Forward, Gradients, InputGradient, Kernels, LayerCache, LayerState,
     Scratch, Workspace,
 };
@@ -36,7 +36,7 @@ use nalgebra::DMatrix;
 /// timed with the dot product a careful programmer would write.
 ///
 /// The order of the additions changes the rounding, not the value: the
-/// rounding bound ([`crate::bounds`]) holds for any order, and on exactly
+/// rounding bound ([`crate::proof::bounds`]) holds for any order, and on exactly
 /// representable inputs every order gives the same bits.
 ///
 /// ```
@@ -248,7 +248,7 @@ fn units_backward<T: Real>(
     }
 }
 
-/// The loop path as a set of [`Kernels`], for the layer walk of [`crate::pass`].
+/// The loop path as a set of [`Kernels`], for the layer walk of [`crate::paths::pass`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Loops;
 

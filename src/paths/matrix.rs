@@ -3,7 +3,7 @@
 //!
 //! Each operation is one call: a matrix product, a column sum, or `g` over
 //! every element. The products go to a blocked, packed, SIMD
-//! matrix-multiply kernel ([`crate::gemm`], the same method as the
+//! matrix-multiply kernel ([`dualpath_kernels::gemm`], the same method as the
 //! `matrixmultiply` crate nalgebra's `*` uses, and the same bits): that, not
 //! a different formula, is where the speedup over the loop path comes from
 //! (`docs/performance.md` explains how). They go through one private function, `product`, so that
@@ -13,20 +13,20 @@
 //! nalgebra does not broadcast, so `+ B` adds `b[j]` down column `j`
 //! explicitly; `np.sum(dZ, axis=0)` is `row_sum`.
 //!
-//! The functions mirror [`crate::sequential`]: same names, same arguments,
+//! The functions mirror [`crate::paths::sequential`]: same names, same arguments,
 //! same results. The kernels write into buffers their caller owns (the
-//! contract is [`crate::pass`]); the matrix path keeps its products' packed
+//! contract is [`crate::paths::pass`]); the matrix path keeps its products' packed
 //! panels in the `scratch` (the loop path, its per-example rows).
 
 use crate::error::Result;
-use crate::gemm::{self, Operand};
-use crate::loss::Loss;
-use crate::network::{Dense, Network};
-use crate::pass::{
+use crate::nn::loss::Loss;
+use crate::nn::network::{Dense, Network};
+use crate::paths::pass::{
     self, DenseGradients, Forward, Gradients, InputGradient, Kernels, LayerCache, LayerState,
     Scratch, Workspace,
 };
 use crate::real::Real;
+use dualpath_kernels::gemm::{self, Operand};
 use nalgebra::{DMatrix, DVectorView, DVectorViewMut};
 
 /// One dense layer forward for the whole batch: `Z = A_in·W + B`, `A = g(Z)`.
@@ -150,7 +150,7 @@ fn column_sum<T: Real>(column: &[T]) -> T {
     ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
 }
 
-/// The matrix path as a set of [`Kernels`], for the layer walk of [`crate::pass`].
+/// The matrix path as a set of [`Kernels`], for the layer walk of [`crate::paths::pass`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Matrices;
 
@@ -236,7 +236,7 @@ pub fn backward_into<T: Real>(
 }
 
 /// The course's `eval_mse` (week 3) on whole vectors: `Σ(ŷ - y)² / (2m)`,
-/// NumPy's `np.sum((yhat - y)**2) / (2*m)`. See [`crate::sequential::eval_mse`]
+/// NumPy's `np.sum((yhat - y)**2) / (2*m)`. See [`crate::paths::sequential::eval_mse`]
 /// for the loop; note the ½, which Keras' `MeanSquaredError` does not have.
 ///
 /// ```
@@ -261,7 +261,7 @@ pub fn eval_mse(y: &[f64], yhat: &[f64]) -> f64 {
 }
 
 /// The course's `eval_cat_err` (week 3) on whole vectors: the mean of
-/// `yhat != y`, NumPy's `np.mean(yhat != y)`. See [`crate::sequential::eval_cat_err`].
+/// `yhat != y`, NumPy's `np.mean(yhat != y)`. See [`crate::paths::sequential::eval_cat_err`].
 ///
 /// ```
 /// use dualpath::matrix::eval_cat_err;
@@ -294,7 +294,7 @@ use Read::{AsStored, Transposed};
 /// `C = op(A)·op(B)`, each factor read as stored or transposed: the three
 /// products of the notes, `A_in·W`, `A_inᵀ·dZ` and `dZ·Wᵀ`, written into `c`.
 ///
-/// **The kernel.** A product of two matrices goes to [`crate::gemm`], a
+/// **The kernel.** A product of two matrices goes to [`dualpath_kernels::gemm`], a
 /// blocked, packed matrix-multiply kernel with vector microkernels
 /// (AVX-512 or AVX2 where the processor has them). It packs into the
 /// caller's `pack` buffer, so a product allocates nothing once that buffer

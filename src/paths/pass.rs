@@ -2,8 +2,8 @@
 //! write, every shape check, and the walk through the layers, written once
 //! for both paths.
 //!
-//! The two paths differ only inside a layer: [`crate::sequential`] loops over
-//! examples and units, [`crate::matrix`] multiplies matrices. Each implements
+//! The two paths differ only inside a layer: [`crate::paths::sequential`] loops over
+//! examples and units, [`crate::paths::matrix`] multiplies matrices. Each implements
 //! [`Kernels`], three functions with one signature on both sides:
 //!
 //! | kernel | writes | reads |
@@ -26,8 +26,8 @@
 //! an [`Error`].
 
 use crate::error::{Error, Result};
-use crate::loss::Loss;
-use crate::network::{Dense, Network, all_finite, check_finite};
+use crate::nn::loss::Loss;
+use crate::nn::network::{Dense, Network, all_finite, check_finite};
 use crate::real::Real;
 use nalgebra::{DMatrix, DVector};
 
@@ -137,7 +137,7 @@ pub struct LayerState<'a, T: Real> {
 ///   then reads it in order for every unit.
 /// - **The matrix path's packed panels:** the blocks of the two factors of
 ///   each product, copied into the order the product kernel reads them
-///   ([`crate::gemm`]).
+///   ([`dualpath_kernels::gemm`]).
 ///
 /// Each buffer grows on first use to what the layer needs and is reused
 /// after, so a [`Workspace`]'s scratch allocates during the first step only.
@@ -198,8 +198,8 @@ impl<T: Real> Scratch<T> {
     }
 }
 
-/// A set of layer kernels: one path. [`crate::sequential::Loops`] and
-/// [`crate::matrix::Matrices`] implement it by calling their module's
+/// A set of layer kernels: one path. [`crate::paths::sequential::Loops`] and
+/// [`crate::paths::matrix::Matrices`] implement it by calling their module's
 /// functions of the same names, so each path's kernels can be read as plain
 /// functions and the walk below is written once.
 pub trait Kernels {

@@ -3,18 +3,18 @@
 //! The notes' third step, `model.fit(X, y, epochs=10)`, with Keras' settings
 //! and defaults: `epochs`, `batch_size` (32), `shuffle` (on), and an
 //! optimizer, plain gradient descent ([`Optimizer::Sgd`], the notes') or Adam
-//! ([`Optimizer::Adam`], the course labs'), from [`crate::optim`]. Both paths
+//! ([`Optimizer::Adam`], the course labs'), from [`crate::train::optim`]. Both paths
 //! train through the same code: [`fit`] asks [`Path`] for each batch's
 //! forward and backward pass, into a [`Workspace`] allocated once, so that
 //! after the first step an epoch allocates nothing.
 
 use crate::error::{Error, Result};
-use crate::loss::Loss;
-use crate::network::{Network, Param};
-pub use crate::optim::Optimizer;
-use crate::pass::{Workspace, check_targets, total_loss};
-use crate::path::Path;
+use crate::nn::loss::Loss;
+use crate::nn::network::{Network, Param};
+use crate::paths::Path;
+use crate::paths::pass::{Workspace, check_targets, total_loss};
 use crate::real::Real;
+use crate::train::optim::Optimizer;
 use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -404,7 +404,7 @@ fn gather_rows<T: Real>(src: &DMatrix<T>, rows: &[usize], dst: &mut DMatrix<T>) 
 fn first_non_finite_parameter<T: Real>(net: &Network<T>) -> Option<(Param, f64)> {
     // Once an epoch, over every weight: one vectorised pass, and the search
     // for the name only when it finds something.
-    if net.parameters().all(crate::network::all_finite) {
+    if net.parameters().all(crate::nn::network::all_finite) {
         return None;
     }
     net.parameter_names()

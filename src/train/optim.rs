@@ -10,8 +10,8 @@
 //! one network.
 
 use crate::error::{Error, Result};
-use crate::network::Network;
-use crate::pass::Gradients;
+use crate::nn::network::Network;
+use crate::paths::pass::Gradients;
 use crate::real::Real;
 use std::fmt;
 use std::str::FromStr;
@@ -163,7 +163,7 @@ impl FromStr for Optimizer {
     /// Parses `sgd` or `adam` (any case), each with Keras' default learning rate.
     ///
     /// ```
-    /// use dualpath::optim::Optimizer;
+    /// use dualpath::train::optim::Optimizer;
     /// let adam: Optimizer = "adam".parse()?;
     /// assert_eq!(adam.learning_rate(), 0.001);
     /// assert_eq!("SGD".parse::<Optimizer>()?, Optimizer::sgd(0.01));
@@ -192,7 +192,7 @@ impl Sgd {
     /// One step of gradient descent.
     ///
     /// ```
-    /// use dualpath::{Activation::Linear, Dense, Gradients, Network, optim::Sgd};
+    /// use dualpath::{Activation::Linear, Dense, Gradients, Network, train::optim::Sgd};
     /// use nalgebra::{dmatrix, dvector};
     /// let mut net = Network::from_layers(vec![Dense::new(dmatrix![1.0], dvector![0.5], Linear)?])?;
     /// let mut g = Gradients::zeros_like(&net);

@@ -6,7 +6,7 @@
 //! `matrixmultiply` crate, which allocates its packing buffer on every call:
 //! six allocations in each training step of the notes' network, however the
 //! rest of the step is written. This kernel does the same work into the
-//! caller's buffer ([`crate::pass::Scratch`]), so a training step allocates
+//! caller's buffer (`dualpath::Scratch`), so a training step allocates
 //! nothing.
 //!
 //! **How it works** (Goto and van de Geijn's layout, the one BLIS,
@@ -29,7 +29,7 @@
 //! two bit for bit. The order does not depend on the vector width, which is
 //! why the AVX-512 and AVX2 variants agree to the bit as well.
 
-use crate::real::Real;
+use crate::Element;
 use std::any::TypeId;
 
 /// The block of the inner dimension: 256, as `matrixmultiply`'s `D_KC` and
@@ -136,7 +136,7 @@ impl Variant {
 /// # Panics
 /// If the shapes do not chain, `c` has not `m·n` values, or an operand's
 /// strides reach outside its data.
-pub fn gemm<T: Real>(c: &mut [T], a: Operand<'_, T>, b: Operand<'_, T>, pack: &mut Vec<T>) {
+pub fn gemm<T: Element>(c: &mut [T], a: Operand<'_, T>, b: Operand<'_, T>, pack: &mut Vec<T>) {
     gemm_with(Variant::detect(), c, a, b, pack);
 }
 
@@ -144,7 +144,7 @@ pub fn gemm<T: Real>(c: &mut [T], a: Operand<'_, T>, b: Operand<'_, T>, pack: &m
 ///
 /// # Panics
 /// As [`gemm`], and if this processor cannot run `variant`.
-pub fn gemm_with<T: Real>(
+pub fn gemm_with<T: Element>(
     variant: Variant,
     c: &mut [T],
     a: Operand<'_, T>,
@@ -156,7 +156,7 @@ pub fn gemm_with<T: Real>(
 
 /// [`gemm_with`], reading the factors as `reads` says (the tests try every
 /// way), or as [`Reads::choose`] picks.
-fn gemm_reading<T: Real>(
+fn gemm_reading<T: Element>(
     variant: Variant,
     reads: Option<Reads>,
     c: &mut [T],
@@ -181,7 +181,7 @@ fn gemm_reading<T: Real>(
         return;
     }
     if k == 0 {
-        c.fill(T::zero());
+        c.fill(T::ZERO);
         return;
     }
     let kernel = Kernel::<T>::of(variant);
@@ -264,7 +264,7 @@ const F32_NR: usize = 8;
 /// The largest tile of any microkernel (32 × F32_NR `f32` for AVX-512).
 const TILE_MAX: usize = 32 * F32_NR;
 
-impl<T: Real> Kernel<T> {
+impl<T: Element> Kernel<T> {
     fn of(variant: Variant) -> Self {
         let is = |t: TypeId| TypeId::of::<T>() == t;
         let (f64_, f32_) = (is(TypeId::of::<f64>()), is(TypeId::of::<f32>()));
@@ -318,7 +318,7 @@ impl<T: Real> Kernel<T> {
 /// # Safety
 /// `a` and `b` must hold `kc` steps of 4 values each (see [`Panel`]), and
 /// `c` a 4 × 4 tile with columns `ldc` apart.
-unsafe fn portable<T: Real, const FUSED: bool>(
+unsafe fn portable<T: Element, const FUSED: bool>(
     kc: usize,
     a: Panel<T>,
     b: Panel<T>,
@@ -326,7 +326,7 @@ unsafe fn portable<T: Real, const FUSED: bool>(
     ldc: usize,
     add: bool,
 ) {
-    let mut acc = [[T::zero(); 4]; 4];
+    let mut acc = [[T::ZERO; 4]; 4];
     for p in 0..kc {
         for (j, col) in acc.iter_mut().enumerate() {
             // SAFETY: p < kc and j < 4: a value of B's panel.
@@ -335,7 +335,7 @@ unsafe fn portable<T: Real, const FUSED: bool>(
                 // SAFETY: p < kc and i < 4: a value of A's panel.
                 let ai = unsafe { *a.ptr.add(a.step * p + a.stride * i) };
                 *s = if FUSED {
-                    ai.mul_add(bj, *s)
+                    ai.fused_mul_add(bj, *s)
                 } else {
                     ai * bj + *s
                 };
@@ -619,7 +619,7 @@ mod x86 {
 
 /// The loops around the microkernel: blocks of `B` columns, of the inner
 /// dimension (in order: this fixes the sum), and of `A` rows; then tiles.
-fn blocked<T: Real>(
+fn blocked<T: Element>(
     kernel: Kernel<T>,
     reads: Reads,
     c: &mut [T],
@@ -637,11 +637,11 @@ fn blocked<T: Real>(
     let a_len = m.min(mc_block).div_ceil(mr) * mr * k.min(KC);
     let b_len = n.min(nc_block).div_ceil(nr) * nr * k.min(KC);
     if pack.len() < a_len + b_len {
-        pack.resize(a_len + b_len, T::zero());
+        pack.resize(a_len + b_len, T::ZERO);
     }
     let (a_pack, rest) = pack.split_at_mut(a_len);
     let b_pack = &mut rest[..b_len];
-    let mut tile = [T::zero(); TILE_MAX];
+    let mut tile = [T::ZERO; TILE_MAX];
     for jc in (0..n).step_by(nc_block) {
         let nc = nc_block.min(n - jc);
         for pc in (0..k).step_by(KC) {
@@ -727,7 +727,7 @@ fn blocked<T: Real>(
 /// Copies rows `ic..ic+mc`, columns `pc..pc+kc` of `A` into panels of `mr`
 /// rows: panel `q`, step `p` holds `A[ic + q·mr + i, pc + p]` for `i < mr`
 /// at `q·mr·kc + p·mr + i`, zero past the last row.
-fn pack_a<T: Real>(
+fn pack_a<T: Element>(
     dst: &mut [T],
     a: Operand<'_, T>,
     ic: usize,
@@ -749,7 +749,7 @@ fn pack_a<T: Real>(
 /// Copies rows `pc..pc+kc`, columns `jc..jc+nc` of `B` into panels of `nr`
 /// columns: panel `q`, step `p` holds `B[pc + p, jc + q·nr + j]` for `j < nr`
 /// at `q·nr·kc + p·nr + j`, zero past the last column.
-fn pack_b<T: Real>(
+fn pack_b<T: Element>(
     dst: &mut [T],
     b: Operand<'_, T>,
     pc: usize,
@@ -773,7 +773,7 @@ fn pack_b<T: Real>(
 /// at `p·width`. The free dimension is the rows of `A` or, `along_cols`,
 /// the columns of `B`; the step runs along the other. Whichever of the two
 /// is contiguous in memory is read in order.
-fn pack_panel<T: Real>(
+fn pack_panel<T: Element>(
     panel: &mut [T],
     x: Operand<'_, T>,
     (start, count): (usize, usize),
@@ -795,7 +795,7 @@ fn pack_panel<T: Real>(
         }
     };
     if count < width {
-        panel.fill(T::zero());
+        panel.fill(T::ZERO);
     }
     if free == 1 {
         // Each step's values are one contiguous run.
@@ -837,7 +837,7 @@ fn pack_panel<T: Real>(
 /// `panel[p·width + f] = runs[f·stride + p]` for `f < count`, `p < kc`,
 /// with the vector transposes of `x86` when the processor has AVX and `T`
 /// is `f32` or `f64`; false (and nothing written) otherwise.
-fn transpose_in_registers<T: Real>(
+fn transpose_in_registers<T: Element>(
     panel: &mut [T],
     width: usize,
     runs: &[T],
@@ -906,6 +906,33 @@ mod tests {
     use rand::{RngExt, SeedableRng};
     use rand_pcg::Pcg64;
 
+    /// What the tests need of an element beyond the kernels' own: conversions and a name.
+    trait Sample: Element + std::fmt::Display {
+        const NAME: &'static str;
+        fn of_f64(x: f64) -> Self;
+        fn as_f64(self) -> f64;
+    }
+
+    impl Sample for f64 {
+        const NAME: &'static str = "f64";
+        fn of_f64(x: f64) -> Self {
+            x
+        }
+        fn as_f64(self) -> f64 {
+            self
+        }
+    }
+
+    impl Sample for f32 {
+        const NAME: &'static str = "f32";
+        fn of_f64(x: f64) -> Self {
+            x as f32
+        }
+        fn as_f64(self) -> f64 {
+            f64::from(self)
+        }
+    }
+
     /// Shapes around every edge: tiles, `MC`, `KC` (a second and third block), `NC`.
     const SHAPES: [(usize, usize, usize); 12] = [
         (1, 1, 1),
@@ -923,7 +950,7 @@ mod tests {
     ];
 
     /// Random values of mixed sign and size, and the operands' four layouts.
-    fn case<T: Real>(rng: &mut Pcg64, m: usize, k: usize, n: usize) -> (Vec<T>, Vec<T>) {
+    fn case<T: Sample>(rng: &mut Pcg64, m: usize, k: usize, n: usize) -> (Vec<T>, Vec<T>) {
         let mut draw = |len: usize| -> Vec<T> {
             (0..len)
                 .map(|_| {
@@ -949,18 +976,22 @@ mod tests {
     }
 
     /// The reference order written out: per element, per block of KC, a chain from zero.
-    fn reference<T: Real>(a: Operand<'_, T>, b: Operand<'_, T>, fused: bool) -> Vec<T> {
+    fn reference<T: Sample>(a: Operand<'_, T>, b: Operand<'_, T>, fused: bool) -> Vec<T> {
         let (m, k, n) = (a.rows, a.cols, b.cols);
-        let mut c = vec![T::zero(); m * n];
+        let mut c = vec![T::ZERO; m * n];
         for j in 0..n {
             for i in 0..m {
-                let mut total = T::zero();
+                let mut total = T::ZERO;
                 for (block, start) in (0..k).step_by(KC).enumerate() {
-                    let mut s = T::zero();
+                    let mut s = T::ZERO;
                     for p in start..k.min(start + KC) {
                         let x = a.data[i * a.rs + p * a.cs];
                         let y = b.data[p * b.rs + j * b.cs];
-                        s = if fused { x.mul_add(y, s) } else { x * y + s };
+                        s = if fused {
+                            x.fused_mul_add(y, s)
+                        } else {
+                            x * y + s
+                        };
                     }
                     total = if block == 0 { s } else { total + s };
                 }
@@ -970,11 +1001,11 @@ mod tests {
         c
     }
 
-    fn bits<T: Real>(v: &[T]) -> Vec<u64> {
+    fn bits<T: Sample>(v: &[T]) -> Vec<u64> {
         v.iter().map(|x| x.as_f64().to_bits()).collect()
     }
 
-    fn every_variant_gives_the_reference_bits<T: Real>() {
+    fn every_variant_gives_the_reference_bits<T: Sample>() {
         let mut rng = Pcg64::seed_from_u64(7);
         let variants = [
             Variant::Avx512,
@@ -1022,7 +1053,7 @@ mod tests {
     /// The register transposes against their definition, on every count up
     /// to each panel width and step counts around the vector blocks, with
     /// slots past `count` left as they were.
-    fn transpose_in_registers_copies_exactly<T: Real>() {
+    fn transpose_in_registers_copies_exactly<T: Sample>() {
         let mut rng = Pcg64::seed_from_u64(5);
         let mut ran = false;
         for width in [4, 6, 8, 16, 32] {

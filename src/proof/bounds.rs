@@ -27,12 +27,12 @@
 //! bounds are computed in `f64` and enlarged by [`OWN_ROUNDING`] to cover
 //! their own rounding.
 
-use crate::activation::Activation;
 use crate::error::Result;
-use crate::loss::{BCE_EPSILON, Loss};
-use crate::matrix;
-use crate::network::Network;
-use crate::pass::{DenseGradients, InputGradient, LayerState, Scratch};
+use crate::nn::activation::Activation;
+use crate::nn::loss::{BCE_EPSILON, Loss};
+use crate::nn::network::Network;
+use crate::paths::matrix;
+use crate::paths::pass::{DenseGradients, InputGradient, LayerState, Scratch};
 use crate::real::{Real, gamma};
 use nalgebra::{DMatrix, DVector};
 
@@ -278,7 +278,7 @@ pub fn output_dz_bound<T: Real>(
         let logits = loss == Loss::BinaryCrossEntropyFromLogits;
         let (a_hat, d_a) = if logits {
             // The loss applies σ to z itself: bound σ(z) as a sigmoid layer's A.
-            let s = crate::activation::sigmoid(z[(i, j)]).as_f64();
+            let s = crate::nn::activation::sigmoid(z[(i, j)]).as_f64();
             let d = dz_fwd[(i, j)];
             (
                 s,
@@ -503,7 +503,7 @@ pub fn network_bound<T: Real>(
     loss: Loss,
 ) -> Result<NetworkBound> {
     let fwd = matrix::forward(net, x)?;
-    crate::pass::check_targets(net, y, x.nrows(), loss)?;
+    crate::paths::pass::check_targets(net, y, x.nrows(), loss)?;
     let layers = net.layers();
     let mut zs = Vec::with_capacity(layers.len());
     let mut acts = Vec::with_capacity(layers.len());
@@ -588,7 +588,7 @@ pub fn network_bound<T: Real>(
                 });
             }
         }
-        let j = crate::pass::total_loss(net, loss, z_out, a_out, y)
+        let j = crate::paths::pass::total_loss(net, loss, z_out, a_out, y)
             .as_f64()
             .abs();
         loss_b = (loss_b * (1.0 + 2.0 * u) + 2.0 * u * (1.0 + u) * j) * OWN_ROUNDING;

@@ -2,26 +2,29 @@
 //!
 //! Training, the program and the benchmarks all go through it, so every
 //! capability exists on both paths. It holds nothing but the choice: the walk
-//! through the layers is written once in [`crate::pass`], and the two paths
+//! through the layers is written once in [`crate::paths::pass`], and the two paths
 //! supply only the per-layer kernels, which is exactly where the notes say
 //! they differ.
 
+pub mod matrix;
+pub mod pass;
+pub mod sequential;
+
 use crate::error::Result;
-use crate::loss::Loss;
-use crate::network::Network;
-use crate::pass::{Forward, Gradients, Workspace, total_loss};
+use crate::nn::loss::Loss;
+use crate::nn::network::Network;
 use crate::real::Real;
-use crate::{matrix, sequential};
 use nalgebra::DMatrix;
+use pass::{Forward, Gradients, Workspace, total_loss};
 use std::fmt;
 use std::str::FromStr;
 
 /// Which way to compute: per-unit loops or matrix products.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Path {
-    /// [`crate::sequential`]: one example and one unit at a time.
+    /// [`crate::paths::sequential`]: one example and one unit at a time.
     Sequential,
-    /// [`crate::matrix`]: the whole batch as matrix products.
+    /// [`crate::paths::matrix`]: the whole batch as matrix products.
     Matrix,
 }
 

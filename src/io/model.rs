@@ -56,12 +56,12 @@
 //! `model.json: layer 2 "kernel" has 4 rows but layer 1 has 3 units`; rows
 //! and values inside a kernel are counted from 1 too.
 
-use crate::activation::Activation;
-use crate::data::Normalization;
 use crate::error::{Error, Result};
-use crate::files::{io_reason, write_atomically};
-use crate::loss::Loss;
-use crate::network::{Dense, Network};
+use crate::io::data::Normalization;
+use crate::io::files::{io_reason, write_atomically};
+use crate::nn::activation::Activation;
+use crate::nn::loss::Loss;
+use crate::nn::network::{Dense, Network};
 use nalgebra::{DMatrix, DVector};
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor, value::MapAccessDeserializer};
@@ -114,7 +114,9 @@ impl Model {
     /// categorical ones); `a` itself otherwise.
     pub fn probabilities(&self, a: &DMatrix<f64>) -> DMatrix<f64> {
         match self.loss {
-            Some(l) if l.from_logits() && l.is_elementwise() => a.map(crate::activation::sigmoid),
+            Some(l) if l.from_logits() && l.is_elementwise() => {
+                a.map(crate::nn::activation::sigmoid)
+            }
             Some(l) if l.from_logits() => {
                 let mut p = DMatrix::zeros(a.nrows(), a.ncols());
                 Activation::Softmax.activate(a, &mut p);
@@ -134,8 +136,8 @@ impl Model {
     /// Pass the result to [`crate::Path::forward`].
     ///
     /// ```
-    /// use dualpath::data::Normalization;
-    /// use dualpath::model::Model;
+    /// use dualpath::io::data::Normalization;
+    /// use dualpath::io::model::Model;
     /// use dualpath::{Activation, Network};
     /// use nalgebra::dmatrix;
     /// let net = Network::<f64>::new(2, &[(1, Activation::Sigmoid)], 0)?;
@@ -208,7 +210,7 @@ impl Model {
     /// the file name).
     ///
     /// ```
-    /// use dualpath::model::Model;
+    /// use dualpath::io::model::Model;
     /// let text = r#"{"layers": [{"units": 1, "activation": "linear",
     ///                 "kernel": [[2.0], [3.0]], "bias": [0.5]}]}"#;
     /// let model = Model::from_json_str(text, "model.json")?;
@@ -248,7 +250,7 @@ impl Model {
     /// in the shortest form that reads back as the same `f64`.
     ///
     /// ```
-    /// use dualpath::model::Model;
+    /// use dualpath::io::model::Model;
     /// use dualpath::{Activation, Dense, Network};
     /// use nalgebra::{dmatrix, dvector};
     /// let layer = Dense::new(dmatrix![0.1, -2.0; 1e-7, 3.0], dvector![0.0, 0.5], Activation::Relu)?;
@@ -266,8 +268,8 @@ impl Model {
     /// a file that would not load again is not written.
     pub fn to_json_string(&self) -> Result<String> {
         for (l, layer) in self.network.layers().iter().enumerate() {
-            crate::network::check_finite(&format!("layer {} kernel W", l + 1), layer.w())?;
-            crate::network::check_finite(&format!("layer {} bias b", l + 1), layer.b())?;
+            crate::nn::network::check_finite(&format!("layer {} kernel W", l + 1), layer.w())?;
+            crate::nn::network::check_finite(&format!("layer {} bias b", l + 1), layer.b())?;
         }
         if let Some(norm) = &self.normalization {
             norm.check_features(self.n_in())?;

@@ -19,16 +19,16 @@
 //! Both paths run single-threaded here (the product kernel too), so the
 //! speedup is one core's.
 
-use crate::activation::Activation;
-use crate::bounds::Agreement;
-use crate::compare;
 use crate::error::{Error, Result};
-use crate::loss::Loss;
-use crate::network::Network;
-use crate::optim::Sgd;
-use crate::pass::Workspace;
-use crate::path::Path;
+use crate::nn::activation::Activation;
+use crate::nn::loss::Loss;
+use crate::nn::network::Network;
+use crate::paths::Path;
+use crate::paths::pass::Workspace;
+use crate::proof::bounds::Agreement;
+use crate::proof::compare;
 use crate::real::Real;
+use crate::train::optim::Sgd;
 use nalgebra::DMatrix;
 #[cfg(feature = "charts")]
 use plotters::prelude::*;
@@ -53,7 +53,7 @@ pub enum Pass {
     /// The backward pass, given a forward cache: every layer's `dW` and `db`.
     Backward,
     /// One step of gradient descent: forward, backward, and
-    /// [`crate::optim::Sgd::step`] on one batch.
+    /// [`crate::train::optim::Sgd::step`] on one batch.
     TrainStep,
 }
 
@@ -558,7 +558,7 @@ fn median_seconds(mut run: impl FnMut() -> Result<()>) -> Result<f64> {
 /// A drawing error, as text.
 #[cfg(feature = "charts")]
 pub fn chart_svg(rows: &[Row], title: &str) -> std::result::Result<String, String> {
-    crate::chart::register_font();
+    crate::io::chart::register_font();
     let flops: Vec<f64> = rows.iter().map(|r| r.size.flops(r.pass) as f64).collect();
     let speedups: Vec<f64> = rows.iter().map(Row::speedup).collect();
     let lo = |v: &[f64], floor: f64| v.iter().copied().fold(floor, f64::min);
@@ -618,7 +618,7 @@ pub fn chart_svg(rows: &[Row], title: &str) -> std::result::Result<String, Strin
                 )))
                 .map_err(|e| e.to_string())?;
             for (k, (family, series)) in families(rows, pass).into_iter().enumerate() {
-                let color = crate::chart::SERIES[k % crate::chart::SERIES.len()];
+                let color = crate::io::chart::SERIES[k % crate::io::chart::SERIES.len()];
                 let batches: Vec<String> =
                     series.iter().map(|r| r.size.batch.to_string()).collect();
                 let family = if family.starts_with("w-w-w") {
@@ -691,5 +691,5 @@ pub fn write_chart(rows: &[Row], title: &str, path: &std::path::Path) -> Result<
         detail,
     };
     let svg = chart_svg(rows, title).map_err(|e| fail(format!("cannot draw the chart: {e}")))?;
-    crate::files::write_atomically(path, svg.as_bytes())
+    crate::io::files::write_atomically(path, svg.as_bytes())
 }

@@ -12,7 +12,7 @@
 //! | `Xn = norm_l(X)` | [`Normalization::apply`] |
 
 use crate::error::{Error, Result};
-use crate::files::io_reason;
+use crate::io::files::io_reason;
 use nalgebra::DMatrix;
 use rand::RngExt;
 use rand_pcg::Pcg64;
@@ -110,7 +110,7 @@ const COFFEE_ROWS: usize = 200;
 /// so every number is the lab's, not just close to it.
 ///
 /// ```
-/// let data = dualpath::data::coffee();
+/// let data = dualpath::io::data::coffee();
 /// assert_eq!((data.len(), data.n_features(), data.n_targets()), (200, 2, 1));
 /// // X[0] and Y[0] as printed by the course lab's load_coffee_data() (NumPy).
 /// assert_eq!(data.x[(0, 0)], 185.31763812365773);
@@ -162,7 +162,7 @@ pub const SOFTMAX_LAB_CENTERS: [[f64; 2]; 4] = [[-5.0, 2.0], [-2.0, -2.0], [1.0,
 /// generator, so the points, not their distribution, differ from the lab's.
 ///
 /// ```
-/// use dualpath::data::{blobs, SOFTMAX_LAB_CENTERS};
+/// use dualpath::io::data::{blobs, SOFTMAX_LAB_CENTERS};
 /// let d = blobs(&SOFTMAX_LAB_CENTERS, 1.0, 2000, 0);
 /// assert_eq!((d.len(), d.n_features(), d.n_targets()), (2000, 2, 1));
 /// let ones = d.y.iter().filter(|&&c| c == 1.0).count();
@@ -225,7 +225,7 @@ pub fn softmax_lab_blobs(seed: u64) -> Dataset {
 /// `train_test_split`, for any number of parts.
 ///
 /// ```
-/// use dualpath::data::{coffee, split};
+/// use dualpath::io::data::{coffee, split};
 /// let parts = split(&coffee(), &[120, 40, 40], 1)?;
 /// assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), [120, 40, 40]);
 /// # Ok::<(), dualpath::Error>(())
@@ -275,7 +275,7 @@ pub fn split(d: &Dataset, sizes: &[usize], seed: u64) -> Result<Vec<Dataset>> {
 /// half of those): the held-out parts are rounded up, as scikit-learn does.
 ///
 /// ```
-/// let [train, cv, test] = dualpath::data::train_cv_test(&dualpath::data::coffee(), 1)?;
+/// let [train, cv, test] = dualpath::io::data::train_cv_test(&dualpath::io::data::coffee(), 1)?;
 /// assert_eq!((train.len(), cv.len(), test.len()), (120, 40, 40));
 /// # Ok::<(), dualpath::Error>(())
 /// ```
@@ -297,7 +297,7 @@ pub fn train_cv_test(d: &Dataset, seed: u64) -> Result<[Dataset; 3]> {
 
 /// The UCI optical handwritten digits, one byte per value: 1797 rows of 64
 /// pixels and the digit (`data/README.md` says where they come from).
-const DIGITS: &[u8] = include_bytes!("../data/digits8x8.bin");
+const DIGITS: &[u8] = include_bytes!("../../data/digits8x8.bin");
 /// Images in [`DIGITS`].
 const DIGIT_IMAGES: usize = 1797;
 
@@ -312,7 +312,7 @@ const DIGIT_IMAGES: usize = 1797;
 /// download.
 ///
 /// ```
-/// let d = dualpath::data::digits8x8();
+/// let d = dualpath::io::data::digits8x8();
 /// assert_eq!((d.len(), d.n_features(), d.n_targets()), (1797, 64, 1));
 /// // The first image is a 0; its top row of pixels is 0 0 5 13 9 1 0 0.
 /// assert_eq!(d.y[(0, 0)], 0.0);
@@ -351,7 +351,7 @@ pub fn digits8x8() -> Dataset {
 /// becomes all zeros instead of NaN; [`Normalization::apply`] does the same.
 ///
 /// ```
-/// use dualpath::data::Normalization;
+/// use dualpath::io::data::Normalization;
 /// use nalgebra::dmatrix;
 /// let x = dmatrix![1.0, 10.0; 3.0, 10.0];
 /// let norm = Normalization::adapt(&x)?;
@@ -426,7 +426,7 @@ impl Normalization {
                 x.ncols()
             )));
         }
-        crate::network::check_finite("the data to adapt the normalisation to", x)?;
+        crate::nn::network::check_finite("the data to adapt the normalisation to", x)?;
         let m = x.nrows() as f64;
         let mut mean = Vec::with_capacity(x.ncols());
         let mut std = Vec::with_capacity(x.ncols());
@@ -521,7 +521,7 @@ impl TargetChoice {
     /// **No entries at all means the last column** ([`TargetChoice::Last`]).
     ///
     /// ```
-    /// use dualpath::data::TargetChoice;
+    /// use dualpath::io::data::TargetChoice;
     /// assert_eq!(TargetChoice::from_names(&[]), TargetChoice::Last);
     /// let flags = ["a, b".to_string(), "c".to_string()];
     /// assert_eq!(
@@ -587,7 +587,7 @@ pub fn read_csv_with(path: &Path, targets: &TargetChoice) -> Result<Dataset> {
 /// file name) and in [`Dataset::source`].
 ///
 /// ```
-/// use dualpath::data::{read_csv_from, TargetChoice};
+/// use dualpath::io::data::{read_csv_from, TargetChoice};
 /// let text = "temperature, duration, good\n200, 13.5, 1\n150, 11.5, 0\n";
 /// let data = read_csv_from(text.as_bytes(), "roasts.csv", &TargetChoice::Last)?;
 /// assert_eq!(data.feature_names, ["temperature", "duration"]);

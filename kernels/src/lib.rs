@@ -1,0 +1,18 @@
+//! # dualpath-kernels
+//!
+//! The speed machinery under `dualpath`'s matrix path, kept apart from the
+//! lesson so that the teaching crate never sees an intrinsic:
+//!
+//! | module | holds |
+//! | --- | --- |
+//! | [`gemm`] | `C = op(A)·op(B)`, blocked and packed, into the caller's buffers |
+//! | [`exp`] | `e^x` and `e^x - 1` for `x ≤ 0` as plain arithmetic that vectorises |
+//! | [`vectors`] | the vector instruction sets an element-wise pass may run with |
+//! | [`Element`] | the two float types the kernels compute in |
+
+pub mod exp;
+pub mod gemm;
+pub mod vectors;
+
+mod element;
+pub use element::Element;

@@ -1,0 +1,16 @@
+//! The crate's edges: built-in data sets and CSV files, normalisation, model
+//! files, charts, and the atomic write every file goes through. The numeric
+//! core above never depends on a file format.
+//!
+//! | module | holds |
+//! | --- | --- |
+//! | [`files`] | atomic writes, I/O reasons for error messages |
+//! | [`data`] | the labs' data sets, CSV reading, `Normalization` |
+//! | [`model`] | JSON model files |
+//! | `chart` | SVG charts, with a bundled font (feature `charts`) |
+
+#[cfg(feature = "charts")]
+pub mod chart;
+pub mod data;
+pub mod files;
+pub mod model;

@@ -1,0 +1,15 @@
+//! Learning: the optimizers ([`optim`]) and `model.fit` ([`fit()`]), on either path.
+//!
+//! | module | holds |
+//! | --- | --- |
+//! | [`optim`] | SGD and Adam, each a small struct owning its state |
+//! | [`mod@fit`] | `fit`, validation splits, `evaluate`, the history |
+
+pub mod fit;
+pub mod optim;
+
+pub use fit::{
+    FitSettings, History, Progress, evaluate, fit, fit_validated, fit_with_progress,
+    split_validation,
+};
+pub use optim::Optimizer;
