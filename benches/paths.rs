@@ -150,14 +150,15 @@ fn bench_size<T: Real>(
         match pass {
             Pass::Forward => group.bench_function(id, |b| {
                 check();
-                b.iter(|| path.forward_into(&mut ws, &net, &x).expect("forward"));
+                b.iter(|| {
+                    path.forward_into(&mut ws, &net, &x).expect("forward");
+                });
             }),
             Pass::Backward => group.bench_function(id, |b| {
                 check();
-                path.forward_into(&mut ws, &net, &x).expect("forward");
+                let mut forward = path.forward_into(&mut ws, &net, &x).expect("forward");
                 b.iter(|| {
-                    path.backward_into(&mut ws, &net, &x, &y, LOSS)
-                        .expect("backward")
+                    forward.backward(&y, LOSS).expect("backward");
                 });
             }),
             Pass::TrainStep => group.bench_function(id, |b| {

@@ -86,9 +86,9 @@ fn main() {
         let (mut fixed, mut mat) = (DenseGradients::zeros(3, 2), DenseGradients::zeros(3, 2));
         let (mut fixed_da_in, mut mat_da_in) = (DMatrix::zeros(1, 3), DMatrix::zeros(1, 3));
         let into = InputGradient::Into(&mut fixed_da_in);
-        sequential::dense_backward(&mut dz_buf, &mut fixed, into, &mut scratch, &da, at);
+        sequential::dense_backward(&mut fixed, into, &mut scratch, &mut dz_buf, &da, at);
         let into = InputGradient::Into(&mut mat_da_in);
-        matrix::dense_backward(&mut dz_buf, &mut mat, into, &mut scratch, &da, at);
+        matrix::dense_backward(&mut mat, into, &mut scratch, &mut dz_buf, &da, at);
         let (fixed_da_in, mat_da_in) = (&fixed_da_in, &mat_da_in);
         let gp: Vec<f64> = fwd.z.iter().map(|&z| g.g_prime(z, g.g(z))).collect();
         println!("  z = {:.5?}, g'(z) = {:.5?}", fwd.z.as_slice(), gp);

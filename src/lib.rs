@@ -23,7 +23,7 @@
 //! | Sequential backward propagation (corrected) | [`sequential`] | [`sequential::dense_backward`] | `tests/erratum.rs`, `tests/equivalence.rs` | `docs/05-backward-propagation.md` |
 //! | Matrix backward propagation | [`matrix`] | [`matrix::dense_backward`] | `tests/equivalence.rs`, `tests/gradient_check.rs` | `docs/05-backward-propagation.md` |
 //! | The two paths agree: rounding bound, exact arithmetic, finite differences | [`proof`], [`paths`] | [`proof::bounds::network_bound`], [`proof::gradcheck::numerical_gradients`], [`proof::compare::rows`], [`Path::forward`], [`Path::backward`] | `tests/equivalence.rs`, `tests/exact_arithmetic.rs`, `tests/gradient_check.rs` | `docs/06-what-identical-means.md` |
-//! | One walk through the layers for both paths; buffers the caller owns | [`paths::pass`] | [`paths::pass::Kernels`], [`Workspace`], [`Path::forward_into`], [`Path::backward_into`] | `tests/allocations.rs`, `tests/weeks/shape_checks.rs` | `docs/04-forward-propagation.md`, `docs/DESIGN.md` |
+//! | One walk through the layers for both paths; buffers the caller owns | [`paths`] | [`paths::walk`], [`paths::contract`], [`Workspace`], [`Path::forward_into`], [`Pass::backward`] | `tests/allocations.rs`, `tests/weeks/shape_checks.rs` | `docs/04-forward-propagation.md`, `docs/DESIGN.md` |
 //! | The optimizers of `model.compile(optimizer=...)` | [`train::optim`] | [`train::optim::Sgd::step`], [`train::optim::Adam::step`], [`Network::parameters_mut`] | `tests/train.rs` | `docs/03-gradient-descent.md` |
 //! | The matrix path's products | `dualpath_kernels` (`kernels/`) | `dualpath_kernels::gemm::gemm` | `kernels/src/gemm.rs` (unit tests), `benches/paths.rs` | `docs/performance.md`, `kernels/README.md` |
 //! | Week 2: softmax, `SparseCategoricalCrossentropy`, `from_logits` | [`nn::activation`], [`nn::loss`] | [`nn::activation::softmax_row`], [`Activation::activate_row`], [`Loss::output_dz`], [`Loss::check_output`] | `tests/weeks/multiclass.rs`, `tests/weeks/keras_reference.rs` | `docs/07-softmax.md` |
@@ -130,8 +130,9 @@ pub use nn::activation::Activation;
 pub use nn::loss::Loss;
 pub use nn::network::{Dense, Network, Param, ParamKind};
 pub use paths::Path;
-pub use paths::pass::{
+pub use paths::buffers::{
     DenseGradients, Forward, Gradients, InputGradient, LayerCache, LayerState, Scratch, Workspace,
 };
+pub use paths::walk::Pass;
 pub use real::{Real, gamma};
 pub use train::optim::Optimizer;

@@ -73,8 +73,9 @@ fn steps_allocate_nothing<T: Real>(n_in: usize, layers: &[(usize, Activation)], 
             let mut ws = Workspace::new(&net, m);
             let mut state = optimizer.start(&net);
             let mut step = |net: &mut Network<T>| {
-                path.forward_into(&mut ws, net, &x).expect("forward");
-                path.backward_into(&mut ws, net, &x, &y, loss)
+                path.forward_into(&mut ws, net, &x)
+                    .expect("forward")
+                    .backward(&y, loss)
                     .expect("backward");
                 state.step(net, ws.gradients());
             };

@@ -217,7 +217,6 @@ fn a_non_finite_input_to_a_wide_first_layer_is_found_through_its_z_on_both_paths
         net.layers()[1].clone(),
     ])
     .unwrap();
-    let y = DMatrix::from_element(4, 1, 1.0);
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
         for (row, col) in [(0, 0), (3, 5), (2, 3)] {
             let mut x = DMatrix::<f64>::from_fn(4, 6, |i, j| (i + j) as f64 / 10.0);
@@ -225,13 +224,11 @@ fn a_non_finite_input_to_a_wide_first_layer_is_found_through_its_z_on_both_paths
             for path in Path::BOTH {
                 let mut ws = dualpath::Workspace::new(&net, 4);
                 let e = path.forward_into(&mut ws, &net, &x).unwrap_err();
+                // (A failed forward pass hands back no `Pass`, so there is
+                // no backward pass to run on what it left in the workspace.)
                 assert!(
                     matches!(e, Error::NonFinite { row: r, col: c, .. } if (r, c) == (row, col)),
                     "{path}, {bad} at ({row}, {col}): {e}"
-                );
-                assert!(
-                    path.backward_into(&mut ws, &net, &x, &y, Loss::BinaryCrossEntropy)
-                        .is_err()
                 );
             }
         }

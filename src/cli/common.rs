@@ -335,7 +335,7 @@ pub fn check_loss(network: &Network<f64>, data: &Dataset, loss: Loss) -> CliResu
             data.target_names.join(", ")
         )));
     }
-    dualpath::paths::pass::check_targets(network, &data.y, data.y.nrows(), loss)
+    dualpath::paths::contract::check_targets(network, &data.y, data.y.nrows(), loss)
         .map_err(|e| label_error(data, e))
 }
 

@@ -48,7 +48,7 @@ pub fn run(a: GradArgs) -> CliResult {
     let fwd = a.path.forward(net, &x)?;
     let grads = a.path.backward(net, &fwd, &data.y, loss_fn)?;
     let loss =
-        dualpath::paths::pass::total_loss(net, loss_fn, fwd.output_z(), fwd.output(), &data.y);
+        dualpath::paths::walk::total_loss(net, loss_fn, fwd.output_z(), fwd.output(), &data.y);
     let all_finite = loss.is_finite()
         && fwd
             .layers()

@@ -206,8 +206,9 @@ pub fn run() -> CliResult {
 /// What the notes' loop backward gets wrong, shown on layer 2 of the network.
 fn erratum(net: &Network<f64>, x: &DMatrix<f64>, y: &DMatrix<f64>, loss: Loss) -> CliResult {
     let mut ws = Workspace::new(net, x.nrows());
-    Path::Matrix.forward_into(&mut ws, net, x)?;
-    Path::Matrix.backward_into(&mut ws, net, x, y, loss)?;
+    Path::Matrix
+        .forward_into(&mut ws, net, x)?
+        .backward(y, loss)?;
     let l = net.layers().len() - 2;
     let layer = &net.layers()[l];
     let da = ws.da(l).expect("a layer below the last is handed dA");
@@ -222,10 +223,10 @@ fn erratum(net: &Network<f64>, x: &DMatrix<f64>, y: &DMatrix<f64>, loss: Loss) -
         let mut grads = DenseGradients::zeros(layer.n_in(), layer.units());
         let mut scratch = Scratch::default();
         sequential::dense_backward(
-            &mut dz,
             &mut grads,
             InputGradient::Skip,
             &mut scratch,
+            &mut dz,
             da,
             at,
         );

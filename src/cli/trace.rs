@@ -58,8 +58,7 @@ pub fn run(a: TraceArgs) -> CliResult {
     let mut runs = Vec::with_capacity(2);
     for path in Path::BOTH {
         let mut ws = Workspace::new(net, 1);
-        path.forward_into(&mut ws, net, &x)?;
-        path.backward_into(&mut ws, net, &x, &y, loss)?;
+        path.forward_into(&mut ws, net, &x)?.backward(&y, loss)?;
         runs.push(ws);
     }
     let (seq, mat) = (&runs[0], &runs[1]);

@@ -391,7 +391,7 @@ impl<T: Real> Network<T> {
     /// `j`'s weights `W[:,j]` are one run) and then its bias `b`. So the
     /// slice `k` holds layer `k / 2`'s `W` when `k` is even and its `b` when
     /// `k` is odd; [`Network::parameter_names`] names them. The gradients
-    /// ([`crate::paths::pass::Gradients::slices`]) come in the same order, which is
+    /// ([`crate::paths::buffers::Gradients::slices`]) come in the same order, which is
     /// what lets an optimizer or a finite-difference check walk the two side
     /// by side without knowing about layers.
     ///

@@ -15,16 +15,12 @@
 //!
 //! The functions mirror [`crate::paths::sequential`]: same names, same arguments,
 //! same results. The kernels write into buffers their caller owns (the
-//! contract is [`crate::paths::pass`]); the matrix path keeps its products' packed
+//! contract is [`crate::paths::contract`]); the matrix path keeps its products' packed
 //! panels in the `scratch` (the loop path, its per-example rows).
 
-use crate::error::Result;
-use crate::nn::loss::Loss;
-use crate::nn::network::{Dense, Network};
-use crate::paths::pass::{
-    self, DenseGradients, Forward, Gradients, InputGradient, Kernels, LayerCache, LayerState,
-    Scratch, Workspace,
-};
+use super::buffers::{DenseGradients, InputGradient, LayerCache, LayerState, Scratch};
+use super::contract;
+use crate::nn::network::Dense;
 use crate::real::Real;
 use dualpath_kernels::gemm::{self, Operand};
 use nalgebra::{DMatrix, DVectorView, DVectorViewMut};
@@ -57,7 +53,7 @@ pub fn dense_forward<T: Real>(
     a_in: &DMatrix<T>,
     layer: &Dense<T>,
 ) {
-    pass::check_forward("matrix::dense_forward", out, a_in, layer);
+    contract::check_forward("matrix::dense_forward", out, a_in, layer);
     let pack = scratch.packing();
     product(&mut out.z, a_in, AsStored, layer.w(), AsStored, pack); // A_in·W: (m, n_in)·(n_in, units) → (m, units)
     let m = out.z.nrows();
@@ -86,14 +82,14 @@ pub fn dense_forward<T: Real>(
 /// # Panics
 /// If the shapes do not fit.
 pub fn dense_backward<T: Real>(
-    dz: &mut DMatrix<T>,
     grads: &mut DenseGradients<T>,
     da_in: InputGradient<'_, T>,
     scratch: &mut Scratch<T>,
+    dz: &mut DMatrix<T>,
     da: &DMatrix<T>,
     at: LayerState<'_, T>,
 ) {
-    pass::check_backward("matrix::dense_backward", Some(dz), grads, &da_in, da, &at);
+    contract::check_backward("matrix::dense_backward", Some(dz), grads, &da_in, da, &at);
     let g = at.layer.activation();
     let (z, a) = (at.cache.z.as_slice(), at.cache.a.as_slice());
     g.backprop(da.as_slice(), z, a, dz.as_mut_slice()); // dZ = dA ⊙ g'(Z), g' read from the cached A: (m, units)
@@ -114,7 +110,7 @@ pub fn dense_backward_dz<T: Real>(
     dz: &DMatrix<T>,
     at: LayerState<'_, T>,
 ) {
-    pass::check_backward("matrix::dense_backward_dz", None, grads, &da_in, dz, &at);
+    contract::check_backward("matrix::dense_backward_dz", None, grads, &da_in, dz, &at);
     let pack = scratch.packing();
     // Both transposes are read in place by the kernel: see `product`.
     product(&mut grads.dw, at.a_in, Transposed, dz, AsStored, pack); // A_inᵀ·dZ: (n_in, m)·(m, units) → (n_in, units)
@@ -148,91 +144,6 @@ fn column_sum<T: Real>(column: &[T]) -> T {
         *s += v;
     }
     ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
-}
-
-/// The matrix path as a set of [`Kernels`], for the layer walk of [`crate::paths::pass`].
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Matrices;
-
-impl Kernels for Matrices {
-    fn dense_forward<T: Real>(
-        out: &mut LayerCache<T>,
-        scratch: &mut Scratch<T>,
-        a_in: &DMatrix<T>,
-        layer: &Dense<T>,
-    ) {
-        dense_forward(out, scratch, a_in, layer);
-    }
-
-    fn dense_backward<T: Real>(
-        dz: &mut DMatrix<T>,
-        grads: &mut DenseGradients<T>,
-        da_in: InputGradient<'_, T>,
-        scratch: &mut Scratch<T>,
-        da: &DMatrix<T>,
-        at: LayerState<'_, T>,
-    ) {
-        dense_backward(dz, grads, da_in, scratch, da, at);
-    }
-
-    fn dense_backward_dz<T: Real>(
-        grads: &mut DenseGradients<T>,
-        da_in: InputGradient<'_, T>,
-        scratch: &mut Scratch<T>,
-        dz: &DMatrix<T>,
-        at: LayerState<'_, T>,
-    ) {
-        dense_backward_dz(grads, da_in, scratch, dz, at);
-    }
-}
-
-/// The whole network forward, layer after layer, each layer by [`dense_forward`].
-///
-/// # Errors
-/// If `x` is not `(m ≥ 1, n_in)` or holds a NaN or infinity.
-pub fn forward<'x, T: Real>(net: &Network<T>, x: &'x DMatrix<T>) -> Result<Forward<'x, T>> {
-    pass::forward::<T, Matrices>(net, x)
-}
-
-/// The whole network backward: the output layer's `dZ` from the loss, then
-/// each layer by [`dense_backward_dz`] / [`dense_backward`], last to first.
-///
-/// # Errors
-/// If `fwd` is not this network's, `y` is not `(m, n_out)`, or a target is
-/// non-finite or (for binary cross-entropy) outside `[0, 1]`.
-pub fn backward<T: Real>(
-    net: &Network<T>,
-    fwd: &Forward<'_, T>,
-    y: &DMatrix<T>,
-    loss: Loss,
-) -> Result<Gradients<T>> {
-    pass::backward::<T, Matrices>(net, fwd, y, loss)
-}
-
-/// [`forward`] into a [`Workspace`], allocating nothing.
-///
-/// # Errors
-/// As [`forward`], or if the workspace was made for another shape.
-pub fn forward_into<T: Real>(
-    ws: &mut Workspace<T>,
-    net: &Network<T>,
-    x: &DMatrix<T>,
-) -> Result<()> {
-    pass::forward_into::<T, Matrices>(ws, net, x)
-}
-
-/// [`backward`] into a [`Workspace`] filled by [`forward_into`], allocating nothing.
-///
-/// # Errors
-/// As [`backward`], or if the workspace holds no forward pass of `net` on `x`.
-pub fn backward_into<T: Real>(
-    ws: &mut Workspace<T>,
-    net: &Network<T>,
-    x: &DMatrix<T>,
-    y: &DMatrix<T>,
-    loss: Loss,
-) -> Result<()> {
-    pass::backward_into::<T, Matrices>(ws, net, x, y, loss)
 }
 
 /// The course's `eval_mse` (week 3) on whole vectors: `Σ(ŷ - y)² / (2m)`,

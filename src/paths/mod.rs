@@ -1,23 +1,37 @@
-//! The switch point: [`Path`] picks the loop path or the matrix path.
+//! How a network runs over a batch: the switch [`Path`], the two paths
+//! ([`sequential`], [`matrix`]), and what both share.
 //!
-//! Training, the program and the benchmarks all go through it, so every
-//! capability exists on both paths. It holds nothing but the choice: the walk
-//! through the layers is written once in [`crate::paths::pass`], and the two paths
-//! supply only the per-layer kernels, which is exactly where the notes say
-//! they differ.
+//! | module | holds |
+//! | --- | --- |
+//! | [`sequential`] | the notes' per-unit loops, one example and one unit at a time |
+//! | [`matrix`] | the notes' matrix form, the whole batch as products |
+//! | [`contract`] | what a layer kernel reads and writes, and every shape check |
+//! | [`buffers`] | the per-layer caches, gradients, scratch and the [`Workspace`] |
+//! | [`walk`] | the walk through the layers, written once for both paths |
+//!
+//! [`Path`] is the only place that chooses: training, the program and the
+//! benchmarks all go through it, so every capability exists on both paths.
+//! It calls the walk directly, and the walk calls each layer's kernel on
+//! the chosen path: the two paths differ only inside a layer, which is
+//! exactly where the notes say they differ.
 
+pub mod buffers;
+pub mod contract;
 pub mod matrix;
-pub mod pass;
 pub mod sequential;
+pub mod walk;
 
 use crate::error::Result;
 use crate::nn::loss::Loss;
-use crate::nn::network::Network;
+use crate::nn::network::{Dense, Network};
 use crate::real::Real;
+use buffers::{
+    DenseGradients, Forward, Gradients, InputGradient, LayerCache, LayerState, Scratch, Workspace,
+};
 use nalgebra::DMatrix;
-use pass::{Forward, Gradients, Workspace, total_loss};
 use std::fmt;
 use std::str::FromStr;
+use walk::Pass;
 
 /// Which way to compute: per-unit loops or matrix products.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -40,8 +54,9 @@ impl Path {
         }
     }
 
-    /// The network's forward pass on this path: see [`sequential::forward`]
-    /// and [`matrix::forward`].
+    /// The network's forward pass on this path, layer after layer, each
+    /// layer by [`sequential::dense_forward`] or [`matrix::dense_forward`].
+    /// Returns every layer's `Z` and `A` for [`Path::backward`].
     ///
     /// ```
     /// use dualpath::{Activation::Sigmoid, Network, Path};
@@ -54,22 +69,23 @@ impl Path {
     /// ```
     ///
     /// # Errors
-    /// If `x` does not fit the network or is not finite.
+    /// If `x` is not `(m ≥ 1, n_in)` or holds a NaN or infinity.
     pub fn forward<'x, T: Real>(
         self,
         net: &Network<T>,
         x: &'x DMatrix<T>,
     ) -> Result<Forward<'x, T>> {
-        match self {
-            Path::Sequential => sequential::forward(net, x),
-            Path::Matrix => matrix::forward(net, x),
-        }
+        walk::forward(self, net, x)
     }
 
-    /// The network's backward pass on this path.
+    /// The network's backward pass on this path: the output layer's `dZ`
+    /// from the loss, then each layer by `dense_backward_dz` /
+    /// `dense_backward`, from the last to the first. Returns fresh gradients
+    /// of the mean loss.
     ///
     /// # Errors
-    /// If `fwd` is not this network's, or `y` does not fit or suit `loss`.
+    /// If `fwd` is not this network's with its current weights, `y` is not
+    /// `(m, n_out)`, or a target is non-finite or outside what `loss` takes.
     pub fn backward<T: Real>(
         self,
         net: &Network<T>,
@@ -77,10 +93,7 @@ impl Path {
         y: &DMatrix<T>,
         loss: Loss,
     ) -> Result<Gradients<T>> {
-        match self {
-            Path::Sequential => sequential::backward(net, fwd, y, loss),
-            Path::Matrix => matrix::backward(net, fwd, y, loss),
-        }
+        walk::backward(self, net, fwd, y, loss)
     }
 
     /// Forward, the mean loss `J`, and backward, in one call.
@@ -96,63 +109,92 @@ impl Path {
     ) -> Result<(T, Gradients<T>)> {
         let fwd = self.forward(net, x)?;
         let grads = self.backward(net, &fwd, y, loss)?;
-        let j = total_loss(net, loss, fwd.output_z(), fwd.output(), y);
+        let j = walk::total_loss(net, loss, fwd.output_z(), fwd.output(), y);
         Ok((j, grads))
     }
 
-    /// The forward pass into a [`Workspace`], allocating nothing: see
-    /// [`sequential::forward_into`] and [`matrix::forward_into`].
+    /// The forward pass into a [`Workspace`], allocating nothing. The
+    /// [`Pass`] it returns holds `x`, the network and the workspace for the
+    /// loss ([`Pass::loss`]) and the backward pass ([`Pass::backward`]).
+    ///
+    /// ```
+    /// use dualpath::{Activation::Sigmoid, Loss, Network, Path, Workspace};
+    /// use nalgebra::dmatrix;
+    /// let net = Network::<f64>::new(2, &[(3, Sigmoid), (1, Sigmoid)], 0)?;
+    /// let (x, y) = (dmatrix![0.5, -1.0; 2.0, 0.0], dmatrix![1.0; 0.0]);
+    /// let mut ws = Workspace::new(&net, 2);
+    /// let mut pass = Path::Sequential.forward_into(&mut ws, &net, &x)?;
+    /// pass.backward(&y, Loss::BinaryCrossEntropy)?;
+    /// assert_eq!(ws.gradients().layers[1].dw.shape(), (3, 1));
+    /// # Ok::<(), dualpath::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Path::forward`], or if `ws` was made for other widths or another batch size.
-    pub fn forward_into<T: Real>(
+    pub fn forward_into<'a, T: Real>(
         self,
-        ws: &mut Workspace<T>,
-        net: &Network<T>,
-        x: &DMatrix<T>,
-    ) -> Result<()> {
+        ws: &'a mut Workspace<T>,
+        net: &'a Network<T>,
+        x: &'a DMatrix<T>,
+    ) -> Result<Pass<'a, T>> {
+        walk::forward_into(self, ws, net, x)
+    }
+
+    /// One dense layer forward on this path: [`sequential::dense_forward`]
+    /// or [`matrix::dense_forward`].
+    ///
+    /// # Panics
+    /// If the shapes do not fit (the message names them).
+    pub fn dense_forward<T: Real>(
+        self,
+        out: &mut LayerCache<T>,
+        scratch: &mut Scratch<T>,
+        a_in: &DMatrix<T>,
+        layer: &Dense<T>,
+    ) {
         match self {
-            Path::Sequential => sequential::forward_into(ws, net, x),
-            Path::Matrix => matrix::forward_into(ws, net, x),
+            Path::Sequential => sequential::dense_forward(out, scratch, a_in, layer),
+            Path::Matrix => matrix::dense_forward(out, scratch, a_in, layer),
         }
     }
 
-    /// The backward pass into a [`Workspace`] that [`Path::forward_into`]
-    /// filled from `net` and `x`, allocating nothing; the gradients are then
-    /// [`Workspace::gradients`].
+    /// One dense layer backward from `dA` on this path:
+    /// [`sequential::dense_backward`] or [`matrix::dense_backward`].
     ///
-    /// # Errors
-    /// As [`Path::backward`], or if `ws` holds no forward pass of `net` on `x`.
-    pub fn backward_into<T: Real>(
+    /// # Panics
+    /// If the shapes do not fit.
+    pub fn dense_backward<T: Real>(
         self,
-        ws: &mut Workspace<T>,
-        net: &Network<T>,
-        x: &DMatrix<T>,
-        y: &DMatrix<T>,
-        loss: Loss,
-    ) -> Result<()> {
+        grads: &mut DenseGradients<T>,
+        da_in: InputGradient<'_, T>,
+        scratch: &mut Scratch<T>,
+        dz: &mut DMatrix<T>,
+        da: &DMatrix<T>,
+        at: LayerState<'_, T>,
+    ) {
         match self {
-            Path::Sequential => sequential::backward_into(ws, net, x, y, loss),
-            Path::Matrix => matrix::backward_into(ws, net, x, y, loss),
+            Path::Sequential => sequential::dense_backward(grads, da_in, scratch, dz, da, at),
+            Path::Matrix => matrix::dense_backward(grads, da_in, scratch, dz, da, at),
         }
     }
 
-    /// Forward, the mean loss `J`, and backward, in a [`Workspace`]:
-    /// [`Path::loss_and_gradients`] without allocating.
+    /// One dense layer backward from a given `dZ` on this path:
+    /// [`sequential::dense_backward_dz`] or [`matrix::dense_backward_dz`].
     ///
-    /// # Errors
-    /// As [`Path::forward_into`] and [`Path::backward_into`].
-    pub fn loss_and_gradients_into<T: Real>(
+    /// # Panics
+    /// If the shapes do not fit.
+    pub fn dense_backward_dz<T: Real>(
         self,
-        ws: &mut Workspace<T>,
-        net: &Network<T>,
-        x: &DMatrix<T>,
-        y: &DMatrix<T>,
-        loss: Loss,
-    ) -> Result<T> {
-        self.forward_into(ws, net, x)?;
-        self.backward_into(ws, net, x, y, loss)?;
-        Ok(total_loss(net, loss, ws.output_z(), ws.output(), y))
+        grads: &mut DenseGradients<T>,
+        da_in: InputGradient<'_, T>,
+        scratch: &mut Scratch<T>,
+        dz: &DMatrix<T>,
+        at: LayerState<'_, T>,
+    ) {
+        match self {
+            Path::Sequential => sequential::dense_backward_dz(grads, da_in, scratch, dz, at),
+            Path::Matrix => matrix::dense_backward_dz(grads, da_in, scratch, dz, at),
+        }
     }
 }
 

@@ -12,15 +12,11 @@
 //! The functions mirror [`crate::paths::matrix`]: same names, same arguments, same
 //! results, so reading the two modules side by side is the lesson. The
 //! kernels write into buffers their caller owns (the contract is
-//! [`crate::paths::pass`]); [`forward`] and [`backward`] allocate for their caller.
+//! [`crate::paths::contract`]); [`crate::Path`] walks the layers with them.
 
-use crate::error::Result;
-use crate::nn::loss::Loss;
-use crate::nn::network::{Dense, Network};
-use crate::paths::pass::{
-    self, DenseGradients, Forward, Gradients, InputGradient, Kernels, LayerCache, LayerState,
-    Scratch, Workspace,
-};
+use super::buffers::{DenseGradients, InputGradient, LayerCache, LayerState, Scratch};
+use super::contract;
+use crate::nn::network::Dense;
 use crate::real::Real;
 use nalgebra::DMatrix;
 
@@ -109,7 +105,7 @@ pub fn dense_forward<T: Real>(
     a_in: &DMatrix<T>,
     layer: &Dense<T>,
 ) {
-    pass::check_forward("sequential::dense_forward", out, a_in, layer);
+    contract::check_forward("sequential::dense_forward", out, a_in, layer);
     let (m, n_in) = a_in.shape();
     let (w, b, g) = (layer.w(), layer.b(), layer.activation());
     let units = w.ncols();
@@ -149,14 +145,14 @@ pub fn dense_forward<T: Real>(
 /// # Panics
 /// If the shapes do not fit.
 pub fn dense_backward<T: Real>(
-    dz: &mut DMatrix<T>,
     grads: &mut DenseGradients<T>,
     da_in: InputGradient<'_, T>,
     scratch: &mut Scratch<T>,
+    dz: &mut DMatrix<T>,
     da: &DMatrix<T>,
     at: LayerState<'_, T>,
 ) {
-    pass::check_backward(
+    contract::check_backward(
         "sequential::dense_backward",
         Some(dz),
         grads,
@@ -165,35 +161,31 @@ pub fn dense_backward<T: Real>(
         &at,
     );
     let (z, a, g) = (&at.cache.z, &at.cache.a, at.layer.activation());
-    // dz_j = da_j · g'(z_j), computed at the moment each unit needs it, with
-    // g' read from the cached a_j = g(z_j).
-    units_backward(
-        |i, j| {
-            let dzj = da[(i, j)] * g.g_prime(z[(i, j)], a[(i, j)]);
-            dz[(i, j)] = dzj;
-            dzj
-        },
-        grads,
-        da_in,
-        scratch,
-        at,
-    );
+    let (m, units) = da.shape();
+    for i in 0..m {
+        for j in 0..units {
+            // dz_j = da_j · g'(z_j), with g' read from the cached a_j = g(z_j)
+            dz[(i, j)] = da[(i, j)] * g.g_prime(z[(i, j)], a[(i, j)]);
+        }
+    }
+    dense_backward_dz(grads, da_in, scratch, dz, at);
 }
 
-/// One dense layer backward from `dZ` directly: the same loops as
-/// [`dense_backward`] with `dz_j` given. The output layer uses it, because
-/// [`Loss::output_dz`] supplies its `dZ` for the whole batch.
+/// One dense layer backward from `dZ` directly, per example and per unit:
+/// `da_in += dz_j·W[:,j]`, `dW[:,j] += dz_j·a_in`, `db_j += dz_j`. The output
+/// layer starts here, because [`Loss::output_dz`](crate::Loss::output_dz)
+/// supplies its `dZ` for the whole batch.
 ///
 /// # Panics
 /// If the shapes do not fit.
 pub fn dense_backward_dz<T: Real>(
     grads: &mut DenseGradients<T>,
-    da_in: InputGradient<'_, T>,
+    mut da_in: InputGradient<'_, T>,
     scratch: &mut Scratch<T>,
     dz: &DMatrix<T>,
     at: LayerState<'_, T>,
 ) {
-    pass::check_backward(
+    contract::check_backward(
         "sequential::dense_backward_dz",
         None,
         grads,
@@ -201,17 +193,6 @@ pub fn dense_backward_dz<T: Real>(
         dz,
         &at,
     );
-    units_backward(|i, j| dz[(i, j)], grads, da_in, scratch, at);
-}
-
-/// The per-unit backward loops, with `dz_j` of example `i` given by `dz_at(i, j)`.
-fn units_backward<T: Real>(
-    mut dz_at: impl FnMut(usize, usize) -> T,
-    grads: &mut DenseGradients<T>,
-    mut da_in: InputGradient<'_, T>,
-    scratch: &mut Scratch<T>,
-    at: LayerState<'_, T>,
-) {
     let (m, n_in) = at.a_in.shape();
     let w = at.layer.w();
     let units = w.ncols();
@@ -226,19 +207,19 @@ fn units_backward<T: Real>(
         }
         dx.fill(T::zero());
         for j in 0..units {
-            let dz = dz_at(i, j);
+            let dzj = dz[(i, j)];
             if want_da_in {
                 // da_in += dz_j * W[:,j]
                 for (dxk, &wk) in dx.iter_mut().zip(column(w, j)) {
-                    *dxk += dz * wk;
+                    *dxk += dzj * wk;
                 }
             }
             // dW[:,j] += dz_j * a_in
             let dwj = &mut grads.dw.as_mut_slice()[j * n_in..(j + 1) * n_in];
             for (dwk, &xk) in dwj.iter_mut().zip(x.iter()) {
-                *dwk += dz * xk;
+                *dwk += dzj * xk;
             }
-            grads.db[j] += dz; // db_j += dz_j
+            grads.db[j] += dzj; // db_j += dz_j
         }
         if let InputGradient::Into(d) = &mut da_in {
             for (k, &dxk) in dx.iter().enumerate() {
@@ -246,93 +227,6 @@ fn units_backward<T: Real>(
             }
         }
     }
-}
-
-/// The loop path as a set of [`Kernels`], for the layer walk of [`crate::paths::pass`].
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Loops;
-
-impl Kernels for Loops {
-    fn dense_forward<T: Real>(
-        out: &mut LayerCache<T>,
-        scratch: &mut Scratch<T>,
-        a_in: &DMatrix<T>,
-        layer: &Dense<T>,
-    ) {
-        dense_forward(out, scratch, a_in, layer);
-    }
-
-    fn dense_backward<T: Real>(
-        dz: &mut DMatrix<T>,
-        grads: &mut DenseGradients<T>,
-        da_in: InputGradient<'_, T>,
-        scratch: &mut Scratch<T>,
-        da: &DMatrix<T>,
-        at: LayerState<'_, T>,
-    ) {
-        dense_backward(dz, grads, da_in, scratch, da, at);
-    }
-
-    fn dense_backward_dz<T: Real>(
-        grads: &mut DenseGradients<T>,
-        da_in: InputGradient<'_, T>,
-        scratch: &mut Scratch<T>,
-        dz: &DMatrix<T>,
-        at: LayerState<'_, T>,
-    ) {
-        dense_backward_dz(grads, da_in, scratch, dz, at);
-    }
-}
-
-/// The whole network forward, layer after layer, each layer by
-/// [`dense_forward`]. Returns every layer's `Z` and `A` for [`backward`].
-///
-/// # Errors
-/// If `x` is not `(m ≥ 1, n_in)` or holds a NaN or infinity.
-pub fn forward<'x, T: Real>(net: &Network<T>, x: &'x DMatrix<T>) -> Result<Forward<'x, T>> {
-    pass::forward::<T, Loops>(net, x)
-}
-
-/// The whole network backward: the output layer's `dZ` from the loss, then
-/// each layer by [`dense_backward_dz`] / [`dense_backward`], from the last to
-/// the first. Returns fresh gradients of the mean loss.
-///
-/// # Errors
-/// If `fwd` is not this network's, `y` is not `(m, n_out)`, or a target is
-/// non-finite or (for binary cross-entropy) outside `[0, 1]`.
-pub fn backward<T: Real>(
-    net: &Network<T>,
-    fwd: &Forward<'_, T>,
-    y: &DMatrix<T>,
-    loss: Loss,
-) -> Result<Gradients<T>> {
-    pass::backward::<T, Loops>(net, fwd, y, loss)
-}
-
-/// [`forward`] into a [`Workspace`], allocating nothing.
-///
-/// # Errors
-/// As [`forward`], or if the workspace was made for another shape.
-pub fn forward_into<T: Real>(
-    ws: &mut Workspace<T>,
-    net: &Network<T>,
-    x: &DMatrix<T>,
-) -> Result<()> {
-    pass::forward_into::<T, Loops>(ws, net, x)
-}
-
-/// [`backward`] into a [`Workspace`] filled by [`forward_into`], allocating nothing.
-///
-/// # Errors
-/// As [`backward`], or if the workspace holds no forward pass of `net` on `x`.
-pub fn backward_into<T: Real>(
-    ws: &mut Workspace<T>,
-    net: &Network<T>,
-    x: &DMatrix<T>,
-    y: &DMatrix<T>,
-    loss: Loss,
-) -> Result<()> {
-    pass::backward_into::<T, Loops>(ws, net, x, y, loss)
 }
 
 /// The course's `eval_mse` (week 3): half the mean squared error of

@@ -31,8 +31,8 @@ use crate::error::Result;
 use crate::nn::activation::Activation;
 use crate::nn::loss::{BCE_EPSILON, Loss};
 use crate::nn::network::Network;
-use crate::paths::matrix;
-use crate::paths::pass::{DenseGradients, InputGradient, LayerState, Scratch};
+use crate::paths::buffers::{DenseGradients, InputGradient, LayerState, Scratch};
+use crate::paths::{Path, matrix};
 use crate::real::{Real, gamma};
 use nalgebra::{DMatrix, DVector};
 
@@ -495,15 +495,15 @@ pub struct NetworkBound {
 /// through the layers from the matrix path's values.
 ///
 /// # Errors
-/// As [`matrix::forward`] and [`matrix::backward`].
+/// As [`Path::forward`] and [`Path::backward`].
 pub fn network_bound<T: Real>(
     net: &Network<T>,
     x: &DMatrix<T>,
     y: &DMatrix<T>,
     loss: Loss,
 ) -> Result<NetworkBound> {
-    let fwd = matrix::forward(net, x)?;
-    crate::paths::pass::check_targets(net, y, x.nrows(), loss)?;
+    let fwd = Path::Matrix.forward(net, x)?;
+    crate::paths::contract::check_targets(net, y, x.nrows(), loss)?;
     let layers = net.layers();
     let mut zs = Vec::with_capacity(layers.len());
     let mut acts = Vec::with_capacity(layers.len());
@@ -579,7 +579,7 @@ pub fn network_bound<T: Real>(
     let u = T::UNIT_ROUNDOFF;
     let mut loss_b = loss_b;
     if net.penalty() != T::zero() {
-        let grads = matrix::backward(net, &fwd, y, loss)?;
+        let grads = Path::Matrix.backward(net, &fwd, y, loss)?;
         for (l, (dw, _)) in back.iter_mut().enumerate() {
             if layers[l].l2() > 0.0 {
                 let dw_m = abs(&grads.layers[l].dw);
@@ -588,7 +588,7 @@ pub fn network_bound<T: Real>(
                 });
             }
         }
-        let j = crate::paths::pass::total_loss(net, loss, z_out, a_out, y)
+        let j = crate::paths::walk::total_loss(net, loss, z_out, a_out, y)
             .as_f64()
             .abs();
         loss_b = (loss_b * (1.0 + 2.0 * u) + 2.0 * u * (1.0 + u) * j) * OWN_ROUNDING;

@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::nn::loss::Loss;
 use crate::nn::network::Network;
 use crate::paths::Path;
-use crate::paths::pass::total_loss;
+use crate::paths::walk::total_loss;
 use crate::proof::bounds::{Agreement, network_bound};
 use crate::real::{Real, ulps_between};
 use nalgebra::DMatrix;

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::nn::loss::Loss;
 use crate::nn::network::Network;
 use crate::paths::Path;
-use crate::paths::pass::Gradients;
+use crate::paths::buffers::Gradients;
 use nalgebra::DMatrix;
 
 /// The mean loss `J` of `net` on `(x, y)`, computed on `path`.
@@ -25,7 +25,7 @@ pub fn cost(
     path: Path,
 ) -> Result<f64> {
     let fwd = path.forward(net, x)?;
-    Ok(crate::paths::pass::total_loss(
+    Ok(crate::paths::walk::total_loss(
         net,
         loss,
         fwd.output_z(),
@@ -46,7 +46,7 @@ pub fn numerical_gradients(
     loss: Loss,
     h: f64,
 ) -> Result<Gradients<f64>> {
-    crate::paths::pass::check_targets(net, y, x.nrows(), loss)?;
+    crate::paths::contract::check_targets(net, y, x.nrows(), loss)?;
     let mut probe = net.clone();
     let mut slopes = Gradients::zeros_like(net);
     // Walk the parameter view: slice s of the network, element i, and the

@@ -24,7 +24,7 @@ use crate::nn::activation::Activation;
 use crate::nn::loss::Loss;
 use crate::nn::network::Network;
 use crate::paths::Path;
-use crate::paths::pass::Workspace;
+use crate::paths::buffers::Workspace;
 use crate::proof::bounds::Agreement;
 use crate::proof::compare;
 use crate::real::Real;
@@ -289,7 +289,7 @@ pub fn peer_sizes() -> Vec<Size> {
 /// the network and batch, it allocates nothing.
 ///
 /// # Errors
-/// As [`Path::forward_into`] and [`Path::backward_into`].
+/// As [`Path::forward_into`] and [`crate::Pass::backward`].
 pub fn train_step<T: Real>(
     path: Path,
     ws: &mut Workspace<T>,
@@ -297,8 +297,7 @@ pub fn train_step<T: Real>(
     x: &DMatrix<T>,
     y: &DMatrix<T>,
 ) -> Result<()> {
-    path.forward_into(ws, net, x)?;
-    path.backward_into(ws, net, x, y, LOSS)?;
+    path.forward_into(ws, net, x)?.backward(y, LOSS)?;
     Sgd {
         learning_rate: LEARNING_RATE,
     }
@@ -508,10 +507,10 @@ fn time_size<T: Real>(size: &Size) -> Result<Vec<Row>> {
         let mut seconds = [0.0; 2];
         for (s, path) in seconds.iter_mut().zip(Path::BOTH) {
             *s = match pass {
-                Pass::Forward => median_seconds(|| path.forward_into(&mut ws, &net, &x))?,
+                Pass::Forward => median_seconds(|| path.forward_into(&mut ws, &net, &x).map(drop))?,
                 Pass::Backward => {
-                    path.forward_into(&mut ws, &net, &x)?;
-                    median_seconds(|| path.backward_into(&mut ws, &net, &x, &y, LOSS))?
+                    let mut forward = path.forward_into(&mut ws, &net, &x)?;
+                    median_seconds(|| forward.backward(&y, LOSS).map(drop))?
                 }
                 Pass::TrainStep => {
                     let mut net = net.clone();

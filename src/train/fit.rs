@@ -12,7 +12,9 @@ use crate::error::{Error, Result};
 use crate::nn::loss::Loss;
 use crate::nn::network::{Network, Param};
 use crate::paths::Path;
-use crate::paths::pass::{Workspace, check_targets, total_loss};
+use crate::paths::buffers::Workspace;
+use crate::paths::contract::check_targets;
+use crate::paths::walk::{Pass, total_loss};
 use crate::real::Real;
 use crate::train::optim::Optimizer;
 use nalgebra::DMatrix;
@@ -296,21 +298,19 @@ pub fn fit_validated<T: Real>(
                 gather_rows(y, rows, by);
                 (&*bx, &*by)
             };
-            settings.path.forward_into(ws, net, xb)?;
-            let batch_loss =
-                total_loss(net, settings.loss, ws.output_z(), ws.output(), yb).as_f64();
+            // X and Y were checked once, above: a step only computes.
+            let mut pass = Pass::unchecked(settings.path, ws, net, xb);
+            let batch_loss = pass.loss_unchecked(yb, settings.loss).as_f64();
             if !batch_loss.is_finite() {
                 return Err(diverged(epoch, "the loss", batch_loss, settings));
             }
             loss_sum += batch_loss * rows.len() as f64;
             seen += rows.len();
             if let Some(metric) = metric {
-                let (right, of) = metric.correct(ws.output(), yb);
+                let (right, of) = metric.correct(pass.output(), yb);
                 (correct, counted) = (correct + right, counted + of);
             }
-            settings
-                .path
-                .backward_into(ws, net, xb, yb, settings.loss)?;
+            pass.backward_unchecked(yb, settings.loss);
             optimizer.step(net, ws.gradients());
             progress(Progress::Batch {
                 epoch,
@@ -331,11 +331,11 @@ pub fn fit_validated<T: Real>(
         let (mut val_loss, mut val_accuracy) = (None, None);
         if let (Some((xv, yv)), Some(ws)) = (validation, val_ws.as_mut()) {
             // With the weights at the end of the epoch, as Keras evaluates.
-            settings.path.forward_into(ws, net, xv)?;
-            let j = total_loss(net, settings.loss, ws.output_z(), ws.output(), yv).as_f64();
+            let pass = Pass::unchecked(settings.path, ws, net, xv);
+            let j = pass.loss_unchecked(yv, settings.loss).as_f64();
             val_loss = Some(j);
             val_accuracy = metric.map(|metric| {
-                let (right, of) = metric.correct(ws.output(), yv);
+                let (right, of) = metric.correct(pass.output(), yv);
                 right as f64 / of as f64
             });
             history.val_loss.push(j);

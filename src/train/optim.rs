@@ -11,7 +11,7 @@
 
 use crate::error::{Error, Result};
 use crate::nn::network::Network;
-use crate::paths::pass::Gradients;
+use crate::paths::buffers::Gradients;
 use crate::real::Real;
 use std::fmt;
 use std::str::FromStr;

@@ -252,14 +252,32 @@ impl fmt::Display for Diff {
 /// single layer: the library's kernels write into buffers their caller
 /// owns, and these helpers are that caller.
 pub mod kernels {
-    use dualpath::paths::pass::Kernels;
     use dualpath::{
-        Activation, Dense, DenseGradients, InputGradient, LayerCache, LayerState, Real, Scratch,
+        Activation, Dense, DenseGradients, InputGradient, LayerCache, LayerState, Path, Real,
+        Scratch,
     };
     use nalgebra::{DMatrix, DVector};
 
-    #[allow(unused_imports)] // each test binary uses only some of this module
-    pub use dualpath::{matrix::Matrices, sequential::Loops};
+    /// A path named as a type, so that a test generic over the path reads
+    /// `forward::<T, Loops>` beside `forward::<T, Matrices>`.
+    pub trait OnPath {
+        /// The path whose kernels the helpers call.
+        const PATH: Path;
+    }
+
+    /// The loop path, [`dualpath::sequential`].
+    #[allow(dead_code)] // each test binary uses only some of this module
+    pub struct Loops;
+    impl OnPath for Loops {
+        const PATH: Path = Path::Sequential;
+    }
+
+    /// The matrix path, [`dualpath::matrix`].
+    #[allow(dead_code)]
+    pub struct Matrices;
+    impl OnPath for Matrices {
+        const PATH: Path = Path::Matrix;
+    }
 
     /// A layer from its parts.
     ///
@@ -270,9 +288,9 @@ pub mod kernels {
     }
 
     /// `K`'s `dense_forward` into fresh buffers.
-    pub fn forward<T: Real, K: Kernels>(a_in: &DMatrix<T>, layer: &Dense<T>) -> LayerCache<T> {
+    pub fn forward<T: Real, K: OnPath>(a_in: &DMatrix<T>, layer: &Dense<T>) -> LayerCache<T> {
         let mut out = LayerCache::zeros(a_in.nrows(), layer.units());
-        K::dense_forward(&mut out, &mut Scratch::default(), a_in, layer);
+        K::PATH.dense_forward(&mut out, &mut Scratch::default(), a_in, layer);
         out
     }
 
@@ -297,7 +315,7 @@ pub mod kernels {
     }
 
     /// `K`'s `dense_backward` from `dA`, at pre-activation `z`, into fresh buffers.
-    pub fn backward<T: Real, K: Kernels>(
+    pub fn backward<T: Real, K: OnPath>(
         da: &DMatrix<T>,
         z: &DMatrix<T>,
         a_in: &DMatrix<T>,
@@ -317,7 +335,7 @@ pub mod kernels {
             Some(d) => InputGradient::Into(d),
             None => InputGradient::Skip,
         };
-        K::dense_backward(&mut dz, &mut grads, into, &mut Scratch::default(), da, at);
+        K::PATH.dense_backward(&mut grads, into, &mut Scratch::default(), &mut dz, da, at);
         Backward {
             dz,
             da_in,
@@ -327,7 +345,7 @@ pub mod kernels {
     }
 
     /// `K`'s `dense_backward_dz` from a given `dZ`, into fresh buffers.
-    pub fn backward_dz<T: Real, K: Kernels>(
+    pub fn backward_dz<T: Real, K: OnPath>(
         dz: &DMatrix<T>,
         a_in: &DMatrix<T>,
         layer: &Dense<T>,
@@ -346,7 +364,7 @@ pub mod kernels {
             Some(d) => InputGradient::Into(d),
             None => InputGradient::Skip,
         };
-        K::dense_backward_dz(&mut grads, into, &mut Scratch::default(), dz, at);
+        K::PATH.dense_backward_dz(&mut grads, into, &mut Scratch::default(), dz, at);
         Backward {
             dz: dz.clone(),
             da_in,

@@ -144,7 +144,7 @@ fn loss_outputs_and_gradients_match_keras_on_both_paths() {
             let mut check = Check::default();
             let fwd = path.forward(&net, &x).unwrap();
             let grads = path.backward(&net, &fwd, &y, loss).unwrap();
-            let j = dualpath::paths::pass::total_loss(&net, loss, fwd.output_z(), fwd.output(), &y);
+            let j = dualpath::paths::walk::total_loss(&net, loss, fwd.output_z(), fwd.output(), &y);
             check.close("loss".into(), j, c["value"].as_f64().unwrap());
             for (l, a) in c["activations"].as_array().unwrap().iter().enumerate() {
                 check.matrices(

@@ -109,8 +109,8 @@ proptest! {
             let agr = Agreement::of(&gs.layers[l].dw, &gm.layers[l].dw, &b.dw);
             prop_assert!(agr.holds(), "layer {} dW: {agr:?} for {c:?}", l + 1);
         }
-        let js = dualpath::paths::pass::total_loss(&net, loss, fs.output_z(), fs.output(), &y);
-        let jm = dualpath::paths::pass::total_loss(&net, loss, fm.output_z(), fm.output(), &y);
+        let js = dualpath::paths::walk::total_loss(&net, loss, fs.output_z(), fs.output(), &y);
+        let jm = dualpath::paths::walk::total_loss(&net, loss, fm.output_z(), fm.output(), &y);
         let agr = Agreement::of_scalar(js, jm, bound.loss);
         prop_assert!(agr.holds(), "J: {agr:?} for {c:?}");
     }

@@ -2,14 +2,11 @@
 //! the shapes on both sides of the mismatch: a broken contract is a bug in
 //! the caller, and the message is where its author starts looking.
 //!
-//! Each case runs on both paths' kernels (`dualpath::paths::pass::check_forward`
+//! Each case runs on both paths' kernels (`dualpath::paths::contract::check_forward`
 //! and `check_backward` are the one place the checks live).
 
-use dualpath::paths::pass::Kernels;
-use dualpath::{
-    Activation, Dense, DenseGradients, InputGradient, LayerCache, LayerState, Scratch,
-    matrix::Matrices, sequential::Loops,
-};
+use crate::common::kernels::{Loops, Matrices, OnPath};
+use dualpath::{Activation, Dense, DenseGradients, InputGradient, LayerCache, LayerState, Scratch};
 use nalgebra::{DMatrix, DVector};
 
 /// A layer of `units` units on `n_in` inputs.
@@ -22,10 +19,10 @@ fn layer(n_in: usize, units: usize) -> Dense<f64> {
     .expect("a valid layer")
 }
 
-fn forward<K: Kernels>(out: (usize, usize), a_in: (usize, usize), w: (usize, usize)) {
+fn forward<K: OnPath>(out: (usize, usize), a_in: (usize, usize), w: (usize, usize)) {
     let mut out = LayerCache::<f64>::zeros(out.0, out.1);
     let a_in = DMatrix::zeros(a_in.0, a_in.1);
-    K::dense_forward(&mut out, &mut Scratch::default(), &a_in, &layer(w.0, w.1));
+    K::PATH.dense_forward(&mut out, &mut Scratch::default(), &a_in, &layer(w.0, w.1));
 }
 
 /// Shapes of one backward call: the upstream gradient, the cache's `Z`, `A_in`,
@@ -51,7 +48,7 @@ const FITS: Backward = Backward {
     da_in: Some((2, 3)),
 };
 
-fn backward<K: Kernels>(s: Backward, from_da: bool) {
+fn backward<K: OnPath>(s: Backward, from_da: bool) {
     let zeros = |(r, c): (usize, usize)| DMatrix::<f64>::zeros(r, c);
     let cache = LayerCache {
         z: zeros(s.z),
@@ -75,9 +72,9 @@ fn backward<K: Kernels>(s: Backward, from_da: bool) {
     let mut scratch = Scratch::default();
     if from_da {
         let mut dz = zeros(s.dz);
-        K::dense_backward(&mut dz, &mut grads, into, &mut scratch, &upstream, at);
+        K::PATH.dense_backward(&mut grads, into, &mut scratch, &mut dz, &upstream, at);
     } else {
-        K::dense_backward_dz(&mut grads, into, &mut scratch, &upstream, at);
+        K::PATH.dense_backward_dz(&mut grads, into, &mut scratch, &upstream, at);
     }
 }
 
