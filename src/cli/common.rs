@@ -27,6 +27,22 @@ pub struct ModelData {
     pub target: Vec<String>,
 }
 
+impl ModelData {
+    /// The model and the data these options name: both files, a model on
+    /// the coffee data, or (with neither) the notes' network, seeded, on the
+    /// coffee data.
+    pub fn load(&self) -> CliResult<(Model, Dataset)> {
+        match (&self.model, &self.data) {
+            (None, None) => seed_model_and_data(&self.target),
+            (Some(m), Some(d)) => Ok((load_model(m)?, load_data(d, &self.target, 0)?)),
+            (Some(m), None) => Ok((load_model(m)?, load_data("coffee", &self.target, 0)?)),
+            (None, Some(_)) => Err(Failure::input(
+                "--data needs --model too (or give neither, for the notes' network on the coffee data)",
+            )),
+        }
+    }
+}
+
 /// A whole-number flag's value parser: any integer is read, negative or too
 /// large for the flag too, so that a value out of range is answered with the
 /// flag's range (clap alone says "invalid digit", or takes `-1` for a flag).

@@ -1,8 +1,7 @@
 //! `dualpath compare`: how far apart the two paths are, per layer and quantity, beside the bound.
 
 use super::common::{
-    CliResult, Failure, ModelData, check_forward_finite, check_loss, load_data, load_model,
-    loss_of, model_input, seed_model_and_data,
+    CliResult, Failure, ModelData, check_forward_finite, check_loss, loss_of, model_input,
 };
 use clap::Args;
 use dualpath::proof::compare::{self, QUANTITIES};
@@ -25,16 +24,7 @@ pub struct CompareArgs {
 }
 
 pub fn run(a: CompareArgs) -> CliResult {
-    let (model, data) = match (&a.input.model, &a.input.data) {
-        (None, None) => seed_model_and_data(&a.input.target)?,
-        (Some(m), Some(d)) => (load_model(m)?, load_data(d, &a.input.target, 0)?),
-        (Some(m), None) => (load_model(m)?, load_data("coffee", &a.input.target, 0)?),
-        (None, Some(_)) => {
-            return Err(Failure::input(
-                "--data needs --model too (or give neither, for the notes' network on the coffee data)",
-            ));
-        }
-    };
+    let (model, data) = a.input.load()?;
     let x = model_input(&model, &data.x, &data.source)?;
     let loss = loss_of(a.loss, a.from_logits)?;
     check_loss(&model.network, &data, loss)?;

@@ -2,8 +2,7 @@
 //! loop path, with the matrix path's value of each quantity beside it.
 
 use super::common::{
-    CliResult, Failure, ModelData, check_forward_finite, check_loss, load_data, load_model,
-    loss_of, model_input, seed_model_and_data, whole,
+    CliResult, Failure, ModelData, check_forward_finite, check_loss, loss_of, model_input, whole,
 };
 use clap::Args;
 use dualpath::{Loss, Network, Path, Workspace};
@@ -28,16 +27,7 @@ pub struct TraceArgs {
 }
 
 pub fn run(a: TraceArgs) -> CliResult {
-    let (model, data) = match (&a.input.model, &a.input.data) {
-        (None, None) => seed_model_and_data(&a.input.target)?,
-        (Some(m), Some(d)) => (load_model(m)?, load_data(d, &a.input.target, 0)?),
-        (Some(m), None) => (load_model(m)?, load_data("coffee", &a.input.target, 0)?),
-        (None, Some(_)) => {
-            return Err(Failure::input(
-                "--data needs --model too (or give neither, for the notes' network on the coffee data)",
-            ));
-        }
-    };
+    let (model, data) = a.input.load()?;
     if a.row >= data.len() {
         return Err(Failure::input(format!(
             "--row {}: {} has rows 0 to {}",

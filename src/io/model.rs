@@ -98,16 +98,6 @@ impl Model {
         })
     }
 
-    /// The same model, recording the loss it is trained with.
-    ///
-    /// # Errors
-    /// As [`Loss::check_output`]: the loss cannot take the network's output layer.
-    pub fn with_loss(mut self, loss: Loss) -> Result<Self> {
-        loss.check_output(self.network.output_activation())?;
-        self.loss = Some(loss);
-        Ok(self)
-    }
-
     /// The model's outputs for the network's outputs `a`, `(m, n_out)`, as
     /// probabilities when they are logits of a known loss (the sigmoid of
     /// each for binary cross-entropy, the softmax of each row for the
