@@ -212,17 +212,16 @@ use Read::{AsStored, Transposed};
 /// has grown. A transpose is the same memory with the row and column
 /// strides swapped, so `A_inᵀ·dZ` and `dZ·Wᵀ` are read in place, never
 /// copied, and run as fast as `A_in·W`. (nalgebra's own `a.tr_mul(&b)` runs
-/// a dot product per element, about 4× slower here, and `a.transpose() * &b`
-/// copies `aᵀ` first, which cost 5-25 % of the product at the benchmarks'
-/// 1024-wide layers.)
+/// a dot product per element, and `a.transpose() * &b` copies `aᵀ` first:
+/// `docs/performance.md` has what each cost when measured.)
 ///
 /// **A factor that is a single row or column** (a batch of one example, or a
 /// layer of one unit) makes the product a matrix-vector product, BLAS's
 /// `gemv`, which nalgebra's `gemv`/`gemv_tr` compute. A matrix-matrix kernel
 /// first packs both factors into cache-sized blocks so that each block is
-/// reused many times; with one row nothing is reused. For one example and a
-/// 1024×1024 `W`, the packing kernel took about 4× as long as `gemv` (or the
-/// loop path's dot products) (`cargo bench -- batch1_product`).
+/// reused many times; with one row nothing is reused, and the packing is
+/// pure cost (`cargo bench -- batch1_product` times the two, and
+/// `docs/performance.md` reports it).
 ///
 /// # Panics
 /// If the inner dimensions differ or `c` is not `(m, n)` (a bug in the

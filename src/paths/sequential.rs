@@ -26,9 +26,8 @@ use nalgebra::DMatrix;
 /// one for each `k mod 8`, and adds them at the end, together with the last
 /// `len mod 8` products (summed in order). One running sum would make every addition wait
 /// for the one before (a few cycles each); eight independent sums let the
-/// processor overlap them and let the compiler put them in vector registers.
-/// On this crate's benchmarks that is 3-4× faster than the single sum for
-/// vectors of a hundred or more (`docs/performance.md`), so the loop path is
+/// processor overlap them and let the compiler put them in vector registers
+/// (`docs/performance.md` measures the difference), so the loop path is
 /// timed with the dot product a careful programmer would write.
 ///
 /// The order of the additions changes the rounding, not the value: the

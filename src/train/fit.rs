@@ -51,7 +51,7 @@ impl Default for FitSettings {
     fn default() -> Self {
         FitSettings {
             loss: Loss::BinaryCrossEntropy,
-            optimizer: Optimizer::adam(0.001),
+            optimizer: Optimizer::adam(crate::train::optim::ADAM_LEARNING_RATE),
             epochs: 1,
             batch_size: 32,
             shuffle: true,

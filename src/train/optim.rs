@@ -16,19 +16,24 @@ use crate::real::Real;
 use std::fmt;
 use std::str::FromStr;
 
+/// Keras' default step size for `SGD` (`keras.optimizers.SGD(learning_rate=0.01)`).
+pub const SGD_LEARNING_RATE: f64 = 0.01;
+/// Keras' default step size for `Adam` (`keras.optimizers.Adam(learning_rate=0.001)`).
+pub const ADAM_LEARNING_RATE: f64 = 0.001;
+
 /// Which optimizer, with its settings (what `model.compile(optimizer=...)` is given).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Optimizer {
     /// Gradient descent: `w ← w - α·∂J/∂w` (Keras' `SGD` without momentum).
     Sgd {
-        /// The step size `α` (Keras default 0.01).
+        /// The step size `α` (Keras default [`SGD_LEARNING_RATE`]).
         learning_rate: f64,
     },
     /// Adam, with Keras' formulas (Keras 3 `Adam.update_step`): at step `t`,
     /// `m ← m + (g - m)(1 - β₁)`, `v ← v + (g² - v)(1 - β₂)`,
     /// `α_t = α·√(1 - β₂ᵗ)/(1 - β₁ᵗ)`, `w ← w - α_t·m/(√v + ε)`.
     Adam {
-        /// The step size `α` (Keras default 0.001).
+        /// The step size `α` (Keras default [`ADAM_LEARNING_RATE`]).
         learning_rate: f64,
         /// Decay of the mean of the gradients, `β₁` (0.9).
         beta_1: f64,
@@ -45,7 +50,7 @@ impl Optimizer {
         Optimizer::Sgd { learning_rate }
     }
 
-    /// Adam with Keras' defaults and the given step size (Keras' default is 0.001).
+    /// Adam with Keras' defaults and the given step size (Keras' default is [`ADAM_LEARNING_RATE`]).
     pub fn adam(learning_rate: f64) -> Self {
         Optimizer::Adam {
             learning_rate,
@@ -64,11 +69,12 @@ impl Optimizer {
         }
     }
 
-    /// Keras' default step size for this optimizer: 0.01 for `SGD`, 0.001 for `Adam`.
+    /// Keras' default step size for this optimizer: [`SGD_LEARNING_RATE`]
+    /// or [`ADAM_LEARNING_RATE`].
     pub fn default_learning_rate(&self) -> f64 {
         match self {
-            Optimizer::Sgd { .. } => 0.01,
-            Optimizer::Adam { .. } => 0.001,
+            Optimizer::Sgd { .. } => SGD_LEARNING_RATE,
+            Optimizer::Adam { .. } => ADAM_LEARNING_RATE,
         }
     }
 
@@ -171,8 +177,8 @@ impl FromStr for Optimizer {
     /// ```
     fn from_str(s: &str) -> Result<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "sgd" => Ok(Optimizer::sgd(0.01)),
-            "adam" => Ok(Optimizer::adam(0.001)),
+            "sgd" => Ok(Optimizer::sgd(SGD_LEARNING_RATE)),
+            "adam" => Ok(Optimizer::adam(ADAM_LEARNING_RATE)),
             _ => Err(Error::InvalidSetting {
                 name: "optimizer".into(),
                 detail: format!("{s:?} is not an optimizer: expected sgd or adam"),
