@@ -103,12 +103,16 @@ fn constants(g: Activation) -> Constants {
 /// most `ρ_j = (|z_j - max| + δ + K + 4)·u·(1 + 10⁻³)`, since every factor
 /// is `1 + O(Ku)`. Both paths: `2ρ_j`, on an `a_j` itself at most
 /// `â_j·(1 + ρ_j)/(1 - ρ_j)` and `e^{2δ}` times that.
-pub fn softmax_bound<T: Real>(dz: &DMatrix<f64>, z: &DMatrix<T>, a: &DMatrix<T>) -> DMatrix<f64> {
+pub fn softmax_bound<T: Real>(
+    dev_z: &DMatrix<f64>,
+    z: &DMatrix<T>,
+    a: &DMatrix<T>,
+) -> DMatrix<f64> {
     let u = T::UNIT_ROUNDOFF;
     let (m, k) = z.shape();
     let mut out = DMatrix::zeros(m, k);
     for i in 0..m {
-        let delta = (0..k).map(|j| dz[(i, j)]).fold(0.0, f64::max);
+        let delta = (0..k).map(|j| dev_z[(i, j)]).fold(0.0, f64::max);
         let max = (0..k)
             .map(|j| z[(i, j)].as_f64())
             .fold(f64::NEG_INFINITY, f64::max);
@@ -130,13 +134,15 @@ fn abs<T: Real>(m: &DMatrix<T>) -> DMatrix<f64> {
 /// Bounds on `|Z_seq - Z_mat|` and `|A_seq - A_mat|` for one dense layer
 /// forward, each `(m, units)`.
 ///
-/// `a_in`, `z` and `a` are the reference (matrix path) values; `da_in` bounds
-/// how far the other path's input may be from `a_in` (zeros when both paths
-/// are given the same input). A softmax layer's `A` is bounded row by row
+/// `a_in`, `z` and `a` are the reference (matrix path) values; `dev_a_in`
+/// bounds how far the other path's input may be from `a_in` (zeros when both
+/// paths are given the same input). Every `dev_…` here is such a bound on a
+/// rounding deviation between the paths, never a gradient; the results are
+/// `(dev_z, dev_a)`. A softmax layer's `A` is bounded row by row
 /// ([`softmax_bound`]).
 pub fn dense_forward_bound<T: Real>(
     a_in: &DMatrix<T>,
-    da_in: &DMatrix<f64>,
+    dev_a_in: &DMatrix<f64>,
     w: &DMatrix<T>,
     b: &DVector<T>,
     g: Activation,
@@ -145,74 +151,77 @@ pub fn dense_forward_bound<T: Real>(
 ) -> (DMatrix<f64>, DMatrix<f64>) {
     let n_in = w.nrows();
     let w_abs = abs(w);
-    let x_bar = abs(a_in) + da_in;
+    let x_bar = abs(a_in) + dev_a_in;
     let gamma = gamma::<T>(n_in + 1);
     let eta = (n_in + 1) as f64 * T::MIN_SUBNORMAL;
     // δZ ≤ δA_in·|W| + 2γ_{n_in+1}·(Ā_in·|W| + |B|) + (n_in+1)·η
-    let mut dz = da_in * &w_abs + (&x_bar * &w_abs) * (2.0 * gamma);
-    for (mut col, bj) in dz.column_iter_mut().zip(b.iter()) {
+    let mut dev_z = dev_a_in * &w_abs + (&x_bar * &w_abs) * (2.0 * gamma);
+    for (mut col, bj) in dev_z.column_iter_mut().zip(b.iter()) {
         col.add_scalar_mut(2.0 * gamma * bj.as_f64().abs() + eta);
     }
-    dz *= OWN_ROUNDING;
+    dev_z *= OWN_ROUNDING;
     if g == Activation::Softmax {
-        let da = softmax_bound(&dz, z, a);
-        return (dz, da);
+        let dev_a = softmax_bound(&dev_z, z, a);
+        return (dev_z, dev_a);
     }
     let c = constants(g);
     let u = T::UNIT_ROUNDOFF;
-    let da = dz.zip_map(&abs(a), |dz, a| {
+    let dev_a = dev_z.zip_map(&abs(a), |dev_z, a| {
         // |g(z_s) - g(z_m)| ≤ lip·δZ, plus each path's evaluation error.
-        (c.lip * dz + 2.0 * c.err * u * (a + c.lip * dz) + 8.0 * T::MIN_SUBNORMAL) * OWN_ROUNDING
+        (c.lip * dev_z + 2.0 * c.err * u * (a + c.lip * dev_z) + 8.0 * T::MIN_SUBNORMAL)
+            * OWN_ROUNDING
     });
-    (dz, da)
+    (dev_z, dev_a)
 }
 
-/// Bounds on `|dA_in|`, `|dW|`, `|db|` differences for one dense layer
-/// backward from `dZ`: `dZ·Wᵀ` (inner dimension `units`), `A_inᵀ·dZ` and
-/// `Σ_rows dZ` (inner dimension `m`).
+/// Bounds on the paths' differences in `dA_in`, `dW` and `db` for one dense
+/// layer backward from `dZ`: `dZ·Wᵀ` (inner dimension `units`), `A_inᵀ·dZ`
+/// and `Σ_rows dZ` (inner dimension `m`).
 ///
-/// `dz` and `a_in` are the reference values, `ddz` and `da_in` bound the
-/// other path's distance from them. `da_in` bound is `None` unless `need_da_in`.
+/// `dz` and `a_in` are the reference values, `dev_dz` and `dev_a_in` bound
+/// the other path's distance from them. Returns `(dev_da_in, dev_dw,
+/// dev_db)`; `dev_da_in` is `None` unless `need_da_in` (the first layer
+/// computes no `dA_in`).
 pub fn dense_backward_dz_bound<T: Real>(
     dz: &DMatrix<T>,
-    ddz: &DMatrix<f64>,
+    dev_dz: &DMatrix<f64>,
     a_in: &DMatrix<T>,
-    da_in: &DMatrix<f64>,
+    dev_a_in: &DMatrix<f64>,
     w: &DMatrix<T>,
     need_da_in: bool,
 ) -> (Option<DMatrix<f64>>, DMatrix<f64>, DVector<f64>) {
     let (m, units) = dz.shape();
     let dz_abs = abs(dz);
-    let dz_bar = &dz_abs + ddz;
+    let dz_bar = &dz_abs + dev_dz;
     let x_abs = abs(a_in);
-    let x_bar = &x_abs + da_in;
+    let x_bar = &x_abs + dev_a_in;
     let eta = T::MIN_SUBNORMAL;
     // dW = A_inᵀ·dZ: δ ≤ δA_inᵀ·dZ̄ + |A_in|ᵀ·δdZ + 2γ_m·Ā_inᵀ·dZ̄ + m·η
     let g_m = gamma::<T>(m);
-    let dw = (da_in.transpose() * &dz_bar
-        + x_abs.transpose() * ddz
+    let dev_dw = (dev_a_in.transpose() * &dz_bar
+        + x_abs.transpose() * dev_dz
         + (x_bar.transpose() * &dz_bar) * (2.0 * g_m))
         .add_scalar(m as f64 * eta)
         * OWN_ROUNDING;
-    // db = Σ_rows dZ: m - 1 additions, no products.
+    // dev_db = Σ_rows dZ: m - 1 additions, no products.
     let g_sum = gamma::<T>(m.saturating_sub(1));
-    let db = (ddz.row_sum() + dz_bar.row_sum() * (2.0 * g_sum)).transpose() * OWN_ROUNDING;
+    let dev_db = (dev_dz.row_sum() + dz_bar.row_sum() * (2.0 * g_sum)).transpose() * OWN_ROUNDING;
     // dA_in = dZ·Wᵀ: δ ≤ δdZ·|W|ᵀ + 2γ_units·dZ̄·|W|ᵀ + units·η
-    let da = need_da_in.then(|| {
+    let dev_da = need_da_in.then(|| {
         let wt = abs(w).transpose();
-        (ddz * &wt + (&dz_bar * &wt) * (2.0 * gamma::<T>(units))).add_scalar(units as f64 * eta)
+        (dev_dz * &wt + (&dz_bar * &wt) * (2.0 * gamma::<T>(units))).add_scalar(units as f64 * eta)
             * OWN_ROUNDING
     });
-    (da, dw, db)
+    (dev_da, dev_dw, dev_db)
 }
 
 /// Bound on `|g'_s - g'_m|` and an upper bound on both `|g'|`, per element,
 /// given the matrix path's `z` and `a` and bounds on how far the loop path's
 /// are from them. The sigmoid's and tanh's `g'` are functions of the cached
 /// `a`, so their difference follows `|a_s - a_m|`.
-fn g_prime_bounds<T: Real>(g: Activation, z: T, a: T, dz_bound: f64, da_bound: f64) -> (f64, f64) {
+fn g_prime_bounds<T: Real>(g: Activation, z: T, a: T, dev_z: f64, dev_a: f64) -> (f64, f64) {
     let gp = g.g_prime(z, a).as_f64().abs();
-    if dz_bound == 0.0 {
+    if dev_z == 0.0 {
         return (0.0, gp); // the same z, so the same a: the same bits
     }
     let c = constants(g);
@@ -220,13 +229,13 @@ fn g_prime_bounds<T: Real>(g: Activation, z: T, a: T, dz_bound: f64, da_bound: f
         Activation::Linear => 0.0,
         // relu' jumps from 0 to 1 at 0: if z may lie on either side, it may differ by 1.
         Activation::Relu => {
-            if z.as_f64().abs() <= dz_bound {
+            if z.as_f64().abs() <= dev_z {
                 1.0
             } else {
                 0.0
             }
         }
-        _ => c.lip_prime * da_bound + 2.0 * c.err_prime * T::UNIT_ROUNDOFF,
+        _ => c.lip_prime * dev_a + 2.0 * c.err_prime * T::UNIT_ROUNDOFF,
     };
     (d, gp + d)
 }
@@ -235,23 +244,26 @@ fn g_prime_bounds<T: Real>(g: Activation, z: T, a: T, dz_bound: f64, da_bound: f
 /// given the matrix path's `dA`, `Z` and `A` and bounds on how far the loop path's are.
 pub fn activation_backward_bound<T: Real>(
     da: &DMatrix<T>,
-    dda: &DMatrix<f64>,
+    dev_da: &DMatrix<f64>,
     z: &DMatrix<T>,
-    dz_fwd: &DMatrix<f64>,
+    dev_z: &DMatrix<f64>,
     a: &DMatrix<T>,
-    da_fwd: &DMatrix<f64>,
+    dev_a: &DMatrix<f64>,
     g: Activation,
 ) -> DMatrix<f64> {
     let u = T::UNIT_ROUNDOFF;
     DMatrix::from_fn(da.nrows(), da.ncols(), |i, j| {
-        let (dgp, gp_bar) = g_prime_bounds(g, z[(i, j)], a[(i, j)], dz_fwd[(i, j)], da_fwd[(i, j)]);
+        let (dgp, gp_bar) = g_prime_bounds(g, z[(i, j)], a[(i, j)], dev_z[(i, j)], dev_a[(i, j)]);
         let da_abs = da[(i, j)].as_f64().abs();
-        let dda = dda[(i, j)];
-        if dda == 0.0 && dgp == 0.0 {
+        let dev_da = dev_da[(i, j)];
+        if dev_da == 0.0 && dgp == 0.0 {
             return 0.0; // the same inputs to the same function: the same bits
         }
         // |da_s·g'_s - da_m·g'_m| + one rounding of each product
-        (dda * gp_bar + da_abs * dgp + 2.0 * u * (da_abs + dda) * gp_bar + 2.0 * T::MIN_SUBNORMAL)
+        (dev_da * gp_bar
+            + da_abs * dgp
+            + 2.0 * u * (da_abs + dev_da) * gp_bar
+            + 2.0 * T::MIN_SUBNORMAL)
             * OWN_ROUNDING
     })
 }
@@ -507,20 +519,20 @@ pub fn network_bound<T: Real>(
     let layers = net.layers();
     let mut zs = Vec::with_capacity(layers.len());
     let mut acts = Vec::with_capacity(layers.len());
-    let mut d_in = DMatrix::zeros(x.nrows(), x.ncols()); // both paths get the same X
+    let mut dev_in = DMatrix::zeros(x.nrows(), x.ncols()); // both paths get the same X
     for (l, d) in layers.iter().enumerate() {
-        let (dz, da) = dense_forward_bound(
+        let (dev_z, dev_a) = dense_forward_bound(
             fwd.a_in(l),
-            &d_in,
+            &dev_in,
             d.w(),
             d.b(),
             d.activation(),
             &fwd.layers()[l].z,
             &fwd.layers()[l].a,
         );
-        d_in = da.clone();
-        zs.push(dz);
-        acts.push(da);
+        dev_in = dev_a.clone();
+        zs.push(dev_z);
+        acts.push(dev_a);
     }
     let last = layers.len() - 1;
     let g_out = net.output_activation();
@@ -528,20 +540,20 @@ pub fn network_bound<T: Real>(
     let loss_b = loss_bound(loss, g_out, z_out, &zs[last], a_out, &acts[last], y);
     let mut dz = DMatrix::zeros(z_out.nrows(), z_out.ncols());
     loss.output_dz(&mut dz, g_out, z_out, a_out, y);
-    let mut ddz = output_dz_bound(loss, g_out, z_out, &zs[last], a_out, &acts[last], y);
+    let mut dev_dz = output_dz_bound(loss, g_out, z_out, &zs[last], a_out, &acts[last], y);
     let mut back = Vec::with_capacity(layers.len());
     for l in (0..layers.len()).rev() {
         let zero_in;
-        let d_a_in = if l == 0 {
+        let dev_a_in = if l == 0 {
             zero_in = DMatrix::zeros(x.nrows(), x.ncols());
             &zero_in
         } else {
             &acts[l - 1]
         };
-        let (dda, dw, db) =
-            dense_backward_dz_bound(&dz, &ddz, fwd.a_in(l), d_a_in, layers[l].w(), l > 0);
-        back.push((dw, db));
-        if let Some(dda) = dda {
+        let (dev_da, dev_dw, dev_db) =
+            dense_backward_dz_bound(&dz, &dev_dz, fwd.a_in(l), dev_a_in, layers[l].w(), l > 0);
+        back.push((dev_dw, dev_db));
+        if let Some(dev_da) = dev_da {
             // The matrix path's own dA_in and dZ for the layer below, as it computes them.
             let mut da = DMatrix::zeros(x.nrows(), layers[l].n_in());
             let at = LayerState {
@@ -561,9 +573,9 @@ pub fn network_bound<T: Real>(
                 a_below.as_slice(),
                 next.as_mut_slice(),
             );
-            ddz = activation_backward_bound(
+            dev_dz = activation_backward_bound(
                 &da,
-                &dda,
+                &dev_da,
                 z_below,
                 &zs[l - 1],
                 a_below,
