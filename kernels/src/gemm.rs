@@ -30,6 +30,7 @@
 //! why the AVX-512 and AVX2 variants agree to the bit as well.
 
 use crate::Element;
+use crate::cpu::Features;
 use std::any::TypeId;
 
 /// The block of the inner dimension: 256, as `matrixmultiply`'s `D_KC` and
@@ -95,35 +96,24 @@ impl Variant {
     /// The variant for this processor: the widest vectors it has, with fused
     /// multiply-adds exactly where `matrixmultiply` uses them.
     pub fn detect() -> Variant {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let fma = is_x86_feature_detected!("fma") && is_x86_feature_detected!("avx2");
-            if fma && is_x86_feature_detected!("avx512f") {
-                return Variant::Avx512;
+        if Variant::Avx512.available() {
+            Variant::Avx512
+        } else if Variant::Avx2.available() {
+            Variant::Avx2
+        } else {
+            Variant::Portable {
+                fused: cfg!(target_arch = "aarch64"),
             }
-            if fma {
-                return Variant::Avx2;
-            }
-        }
-        Variant::Portable {
-            fused: cfg!(target_arch = "aarch64"),
         }
     }
 
-    /// Whether this processor can run the variant.
+    /// Whether this processor can run the variant ([`Features::detected`]).
     pub fn available(self) -> bool {
+        let has = Features::detected();
         match self {
-            #[cfg(target_arch = "x86_64")]
-            Variant::Avx512 => {
-                is_x86_feature_detected!("avx512f")
-                    && is_x86_feature_detected!("avx2")
-                    && is_x86_feature_detected!("fma")
-            }
-            #[cfg(target_arch = "x86_64")]
-            Variant::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
+            Variant::Avx512 => has.avx512f && has.avx2 && has.fma,
+            Variant::Avx2 => has.avx2 && has.fma,
             Variant::Portable { .. } => true,
-            #[allow(unreachable_patterns)]
-            _ => false,
         }
     }
 }
@@ -854,7 +844,7 @@ fn transpose_in_registers<T: Element>(
         "transpose_in_registers: {count} runs of {kc} steps do not fit"
     );
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx") {
+    if Features::detected().avx {
         let (dst, src) = (panel.as_mut_ptr(), runs.as_ptr());
         // SAFETY: the processor has AVX (checked just above); every index
         // read, f·stride + p < runs.len(), and written, p·width + f <

@@ -8,8 +8,10 @@
 //! | [`gemm`] | `C = op(A)·op(B)`, blocked and packed, into the caller's buffers |
 //! | [`exp`] | `e^x` and `e^x - 1` for `x ≤ 0` as plain arithmetic that vectorises |
 //! | [`vectors`] | the vector instruction sets an element-wise pass may run with |
+//! | [`cpu`] | which vector instructions this processor has, asked once |
 //! | [`Element`] | the two float types the kernels compute in |
 
+pub mod cpu;
 pub mod exp;
 pub mod gemm;
 pub mod vectors;
