@@ -5,7 +5,7 @@
 
 use super::Variant;
 use crate::Element;
-use std::any::TypeId;
+use std::any::Any;
 
 /// A microkernel: the `mr × nr` sum `S = Σ_p a_p·b_pᵀ` over `kc` steps,
 /// written into the column-major tile at `c` (columns `ldc` apart):
@@ -39,6 +39,7 @@ impl<T> Panel<T> {
 }
 
 /// A microkernel with its tile shape.
+#[derive(Clone, Copy)]
 pub(super) struct Kernel<T> {
     pub(super) mr: usize,
     pub(super) nr: usize,
@@ -50,55 +51,53 @@ pub(super) struct Kernel<T> {
 /// core of an Intel Xeon (family 6, model 207), as `MC` and `NC` from 64 to 256 and 256 to 1024 did.
 const F32_NR: usize = 8;
 
-/// The largest tile of any microkernel (32 × F32_NR `f32` for AVX-512).
+/// The largest tile of any microkernel (32 × F32_NR `f32` for AVX-512): the
+/// size of the stack tile an edge tile's sums go through.
 pub(super) const TILE_MAX: usize = 32 * F32_NR;
 
+// Every microkernel's tile fits the stack tile, checked as the crate builds:
+// `blocked` hands each of them `TILE_MAX` values to write `mr·nr` into.
+const _: () = {
+    assert!(PORTABLE_TILE * PORTABLE_TILE <= TILE_MAX);
+    #[cfg(target_arch = "x86_64")]
+    {
+        assert!(x86::F64_AVX512.mr * x86::F64_AVX512.nr <= TILE_MAX);
+        assert!(x86::F32_AVX512.mr * x86::F32_AVX512.nr <= TILE_MAX);
+        assert!(x86::F64_AVX2.mr * x86::F64_AVX2.nr <= TILE_MAX);
+        assert!(x86::F32_AVX2.mr * x86::F32_AVX2.nr <= TILE_MAX);
+    }
+};
+
+/// The side of the plain-Rust microkernel's square tile.
+const PORTABLE_TILE: usize = 4;
+
 impl<T: Element> Kernel<T> {
+    /// The microkernel of `variant` in `T`.
     pub(super) fn of(variant: Variant) -> Self {
-        let is = |t: TypeId| TypeId::of::<T>() == t;
-        let (f64_, f32_) = (is(TypeId::of::<f64>()), is(TypeId::of::<f32>()));
-        // SAFETY (every transmute below): each changes a function pointer's
-        // element type from f64 (or f32) to T only when T is that very type,
-        // so the pointer is unchanged and is called with the types it takes.
-        match variant {
+        let vector = match variant {
             #[cfg(target_arch = "x86_64")]
-            Variant::Avx512 if f64_ => Kernel {
-                mr: 16,
-                nr: 8,
-                micro: unsafe { std::mem::transmute::<Micro<f64>, Micro<T>>(x86::f64_avx512) },
-            },
+            Variant::Avx512 => Kernel::either(x86::F64_AVX512, x86::F32_AVX512),
             #[cfg(target_arch = "x86_64")]
-            Variant::Avx512 if f32_ => Kernel {
-                mr: 32,
-                nr: F32_NR,
-                micro: unsafe {
-                    std::mem::transmute::<Micro<f32>, Micro<T>>(x86::f32_avx512::<F32_NR>)
-                },
+            Variant::Avx2 => Kernel::either(x86::F64_AVX2, x86::F32_AVX2),
+            _ => None,
+        };
+        vector.unwrap_or(Kernel {
+            mr: PORTABLE_TILE,
+            nr: PORTABLE_TILE,
+            micro: match variant {
+                Variant::Portable { fused: true } => portable::<T, true>,
+                // Not fused, and the fallback for a variant with no vector kernel here.
+                _ => portable::<T, false>,
             },
-            #[cfg(target_arch = "x86_64")]
-            Variant::Avx2 if f64_ => Kernel {
-                mr: 8,
-                nr: 6,
-                micro: unsafe { std::mem::transmute::<Micro<f64>, Micro<T>>(x86::f64_avx2) },
-            },
-            #[cfg(target_arch = "x86_64")]
-            Variant::Avx2 if f32_ => Kernel {
-                mr: 16,
-                nr: 6,
-                micro: unsafe { std::mem::transmute::<Micro<f32>, Micro<T>>(x86::f32_avx2) },
-            },
-            Variant::Portable { fused: true } => Kernel {
-                mr: 4,
-                nr: 4,
-                micro: portable::<T, true>,
-            },
-            // Not fused, and the fallback for any other type.
-            _ => Kernel {
-                mr: 4,
-                nr: 4,
-                micro: portable::<T, false>,
-            },
-        }
+        })
+    }
+
+    /// Whichever of the two is in `T` (a safe downcast: `T` is one of the
+    /// two types, so one of them is this very kernel).
+    #[cfg(target_arch = "x86_64")]
+    fn either(in_f64: Kernel<f64>, in_f32: Kernel<f32>) -> Option<Self> {
+        let as_t = |k: &dyn Any| k.downcast_ref::<Kernel<T>>().copied();
+        as_t(&in_f64).or_else(|| as_t(&in_f32))
     }
 }
 
@@ -115,7 +114,7 @@ unsafe fn portable<T: Element, const FUSED: bool>(
     ldc: usize,
     add: bool,
 ) {
-    let mut acc = [[T::ZERO; 4]; 4];
+    let mut acc = [[T::ZERO; PORTABLE_TILE]; PORTABLE_TILE];
     for p in 0..kc {
         for (j, col) in acc.iter_mut().enumerate() {
             // SAFETY: p < kc and j < 4: a value of B's panel.
@@ -142,170 +141,115 @@ unsafe fn portable<T: Element, const FUSED: bool>(
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    //! The vector microkernels. Each keeps its tile in registers: per step
-    //! `p` it loads one packed column of `A` (`mr` values, two registers),
-    //! broadcasts each of the `nr` values of `B` in turn, and does
-    //! `2·nr` fused multiply-adds, `s ← a·b + s`, the order of the reference.
-    use super::Panel;
+    //! The vector microkernels, written once in [`vector_kernel!`] and
+    //! stamped for each element type and instruction set. Each keeps its tile
+    //! in registers: per step `p` it loads one packed column of `A` (`mr`
+    //! values, two registers), broadcasts each of the `nr` values of `B` in
+    //! turn, and does `2·nr` fused multiply-adds, `s ← a·b + s`, the order
+    //! of the reference.
+    use super::{F32_NR, Kernel, Micro, Panel};
     use std::arch::x86_64::*;
 
-    /// 16 × 8 `f64`: 16 accumulators of 8 lanes.
-    ///
-    /// # Safety
-    /// The processor has AVX-512F; `a` holds `kc` steps of 16 values with `stride = 1`, `b` `kc` steps of 8 (see [`Panel`](super::Panel)); `c` is a 16 × 8 tile, columns `ldc` apart.
-    #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn f64_avx512(
-        kc: usize,
-        a: Panel<f64>,
-        b: Panel<f64>,
-        c: *mut f64,
-        ldc: usize,
-        add: bool,
-    ) {
-        let mut lo = [_mm512_setzero_pd(); 8];
-        let mut hi = [_mm512_setzero_pd(); 8];
-        for p in 0..kc {
-            unsafe {
-                let a0 = _mm512_loadu_pd(a.ptr.add(a.step * p));
-                let a1 = _mm512_loadu_pd(a.ptr.add(a.step * p + 8));
-                for j in 0..8 {
-                    let bj = _mm512_set1_pd(*b.ptr.add(b.step * p + b.stride * j));
-                    lo[j] = _mm512_fmadd_pd(a0, bj, lo[j]);
-                    hi[j] = _mm512_fmadd_pd(a1, bj, hi[j]);
+    /// Stamps one vector microkernel as a [`Kernel`] constant: a tile of
+    /// `2·lanes` rows by `nr` columns, kept in `2·nr` registers of `lanes`
+    /// values, with the named intrinsics of one element type and
+    /// instruction set. (The `matrixmultiply` crate writes its kernels the
+    /// same way, one macro stamped per type and set.)
+    macro_rules! vector_kernel {
+        (
+            $(#[$doc:meta])*
+            $name:ident: $t:ty, $feature:literal, lanes $lanes:literal, nr $nr:expr,
+            $zero:ident, $load:ident, $store:ident, $splat:ident, $fmadd:ident, $add:ident $(,)?
+        ) => {
+            $(#[$doc])*
+            pub(super) const $name: Kernel<$t> = {
+                const LANES: usize = $lanes;
+                const NR: usize = $nr;
+
+                /// The microkernel of the constant above.
+                ///
+                /// # Safety
+                /// The processor has the instruction set this function
+                /// enables; `a` holds `kc` steps of `2·LANES` values with
+                /// `stride = 1`, `b` `kc` steps of `NR` (see
+                /// [`Panel`](super::Panel)); `c` is a `2·LANES × NR` tile,
+                /// columns `ldc` apart.
+                #[target_feature(enable = $feature)]
+                unsafe fn micro(
+                    kc: usize,
+                    a: Panel<$t>,
+                    b: Panel<$t>,
+                    c: *mut $t,
+                    ldc: usize,
+                    add: bool,
+                ) {
+                    let mut lo = [$zero(); NR];
+                    let mut hi = [$zero(); NR];
+                    for p in 0..kc {
+                        // SAFETY: p < kc, so step p of A's panel holds
+                        // 2·LANES contiguous values (stride 1) from
+                        // a.ptr + a.step·p, and step p of B's holds NR
+                        // values at b.stride apart: the caller's contract.
+                        unsafe {
+                            let a0 = $load(a.ptr.add(a.step * p));
+                            let a1 = $load(a.ptr.add(a.step * p + LANES));
+                            for j in 0..NR {
+                                let bj = $splat(*b.ptr.add(b.step * p + b.stride * j));
+                                lo[j] = $fmadd(a0, bj, lo[j]);
+                                hi[j] = $fmadd(a1, bj, hi[j]);
+                            }
+                        }
+                    }
+                    for j in 0..NR {
+                        // SAFETY: j < NR, so column j of the tile holds
+                        // 2·LANES values from c + ldc·j: the caller's contract.
+                        unsafe {
+                            let (c0, c1) = (c.add(ldc * j), c.add(ldc * j + LANES));
+                            if add {
+                                $store(c0, $add($load(c0), lo[j]));
+                                $store(c1, $add($load(c1), hi[j]));
+                            } else {
+                                $store(c0, lo[j]);
+                                $store(c1, hi[j]);
+                            }
+                        }
+                    }
                 }
-            }
-        }
-        for j in 0..8 {
-            unsafe {
-                let (c0, c1) = (c.add(ldc * j), c.add(ldc * j + 8));
-                if add {
-                    _mm512_storeu_pd(c0, _mm512_add_pd(_mm512_loadu_pd(c0), lo[j]));
-                    _mm512_storeu_pd(c1, _mm512_add_pd(_mm512_loadu_pd(c1), hi[j]));
-                } else {
-                    _mm512_storeu_pd(c0, lo[j]);
-                    _mm512_storeu_pd(c1, hi[j]);
+
+                Kernel {
+                    mr: 2 * LANES,
+                    nr: NR,
+                    micro: micro as Micro<$t>,
                 }
-            }
-        }
+            };
+        };
     }
 
-    /// 32 × NR `f32`: 2·NR accumulators of 16 lanes.
-    ///
-    /// # Safety
-    /// The processor has AVX-512F; `a` holds `kc` steps of 32 values with `stride = 1`, `b` `kc` steps of NR (see [`Panel`](super::Panel)); `c` is a 32 × NR tile, columns `ldc` apart.
-    #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn f32_avx512<const NR: usize>(
-        kc: usize,
-        a: Panel<f32>,
-        b: Panel<f32>,
-        c: *mut f32,
-        ldc: usize,
-        add: bool,
-    ) {
-        let mut lo = [_mm512_setzero_ps(); NR];
-        let mut hi = [_mm512_setzero_ps(); NR];
-        for p in 0..kc {
-            unsafe {
-                let a0 = _mm512_loadu_ps(a.ptr.add(a.step * p));
-                let a1 = _mm512_loadu_ps(a.ptr.add(a.step * p + 16));
-                for j in 0..NR {
-                    let bj = _mm512_set1_ps(*b.ptr.add(b.step * p + b.stride * j));
-                    lo[j] = _mm512_fmadd_ps(a0, bj, lo[j]);
-                    hi[j] = _mm512_fmadd_ps(a1, bj, hi[j]);
-                }
-            }
-        }
-        for j in 0..NR {
-            unsafe {
-                let (c0, c1) = (c.add(ldc * j), c.add(ldc * j + 16));
-                if add {
-                    _mm512_storeu_ps(c0, _mm512_add_ps(_mm512_loadu_ps(c0), lo[j]));
-                    _mm512_storeu_ps(c1, _mm512_add_ps(_mm512_loadu_ps(c1), hi[j]));
-                } else {
-                    _mm512_storeu_ps(c0, lo[j]);
-                    _mm512_storeu_ps(c1, hi[j]);
-                }
-            }
-        }
+    vector_kernel! {
+        /// AVX-512, 16 × 8 `f64`: 16 accumulators of 8 lanes.
+        F64_AVX512: f64, "avx512f", lanes 8, nr 8,
+        _mm512_setzero_pd, _mm512_loadu_pd, _mm512_storeu_pd,
+        _mm512_set1_pd, _mm512_fmadd_pd, _mm512_add_pd,
     }
 
-    /// 8 × 6 `f64`: 12 accumulators of 4 lanes.
-    ///
-    /// # Safety
-    /// The processor has AVX2 and FMA; `a` holds `kc` steps of 8 values with `stride = 1`, `b` `kc` steps of 6 (see [`Panel`](super::Panel)); `c` is an 8 × 6 tile, columns `ldc` apart.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn f64_avx2(
-        kc: usize,
-        a: Panel<f64>,
-        b: Panel<f64>,
-        c: *mut f64,
-        ldc: usize,
-        add: bool,
-    ) {
-        let mut lo = [_mm256_setzero_pd(); 6];
-        let mut hi = [_mm256_setzero_pd(); 6];
-        for p in 0..kc {
-            unsafe {
-                let a0 = _mm256_loadu_pd(a.ptr.add(a.step * p));
-                let a1 = _mm256_loadu_pd(a.ptr.add(a.step * p + 4));
-                for j in 0..6 {
-                    let bj = _mm256_set1_pd(*b.ptr.add(b.step * p + b.stride * j));
-                    lo[j] = _mm256_fmadd_pd(a0, bj, lo[j]);
-                    hi[j] = _mm256_fmadd_pd(a1, bj, hi[j]);
-                }
-            }
-        }
-        for j in 0..6 {
-            unsafe {
-                let (c0, c1) = (c.add(ldc * j), c.add(ldc * j + 4));
-                if add {
-                    _mm256_storeu_pd(c0, _mm256_add_pd(_mm256_loadu_pd(c0), lo[j]));
-                    _mm256_storeu_pd(c1, _mm256_add_pd(_mm256_loadu_pd(c1), hi[j]));
-                } else {
-                    _mm256_storeu_pd(c0, lo[j]);
-                    _mm256_storeu_pd(c1, hi[j]);
-                }
-            }
-        }
+    vector_kernel! {
+        /// AVX-512, 32 × [`F32_NR`] `f32`: `2·F32_NR` accumulators of 16 lanes.
+        F32_AVX512: f32, "avx512f", lanes 16, nr F32_NR,
+        _mm512_setzero_ps, _mm512_loadu_ps, _mm512_storeu_ps,
+        _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps,
     }
 
-    /// 16 × 6 `f32`: 12 accumulators of 8 lanes.
-    ///
-    /// # Safety
-    /// The processor has AVX2 and FMA; `a` holds `kc` steps of 16 values with `stride = 1`, `b` `kc` steps of 6 (see [`Panel`](super::Panel)); `c` is a 16 × 6 tile, columns `ldc` apart.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn f32_avx2(
-        kc: usize,
-        a: Panel<f32>,
-        b: Panel<f32>,
-        c: *mut f32,
-        ldc: usize,
-        add: bool,
-    ) {
-        let mut lo = [_mm256_setzero_ps(); 6];
-        let mut hi = [_mm256_setzero_ps(); 6];
-        for p in 0..kc {
-            unsafe {
-                let a0 = _mm256_loadu_ps(a.ptr.add(a.step * p));
-                let a1 = _mm256_loadu_ps(a.ptr.add(a.step * p + 8));
-                for j in 0..6 {
-                    let bj = _mm256_set1_ps(*b.ptr.add(b.step * p + b.stride * j));
-                    lo[j] = _mm256_fmadd_ps(a0, bj, lo[j]);
-                    hi[j] = _mm256_fmadd_ps(a1, bj, hi[j]);
-                }
-            }
-        }
-        for j in 0..6 {
-            unsafe {
-                let (c0, c1) = (c.add(ldc * j), c.add(ldc * j + 8));
-                if add {
-                    _mm256_storeu_ps(c0, _mm256_add_ps(_mm256_loadu_ps(c0), lo[j]));
-                    _mm256_storeu_ps(c1, _mm256_add_ps(_mm256_loadu_ps(c1), hi[j]));
-                } else {
-                    _mm256_storeu_ps(c0, lo[j]);
-                    _mm256_storeu_ps(c1, hi[j]);
-                }
-            }
-        }
+    vector_kernel! {
+        /// AVX2 with FMA, 8 × 6 `f64`: 12 accumulators of 4 lanes.
+        F64_AVX2: f64, "avx2,fma", lanes 4, nr 6,
+        _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd,
+        _mm256_set1_pd, _mm256_fmadd_pd, _mm256_add_pd,
+    }
+
+    vector_kernel! {
+        /// AVX2 with FMA, 16 × 6 `f32`: 12 accumulators of 8 lanes.
+        F32_AVX2: f32, "avx2,fma", lanes 8, nr 6,
+        _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps,
+        _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps,
     }
 }
