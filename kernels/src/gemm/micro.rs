@@ -46,9 +46,9 @@ pub(super) struct Kernel<T> {
     pub(super) micro: Micro<T>,
 }
 
-/// Columns of the AVX-512 `f32` tile. 12 (24 accumulators) measured no
-/// faster: 130-138 GFLOP/s either way for `(256, 1024)·(1024, 1024)` on one
-/// core of an Intel Xeon (family 6, model 207), as `MC` and `NC` from 64 to 256 and 256 to 1024 did.
+/// Columns of the AVX-512 `f32` tile. A 12-column tile (24 accumulators)
+/// measured no faster than 8, nor did other `MC` and `NC`; see the main
+/// crate's `docs/performance.md`.
 const F32_NR: usize = 8;
 
 /// The largest tile of any microkernel (32 × F32_NR `f32` for AVX-512): the
