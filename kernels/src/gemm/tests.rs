@@ -152,6 +152,30 @@ fn every_variant_gives_the_reference_bits<T: Sample>() {
     assert!(ran >= SHAPES.len() * 4 * 2 * 4, "ran {ran} cases");
 }
 
+/// The variants the bit tests run are every one this processor has: each
+/// variant's availability against the processor asked directly (not through
+/// `cpu`), and the detected variant the widest of them.
+#[test]
+fn the_available_variants_are_those_the_processor_has() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        let avx2_fma = has!("avx2") && has!("fma");
+        assert_eq!(Variant::Avx512.available(), avx2_fma && has!("avx512f"));
+        assert_eq!(Variant::Avx2.available(), avx2_fma);
+    }
+    assert!(Variant::Portable { fused: true }.available());
+    assert!(Variant::Portable { fused: false }.available());
+    let detected = Variant::detect();
+    assert!(detected.available());
+    if Variant::Avx512.available() {
+        assert_eq!(detected, Variant::Avx512);
+    } else if Variant::Avx2.available() {
+        assert_eq!(detected, Variant::Avx2);
+    }
+    println!("gemm: {detected:?}");
+}
+
 /// The register transposes against their definition, on every count up
 /// to each panel width and step counts around the vector blocks, with
 /// slots past `count` left as they were.
