@@ -10,6 +10,9 @@
 //! | [`vectors`] | the vector instruction sets an element-wise pass may run with |
 //! | [`cpu`] | which vector instructions this processor has, asked once |
 //! | [`Element`] | the two float types the kernels compute in |
+//!
+//! How the product kernel and `exp` work, and why the crate has its own
+//! product kernel, is told in the crate's `README.md`.
 
 pub mod cpu;
 pub mod exp;
@@ -18,3 +21,8 @@ pub mod vectors;
 
 mod element;
 pub use element::Element;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
