@@ -5,7 +5,6 @@
 
 use super::Variant;
 use crate::Element;
-use std::any::Any;
 
 /// A microkernel: the `mr × nr` sum `S = Σ_p a_p·b_pᵀ` over `kc` steps,
 /// written into the column-major tile at `c` (columns `ldc` apart):
@@ -96,6 +95,7 @@ impl<T: Element> Kernel<T> {
     /// two types, so one of them is this very kernel).
     #[cfg(target_arch = "x86_64")]
     fn either(in_f64: Kernel<f64>, in_f32: Kernel<f32>) -> Option<Self> {
+        use std::any::Any;
         let as_t = |k: &dyn Any| k.downcast_ref::<Kernel<T>>().copied();
         as_t(&in_f64).or_else(|| as_t(&in_f32))
     }

@@ -4,8 +4,6 @@
 
 use super::Operand;
 use crate::Element;
-use crate::cpu::Features;
-use std::any::TypeId;
 
 /// Copies rows `ic..ic+mc`, columns `pc..pc+kc` of `A` into panels of `mr`
 /// rows: panel `q`, step `p` holds `A[ic + q·mr + i, pc + p]` for `i < mr`
@@ -137,7 +135,8 @@ pub(super) fn transpose_in_registers<T: Element>(
         "transpose_in_registers: {count} runs of {kc} steps do not fit"
     );
     #[cfg(target_arch = "x86_64")]
-    if Features::detected().avx {
+    if crate::cpu::Features::detected().avx {
+        use std::any::TypeId;
         let (dst, src) = (panel.as_mut_ptr(), runs.as_ptr());
         // SAFETY: the processor has AVX (checked just above); every index
         // read, f·stride + p < runs.len(), and written, p·width + f <
