@@ -6,6 +6,8 @@
 //! loop itself stays in the caller, written as ordinary Rust (`dualpath`'s
 //! `Activation::apply` is one): only the switch lives here.
 
+use crate::cpu::Features;
+
 /// The instruction sets an element-wise pass is compiled for, chosen at run
 /// time like the product kernel's ([`crate::gemm::Variant`]).
 ///
@@ -25,19 +27,17 @@ pub enum Vectors {
 }
 
 impl Vectors {
-    /// The widest the processor has.
+    /// The widest the processor has ([`Features::detected`]).
     #[inline]
     pub fn detected() -> Vectors {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                return Vectors::Avx512;
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                return Vectors::Avx2;
-            }
+        let has = Features::detected();
+        if has.avx512f {
+            Vectors::Avx512
+        } else if has.avx2 {
+            Vectors::Avx2
+        } else {
+            Vectors::Baseline
         }
-        Vectors::Baseline
     }
 
     /// Every variant the processor can run, narrowest first.
@@ -67,12 +67,18 @@ impl Vectors {
             }
             match self {
                 Vectors::Avx512 => {
-                    assert!(std::arch::is_x86_feature_detected!("avx512f"));
+                    assert!(
+                        Features::detected().avx512f,
+                        "{self:?} vectors on a processor without them"
+                    );
                     // SAFETY: the processor has AVX-512F, checked just above.
                     return unsafe { avx512(pass) };
                 }
                 Vectors::Avx2 => {
-                    assert!(std::arch::is_x86_feature_detected!("avx2"));
+                    assert!(
+                        Features::detected().avx2,
+                        "{self:?} vectors on a processor without them"
+                    );
                     // SAFETY: the processor has AVX2, checked just above.
                     return unsafe { avx2(pass) };
                 }
@@ -95,6 +101,7 @@ mod tests {
     fn the_detected_variant_is_the_widest_the_processor_has() {
         #[cfg(target_arch = "x86_64")]
         {
+            // Asked of the processor directly, not through `cpu`.
             let want = if std::arch::is_x86_feature_detected!("avx512f") {
                 Vectors::Avx512
             } else if std::arch::is_x86_feature_detected!("avx2") {

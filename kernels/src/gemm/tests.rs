@@ -1,0 +1,340 @@
+//! The product kernel's tests: every variant and every way of reading the
+//! factors against the reference order written out, bit for bit; the
+//! detected variant against `matrixmultiply`; the register transposes; the
+//! packing buffer's reuse.
+
+use super::pack::transpose_in_registers;
+use super::*;
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64;
+
+/// What the tests need of an element beyond the kernels' own: conversions and a name.
+trait Sample: Element + std::fmt::Display {
+    const NAME: &'static str;
+    fn of_f64(x: f64) -> Self;
+    fn as_f64(self) -> f64;
+}
+
+impl Sample for f64 {
+    const NAME: &'static str = "f64";
+    fn of_f64(x: f64) -> Self {
+        x
+    }
+    fn as_f64(self) -> f64 {
+        self
+    }
+}
+
+impl Sample for f32 {
+    const NAME: &'static str = "f32";
+    fn of_f64(x: f64) -> Self {
+        x as f32
+    }
+    fn as_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+/// Shapes around every edge: tiles, `MC`, `KC` (a second and third block), `NC`.
+const SHAPES: [(usize, usize, usize); 12] = [
+    (1, 1, 1),
+    (2, 3, 2),
+    (7, 5, 9),
+    (16, 8, 8),
+    (17, 33, 13),
+    (33, 256, 7),
+    (40, 257, 25),
+    (129, 300, 15),
+    (6, 513, 40),
+    (64, 64, 1030),
+    (250, 31, 3),
+    (3, 700, 130),
+];
+
+/// Random values of mixed sign and size, and the operands' four layouts.
+fn case<T: Sample>(rng: &mut Pcg64, m: usize, k: usize, n: usize) -> (Vec<T>, Vec<T>) {
+    let mut draw = |len: usize| -> Vec<T> {
+        (0..len)
+            .map(|_| {
+                let u: f64 = rng.random();
+                let e: f64 = rng.random();
+                T::of_f64((2.0 * u - 1.0) * 10f64.powf(4.0 * e - 2.0))
+            })
+            .collect()
+    };
+    (draw(m * k), draw(k * n))
+}
+
+fn operand<T>(data: &[T], rows: usize, cols: usize, transposed: bool) -> Operand<'_, T> {
+    // Stored as (rows, cols) column-major, or as the transpose of a (cols, rows) one.
+    let (rs, cs) = if transposed { (cols, 1) } else { (1, rows) };
+    Operand {
+        data,
+        rows,
+        cols,
+        rs,
+        cs,
+    }
+}
+
+/// The reference order written out: per element, per block of KC, a chain from zero.
+fn reference<T: Sample>(a: Operand<'_, T>, b: Operand<'_, T>, fused: bool) -> Vec<T> {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let mut c = vec![T::ZERO; m * n];
+    for j in 0..n {
+        for i in 0..m {
+            let mut total = T::ZERO;
+            for (block, start) in (0..k).step_by(KC).enumerate() {
+                let mut s = T::ZERO;
+                for p in start..k.min(start + KC) {
+                    let x = a.data[i * a.rs + p * a.cs];
+                    let y = b.data[p * b.rs + j * b.cs];
+                    s = if fused {
+                        x.fused_mul_add(y, s)
+                    } else {
+                        x * y + s
+                    };
+                }
+                total = if block == 0 { s } else { total + s };
+            }
+            c[i + j * m] = total;
+        }
+    }
+    c
+}
+
+fn bits<T: Sample>(v: &[T]) -> Vec<u64> {
+    v.iter().map(|x| x.as_f64().to_bits()).collect()
+}
+
+fn every_variant_gives_the_reference_bits<T: Sample>() {
+    let mut rng = Pcg64::seed_from_u64(7);
+    let variants = [
+        Variant::Avx512,
+        Variant::Avx2,
+        Variant::Portable { fused: true },
+        Variant::Portable { fused: false },
+    ];
+    let mut ran = 0;
+    for &(m, k, n) in &SHAPES {
+        let (ad, bd) = case::<T>(&mut rng, m, k, n);
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let (a, b) = (operand(&ad, m, k, ta), operand(&bd, k, n, tb));
+            for v in variants.into_iter().filter(|v| v.available()) {
+                let fused = !matches!(v, Variant::Portable { fused: false });
+                let want = reference(a, b, fused);
+                // Packed or read in place, each factor (A in place only
+                // with contiguous columns), and as `Reads::choose` picks.
+                let mut ways = vec![None];
+                for a_in_place in [false, a.rs == 1] {
+                    for b_in_place in [false, true] {
+                        ways.push(Some(Reads {
+                            a_in_place,
+                            b_in_place,
+                        }));
+                    }
+                }
+                for reads in ways {
+                    let mut c = vec![T::of_f64(f64::NAN); m * n]; // every value overwritten
+                    let mut pack = Vec::new();
+                    gemm_reading(v, reads, &mut c, a, b, &mut pack);
+                    assert_eq!(
+                        bits(&c),
+                        bits(&want),
+                        "{v:?} {} ({m}, {k})·({k}, {n}), transposed {ta} {tb}, {reads:?}",
+                        T::NAME
+                    );
+                    ran += 1;
+                }
+            }
+        }
+    }
+    assert!(ran >= SHAPES.len() * 4 * 2 * 4, "ran {ran} cases");
+}
+
+/// The variants the bit tests run are every one this processor has: each
+/// variant's availability against the processor asked directly (not through
+/// `cpu`), and the detected variant the widest of them.
+#[test]
+fn the_available_variants_are_those_the_processor_has() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        let avx2_fma = has!("avx2") && has!("fma");
+        assert_eq!(Variant::Avx512.available(), avx2_fma && has!("avx512f"));
+        assert_eq!(Variant::Avx2.available(), avx2_fma);
+    }
+    assert!(Variant::Portable { fused: true }.available());
+    assert!(Variant::Portable { fused: false }.available());
+    let detected = Variant::detect();
+    assert!(detected.available());
+    if Variant::Avx512.available() {
+        assert_eq!(detected, Variant::Avx512);
+    } else if Variant::Avx2.available() {
+        assert_eq!(detected, Variant::Avx2);
+    }
+    println!("gemm: {detected:?}");
+}
+
+/// The register transposes against their definition, on every count up
+/// to each panel width and step counts around the vector blocks, with
+/// slots past `count` left as they were.
+fn transpose_in_registers_copies_exactly<T: Sample>() {
+    let mut rng = Pcg64::seed_from_u64(5);
+    let mut ran = false;
+    for width in [4, 6, 8, 16, 32] {
+        for count in 1..=width {
+            for kc in [1, 3, 4, 7, 8, 9, 16, 17, 31] {
+                let stride = kc + rng.random_range(0..5);
+                let runs: Vec<T> = (0..(count - 1) * stride + kc)
+                    .map(|_| T::of_f64(rng.random::<f64>()))
+                    .collect();
+                let sentinel = T::of_f64(-7.0);
+                let mut panel = vec![sentinel; kc * width];
+                if !transpose_in_registers(&mut panel, width, &runs, stride, count, kc) {
+                    continue;
+                }
+                ran = true;
+                for p in 0..kc {
+                    for f in 0..width {
+                        let want = if f < count {
+                            runs[f * stride + p]
+                        } else {
+                            sentinel
+                        };
+                        assert_eq!(
+                            panel[p * width + f],
+                            want,
+                            "width {width}, count {count}, kc {kc}: ({p}, {f})"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    assert_eq!(ran, std::arch::is_x86_feature_detected!("avx"));
+    #[cfg(not(target_arch = "x86_64"))]
+    assert!(!ran);
+}
+
+#[test]
+fn transpose_in_registers_copies_exactly_f64() {
+    transpose_in_registers_copies_exactly::<f64>();
+}
+
+#[test]
+fn transpose_in_registers_copies_exactly_f32() {
+    transpose_in_registers_copies_exactly::<f32>();
+}
+
+#[test]
+fn every_variant_gives_the_reference_bits_f64() {
+    every_variant_gives_the_reference_bits::<f64>();
+}
+
+#[test]
+fn every_variant_gives_the_reference_bits_f32() {
+    every_variant_gives_the_reference_bits::<f32>();
+}
+
+/// The claim that switching kernels changed no number: the detected
+/// variant against `matrixmultiply` on this processor, bit for bit.
+#[test]
+fn the_detected_variant_gives_matrixmultiplys_bits() {
+    let mut rng = Pcg64::seed_from_u64(11);
+    for &(m, k, n) in &SHAPES {
+        let (ad, bd) = case::<f64>(&mut rng, m, k, n);
+        let (af, bf): (Vec<f32>, Vec<f32>) = (
+            ad.iter().map(|&x| x as f32).collect(),
+            bd.iter().map(|&x| x as f32).collect(),
+        );
+        for (ta, tb) in [(false, false), (true, false), (false, true)] {
+            let (a, b) = (operand(&ad, m, k, ta), operand(&bd, k, n, tb));
+            let mut ours = vec![0.0; m * n];
+            gemm(&mut ours, a, b, &mut Vec::new());
+            let mut theirs = vec![0.0; m * n];
+            // SAFETY: the operands' strides address their data (checked
+            // by gemm above on the same operands), C is (m, n) column-major.
+            unsafe {
+                matrixmultiply::dgemm(
+                    m,
+                    k,
+                    n,
+                    1.0,
+                    ad.as_ptr(),
+                    a.rs as isize,
+                    a.cs as isize,
+                    bd.as_ptr(),
+                    b.rs as isize,
+                    b.cs as isize,
+                    0.0,
+                    theirs.as_mut_ptr(),
+                    1,
+                    m as isize,
+                );
+            }
+            assert_eq!(
+                bits(&ours),
+                bits(&theirs),
+                "f64 ({m}, {k})·({k}, {n}) {ta} {tb}"
+            );
+
+            let (a, b) = (operand(&af, m, k, ta), operand(&bf, k, n, tb));
+            let mut ours = vec![0.0f32; m * n];
+            gemm(&mut ours, a, b, &mut Vec::new());
+            let mut theirs = vec![0.0f32; m * n];
+            // SAFETY: as above.
+            unsafe {
+                matrixmultiply::sgemm(
+                    m,
+                    k,
+                    n,
+                    1.0,
+                    af.as_ptr(),
+                    a.rs as isize,
+                    a.cs as isize,
+                    bf.as_ptr(),
+                    b.rs as isize,
+                    b.cs as isize,
+                    0.0,
+                    theirs.as_mut_ptr(),
+                    1,
+                    m as isize,
+                );
+            }
+            assert_eq!(
+                bits(&ours),
+                bits(&theirs),
+                "f32 ({m}, {k})·({k}, {n}) {ta} {tb}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_packing_buffer_grows_once_and_is_reused() {
+    let (m, k, n) = (40, 300, 30);
+    let ad = vec![1.0; m * k];
+    let bd = vec![0.5; k * n];
+    let (a, b) = (operand(&ad, m, k, false), operand(&bd, k, n, false));
+    let mut pack = Vec::new();
+    let mut c = vec![0.0; m * n];
+    gemm(&mut c, a, b, &mut pack);
+    let (len, ptr) = (pack.len(), pack.as_ptr());
+    gemm(&mut c, a, b, &mut pack);
+    assert_eq!((pack.len(), pack.as_ptr()), (len, ptr));
+    assert!(c.iter().all(|&v| v == 150.0));
+}
+
+#[test]
+#[should_panic(expected = "A is (2, 3) and B is (4, 2)")]
+fn shapes_that_do_not_chain_are_named() {
+    let d = vec![0.0; 12];
+    gemm(
+        &mut [0.0; 4],
+        operand(&d, 2, 3, false),
+        operand(&d, 4, 2, false),
+        &mut Vec::new(),
+    );
+}
