@@ -11,9 +11,7 @@
 //!   rounding bound (`dualpath::proof::bounds`), carried through the training.
 //! - Reproducibility, row order, errors, `f32`, and that the loss goes down.
 
-mod common;
-
-use common::{Diff, mat};
+use crate::common::{Diff, mat};
 use dualpath::Activation::{Linear, Sigmoid};
 use dualpath::proof::bounds::network_bound;
 use dualpath::train::optim::Sgd;
