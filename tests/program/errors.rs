@@ -2,7 +2,7 @@
 //! thing, and the same error on both paths.
 //!
 //! One test (or more) per variant reachable from the public API.
-//! `Error::Diverged` comes from training: see `tests/training/fit.rs`.
+//! `Error::Diverged` comes from training: see `tests/training/errors.rs`.
 
 use crate::common::{mat, vector};
 use dualpath::train::optim::Sgd;
