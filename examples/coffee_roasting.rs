@@ -173,7 +173,7 @@ fn lab_training(
         "the two trained networks differ by at most {weight_gap:.2e} in any weight, \
          their last epoch's loss by {loss_gap:.2e}: rounding, carried through 62 500 steps"
     );
-    // No bound is proven for a whole training run here (tests/train.rs
+    // No bound is proven for a whole training run here (tests/training/agreement.rs
     // proves one for short runs); what both paths must share is what the
     // lab looks at: the decisions.
     for (path, (net, _)) in Path::BOTH.iter().zip(&trained) {

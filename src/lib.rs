@@ -15,27 +15,27 @@
 //!
 //! | section of the notes | module | function | tests | chapter |
 //! | --- | --- | --- | --- | --- |
-//! | 1. Model architecture: `Sequential([Dense(25, 'sigmoid'), Dense(15, 'sigmoid'), Dense(1, 'sigmoid')])` | [`nn::network`], [`nn::activation`] | [`Network::new`], [`Dense::new`], [`Activation::g`], [`Activation::g_prime`] | `tests/course_checks.rs` | `docs/01-model.md` |
-//! | 2. Loss and cost: `BinaryCrossentropy()`, `MeanSquaredError()` | [`nn::loss`] | [`Loss::value`], [`Loss::output_dz`] | `tests/numerics.rs`, `tests/gradient_check.rs` | `docs/02-loss-and-cost.md` |
-//! | 3. Gradient descent: `model.fit(X, y, epochs=10)` | [`train`] | [`train::fit()`], [`train::optim::Optimizer`] | `tests/train.rs` | `docs/03-gradient-descent.md` |
-//! | Sequential forward propagation | [`sequential`] | [`sequential::dense_forward`] | `tests/course_checks.rs`, `tests/equivalence.rs` | `docs/04-forward-propagation.md` |
-//! | Matrix forward propagation | [`matrix`] | [`matrix::dense_forward`] | `tests/course_checks.rs`, `tests/equivalence.rs` | `docs/04-forward-propagation.md` |
-//! | Sequential backward propagation (corrected) | [`sequential`] | [`sequential::dense_backward`] | `tests/erratum.rs`, `tests/equivalence.rs` | `docs/05-backward-propagation.md` |
-//! | Matrix backward propagation | [`matrix`] | [`matrix::dense_backward`] | `tests/equivalence.rs`, `tests/gradient_check.rs` | `docs/05-backward-propagation.md` |
-//! | The two paths agree: rounding bound, exact arithmetic, finite differences | [`proof`], [`paths`] | [`proof::bounds::network_bound`], [`proof::gradcheck::numerical_gradients`], [`proof::compare::rows`], [`Path::forward`], [`Path::backward`] | `tests/equivalence.rs`, `tests/exact_arithmetic.rs`, `tests/gradient_check.rs` | `docs/06-what-identical-means.md` |
-//! | One walk through the layers for both paths; buffers the caller owns | [`paths`] | [`paths::walk`], [`paths::contract`], [`Workspace`], [`Path::forward_into`], [`Pass::backward`] | `tests/allocations.rs`, `tests/weeks/shape_checks.rs` | `docs/04-forward-propagation.md`, `docs/DESIGN.md` |
-//! | The optimizers of `model.compile(optimizer=...)` | [`train::optim`] | [`train::optim::Sgd::step`], [`train::optim::Adam::step`], [`Network::parameters_mut`] | `tests/train.rs` | `docs/03-gradient-descent.md` |
+//! | 1. Model architecture: `Sequential([Dense(25, 'sigmoid'), Dense(15, 'sigmoid'), Dense(1, 'sigmoid')])` | [`nn::network`], [`nn::activation`] | [`Network::new`], [`Dense::new`], [`Activation::g`], [`Activation::g_prime`] | `tests/course/course_checks.rs` | `docs/01-model.md` |
+//! | 2. Loss and cost: `BinaryCrossentropy()`, `MeanSquaredError()` | [`nn::loss`] | [`Loss::value`], [`Loss::output_dz`] | `tests/proofs/numerics.rs`, `tests/proofs/gradient_check.rs` | `docs/02-loss-and-cost.md` |
+//! | 3. Gradient descent: `model.fit(X, y, epochs=10)` | [`train`] | [`train::fit()`], [`train::optim::Optimizer`] | `tests/training/fit.rs`, `tests/training/agreement.rs` | `docs/03-gradient-descent.md` |
+//! | Sequential forward propagation | [`sequential`] | [`sequential::dense_forward`] | `tests/course/course_checks.rs`, `tests/equivalence.rs` | `docs/04-forward-propagation.md` |
+//! | Matrix forward propagation | [`matrix`] | [`matrix::dense_forward`] | `tests/course/course_checks.rs`, `tests/equivalence.rs` | `docs/04-forward-propagation.md` |
+//! | Sequential backward propagation (corrected) | [`sequential`] | [`sequential::dense_backward`] | `tests/proofs/erratum.rs`, `tests/equivalence.rs` | `docs/05-backward-propagation.md` |
+//! | Matrix backward propagation | [`matrix`] | [`matrix::dense_backward`] | `tests/equivalence.rs`, `tests/proofs/gradient_check.rs` | `docs/05-backward-propagation.md` |
+//! | The two paths agree: rounding bound, exact arithmetic, finite differences | [`proof`], [`paths`] | [`proof::bounds::network_bound`], [`proof::gradcheck::numerical_gradients`], [`proof::compare::rows`], [`Path::forward`], [`Path::backward`] | `tests/equivalence.rs`, `tests/proofs/exact_arithmetic.rs`, `tests/proofs/gradient_check.rs` | `docs/06-what-identical-means.md` |
+//! | One walk through the layers for both paths; buffers the caller owns | [`paths`] | [`paths::walk`], [`paths::contract`], [`Workspace`], [`Path::forward_into`], [`Pass::backward`] | `tests/training/allocations.rs`, `tests/course/shape_checks.rs` | `docs/04-forward-propagation.md`, `docs/DESIGN.md` |
+//! | The optimizers of `model.compile(optimizer=...)` | [`train::optim`] | [`train::optim::Sgd::step`], [`train::optim::Adam::step`], [`Network::parameters_mut`] | `tests/training/optimizers.rs` | `docs/03-gradient-descent.md` |
 //! | The matrix path's products | `dualpath_kernels` (`kernels/`) | `dualpath_kernels::gemm::gemm` | `kernels/src/gemm.rs` (unit tests), `benches/paths.rs` | `docs/performance.md`, `kernels/README.md` |
-//! | Week 2: softmax, `SparseCategoricalCrossentropy`, `from_logits` | [`nn::activation`], [`nn::loss`] | [`nn::activation::softmax_row`], [`Activation::activate_row`], [`Loss::output_dz`], [`Loss::check_output`] | `tests/weeks/multiclass.rs`, `tests/weeks/keras_reference.rs` | `docs/07-softmax.md` |
-//! | Week 3: validation data, L2, the course's error measures | [`train`], [`nn::network`], [`sequential`], [`matrix`] | [`train::fit_validated`], [`train::split_validation`], [`Dense::with_l2`], [`sequential::eval_cat_err`], [`matrix::eval_cat_err`] | `tests/weeks/regularization.rs`, `tests/weeks/keras_reference.rs` | `docs/08-bias-variance-regularisation.md` |
+//! | Week 2: softmax, `SparseCategoricalCrossentropy`, `from_logits` | [`nn::activation`], [`nn::loss`] | [`nn::activation::softmax_row`], [`Activation::activate_row`], [`Loss::output_dz`], [`Loss::check_output`] | `tests/course/multiclass.rs`, `tests/course/keras_reference.rs` | `docs/07-softmax.md` |
+//! | Week 3: validation data, L2, the course's error measures | [`train`], [`nn::network`], [`sequential`], [`matrix`] | [`train::fit_validated`], [`train::split_validation`], [`Dense::with_l2`], [`sequential::eval_cat_err`], [`matrix::eval_cat_err`] | `tests/course/regularization.rs`, `tests/course/keras_reference.rs` | `docs/08-bias-variance-regularisation.md` |
 //! | How much faster the matrix path is | [`speedup`] | [`speedup::sweep`] | `benches/paths.rs` | `docs/performance.md` |
-//! | The labs' data: `load_coffee_data()`, `Normalization` | [`io::data`] | [`io::data::coffee`], [`io::data::Normalization::adapt`] | `tests/data.rs` | `docs/01-model.md` |
-//! | Week 2's data: the Softmax lab's blobs, handwritten digits 0-9 | [`io::data`] | [`io::data::softmax_lab_blobs`], [`io::data::digits8x8`] | `tests/data.rs` | `docs/07-softmax.md` |
+//! | The labs' data: `load_coffee_data()`, `Normalization` | [`io::data`] | [`io::data::coffee`], [`io::data::Normalization::adapt`] | `tests/course/data.rs` | `docs/01-model.md` |
+//! | Week 2's data: the Softmax lab's blobs, handwritten digits 0-9 | [`io::data`] | [`io::data::softmax_lab_blobs`], [`io::data::digits8x8`] | `tests/course/data.rs` | `docs/07-softmax.md` |
 //!
 //! ## The house: folders are layers
 //!
 //! Each folder of `src/` is one layer, and a module uses only the layers
-//! above it in this list (`tests/module_layers.rs` checks it;
+//! above it in this list (`tests/house/module_layers.rs` checks it;
 //! `docs/DESIGN.md` says why):
 //!
 //! | layer | folder | holds |
@@ -71,8 +71,8 @@
 //!
 //! The notes' loop backward multiplies by `g'(z)` only in `db`. This crate's
 //! [`sequential::dense_backward`] applies it to `dW` and `dA_in` as well; the
-//! test `tests/erratum.rs` keeps the notes' version and shows it disagreeing
-//! with the matrix path for a sigmoid layer (`cargo test --test erratum`;
+//! test `tests/proofs/erratum.rs` keeps the notes' version and shows it disagreeing
+//! with the matrix path for a sigmoid layer (`cargo test --test proofs erratum`;
 //! `cargo run --example erratum` prints the two side by side).
 //!
 //! ## Errors

@@ -416,7 +416,7 @@ fn print_table() {
         println!("  {name:<48} {:>6} {ratio:>16} {bits:>20}", s.cases);
     }
     println!(
-        "  (bound: docs/06-what-identical-means.md; the exact-arithmetic identities of whole networks: tests/exact_arithmetic.rs)"
+        "  (bound: docs/06-what-identical-means.md; the exact-arithmetic identities of whole networks: tests/proofs/exact_arithmetic.rs)"
     );
 }
 

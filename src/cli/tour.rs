@@ -248,7 +248,7 @@ fn erratum(net: &Network<f64>, x: &DMatrix<f64>, y: &DMatrix<f64>, loss: Loss) -
     println!(
         "  The notes' loop backward applies g'(z) only to db. On layer {} its dW is off by up to {:.2e},\n  \
          where the right dW's largest entry is {:.2e} and the rounding bound is near 1e-15:\n  \
-         `cargo test --test erratum` keeps the notes' version and catches it.",
+         `cargo test --test proofs erratum` keeps the notes' version and catches it.",
         l + 1,
         off,
         right.amax()

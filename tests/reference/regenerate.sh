@@ -10,7 +10,7 @@
 # Needs jq, which pretty-prints the program's JSON (one number per line, so a
 # change shows as a readable diff) and gathers both paths into one file per
 # case. jq keeps every f64 (it prints the shortest decimal that reads back to
-# the same double); running `cargo test --test reference_cases` right after
+# the same double); running `cargo test --test proofs reference_cases` right after
 # confirms it, since the test compares the fresh outputs with these files bit
 # for bit.
 set -euo pipefail

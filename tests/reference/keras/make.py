@@ -1,4 +1,4 @@
-"""Reference numbers from Keras for tests/keras_reference.rs, in float64.
+"""Reference numbers from Keras for tests/course/keras_reference.rs, in float64.
 
 Each case fixes a network's weights and a batch, then records what Keras
 computes: the loss, every layer's output, the gradients of the loss, and a

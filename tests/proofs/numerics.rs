@@ -3,9 +3,7 @@
 //! element-wise helpers against the per-element functions, and the mean
 //! squared error worked by hand.
 
-mod common;
-
-use common::{LayerSpec, mat, network};
+use crate::common::{LayerSpec, mat, network};
 use dualpath::nn::activation::{relu_prime, sigmoid, sigmoid_prime, tanh_prime};
 use dualpath::{Activation, Loss, Path, Real};
 use nalgebra::DMatrix;

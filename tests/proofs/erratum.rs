@@ -7,10 +7,8 @@
 //! single vector, so `m = 1`), and compared with the matrix path and with the
 //! crate's corrected loop, [`sequential::dense_backward`].
 
-mod common;
-
-use common::kernels::{self, Loops, Matrices};
-use common::{mat, vector};
+use crate::common::kernels::{self, Loops, Matrices};
+use crate::common::{mat, vector};
 use dualpath::{Activation, gamma};
 use nalgebra::{DMatrix, DVector};
 use proptest::collection::vec;

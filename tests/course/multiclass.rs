@@ -284,12 +284,12 @@ fn network_agrees<T: Real>(c: &Case) -> Result<(), TestCaseError> {
 }
 
 /// Central differences against both paths' gradients, in `f64`: the same
-/// mixed tolerance as `tests/gradient_check.rs` (1e-6 relative to
+/// mixed tolerance as `tests/proofs/gradient_check.rs` (1e-6 relative to
 /// `max(|g| + |ĝ|, 1e-3·max(1, J))`), which its header derives from
 /// `h = 1e-5`.
 ///
 /// Relu's kink at 0 is replaced by tanh here: a difference quotient across
-/// the kink is not a derivative (`tests/gradient_check.rs` covers relu, with
+/// the kink is not a derivative (`tests/proofs/gradient_check.rs` covers relu, with
 /// the cases that straddle a kink set aside).
 fn gradients_match_finite_differences(c: &Case) -> Result<(), TestCaseError> {
     let mut c = c.clone();

@@ -66,9 +66,7 @@
 //! if `f32` had rounded anywhere, its results would differ from the `f64`
 //! ones, which have 29 more bits to spare.
 
-mod common;
-
-use common::{Diff, LayerSpec, mat, network};
+use crate::common::{Diff, LayerSpec, mat, network};
 use dualpath::{Activation, Gradients, LayerCache, Loss, Path, Real};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -499,7 +497,7 @@ fn cancellation_kink<T: Real>() {
         );
         assert_eq!(
             r.grads.layers[0].db,
-            common::vector::<T>(&[0.0, 4.0]),
+            crate::common::vector::<T>(&[0.0, 4.0]),
             "{path} {}: db₁",
             T::NAME
         );

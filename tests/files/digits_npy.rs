@@ -9,7 +9,7 @@
 //! exactly, so the builder is checked against NumPy and not only against the
 //! reader.
 
-#[path = "../examples/digits/npy.rs"]
+#[path = "../../examples/digits/npy.rs"]
 mod npy;
 
 use nalgebra::{DMatrix, dmatrix};

@@ -58,9 +58,7 @@
 //! computed from `z`, smooth everywhere. Labels for binary cross-entropy are
 //! in `[0, 1]`: hard 0 and 1, and soft labels between.
 
-mod common;
-
-use common::{LayerSpec, mat, network};
+use crate::common::{LayerSpec, mat, network};
 use dualpath::nn::loss::BCE_EPSILON;
 use dualpath::{Activation, Forward, Loss, Network, Path};
 use nalgebra::DMatrix;

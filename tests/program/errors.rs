@@ -2,11 +2,9 @@
 //! thing, and the same error on both paths.
 //!
 //! One test (or more) per variant reachable from the public API.
-//! `Error::Diverged` comes from training: see `tests/train.rs`.
+//! `Error::Diverged` comes from training: see `tests/training/errors.rs`.
 
-mod common;
-
-use common::{mat, vector};
+use crate::common::{mat, vector};
 use dualpath::train::optim::Sgd;
 use dualpath::{Activation, Dense, Error, Loss, Network, Path};
 use nalgebra::{DMatrix, DVector};

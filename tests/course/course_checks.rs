@@ -19,10 +19,8 @@
 //! `n_in·units + units` per `Dense`); the coffee-roasting lab's own 2-3-1
 //! model shows "Total params: 13" (`C2_W1_Lab02_CoffeeRoasting_TF`).
 
-mod common;
-
-use common::kernels::{self, Loops, Matrices};
-use common::{mat, vector};
+use crate::common::kernels::{self, Loops, Matrices};
+use crate::common::{mat, vector};
 use dualpath::{Activation, Dense, LayerCache, Network, Path, Real};
 use nalgebra::DMatrix;
 

@@ -81,7 +81,7 @@ impl Case {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
 
-    /// Same tolerance as `tests/gradient_check.rs` (1e-6 mixed), derived there for h = 1e-5.
+    /// Same tolerance as `tests/proofs/gradient_check.rs` (1e-6 mixed), derived there for h = 1e-5.
     #[test]
     fn l2_gradients_match_finite_differences_on_both_paths(c in case()) {
         let net = c.network();

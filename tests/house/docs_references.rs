@@ -17,15 +17,15 @@
 //!    such as `enum@Error` in a Rust file's documentation, which `cargo doc`
 //!    checks), resolves to a file or folder, from the linking file's folder.
 //! 3. **Named items.** A link whose text is one name in backticks and whose
-//!    target is a Rust file, `` [`dense_forward`](../src/paths/matrix.rs) `` or
-//!    `` [`Network::new`](../src/nn/network.rs) ``, names something that file
+//!    target is a Rust file, `` [`dense_forward`](../../src/paths/matrix.rs) `` or
+//!    `` [`Network::new`](../../src/nn/network.rs) ``, names something that file
 //!    defines: the last `::` segment must appear as `fn NAME`, `struct NAME`,
 //!    `enum NAME`, `trait NAME`, `type NAME`, `const NAME`, `static NAME`,
 //!    `mod NAME`, or an enum variant (a line that starts with `NAME {`,
 //!    `NAME(` or `NAME,`). Tests are named this way too:
-//!    `` [`notes_loop_backward_agrees_for_linear_layer`](../tests/erratum.rs) ``.
+//!    `` [`notes_loop_backward_agrees_for_linear_layer`](../../tests/proofs/erratum.rs) ``.
 //!    An example is named by its own name:
-//!    `` [`coffee_roasting`](../examples/coffee_roasting.rs) ``.
+//!    `` [`coffee_roasting`](../../examples/coffee_roasting.rs) ``.
 //! 4. **Module paths in backticks.** `` `matrix::dense_backward` `` (or
 //!    `` `dualpath::matrix::dense_backward` ``), where `matrix` is a file
 //!    `src/paths/matrix.rs`, names an item of that file, linked or not.
@@ -492,11 +492,11 @@ fn the_checker_accepts_what_exists_and_ignores_other_projects_paths() {
     let root = root();
     let text = "\
 [`Network::new`](../src/nn/network.rs), [`Activation::Sigmoid`](../src/nn/activation.rs),
-`sequential::dense_backward`, `dualpath::io::data::coffee`, [tests](../tests/erratum.rs#L1),
-[`notes_loop_backward_agrees_for_linear_layer`](../tests/erratum.rs),
+`sequential::dense_backward`, `dualpath::io::data::coffee`, [tests](../tests/proofs/erratum.rs#L1),
+[`notes_loop_backward_agrees_for_linear_layer`](../tests/proofs/erratum.rs),
 [`digits`](../examples/digits/main.rs), [`erratum`](../examples/erratum.rs),
 Keras' `keras/src/optimizers/adam.py`, `Loss::output_dz`, `rand::seq`,
-`cargo test --test erratum`, `cargo run --example NAME`, https://example.org/src/x.rs";
+`cargo test --test proofs erratum`, `cargo run --example NAME`, https://example.org/src/x.rs";
     let mut report = Report::default();
     check_document(&root, Path::new("docs/made-up.md"), text, &mut report);
     assert!(report.problems.is_empty(), "{:#?}", report.problems);
@@ -510,7 +510,7 @@ fn the_checker_reads_rust_files_docs_and_knows_their_link_forms() {
     for file in [
         "src/lib.rs",
         "src/cli/mod.rs",
-        "tests/weeks/main.rs",
+        "tests/course/main.rs",
         "examples/coffee_roasting.rs",
     ] {
         assert!(
@@ -520,7 +520,7 @@ fn the_checker_reads_rust_files_docs_and_knows_their_link_forms() {
     }
     // In a Rust file: rustdoc's item links, a test folder, a placeholder path.
     let text = "[`Error`](enum@Error), [fit](crate::train::fit), [`Loss`](Loss),
-`cargo test --test weeks`, `tests/NAME.rs`";
+`cargo test --test course`, `tests/NAME.rs`";
     let mut report = Report::default();
     check_document(&root, Path::new("src/made_up.rs"), text, &mut report);
     assert!(report.problems.is_empty(), "{:#?}", report.problems);

@@ -1,0 +1,13 @@
+//! Checks over the repository itself, in one test binary:
+//!
+//! - `module_layers`: the folders of `src/` are the layers of
+//!   `docs/DESIGN.md`, and imports point down them;
+//! - `docs_references`: every file, item and test the documentation names
+//!   exists.
+//!
+//! Both read the repository from `CARGO_MANIFEST_DIR`. Run one with
+//! `cargo test --test house docs_references` (any part of a test's name
+//! filters, as usual).
+
+mod docs_references;
+mod module_layers;

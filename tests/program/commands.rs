@@ -1,0 +1,364 @@
+//! The `dualpath` program: every command's happy path (the tour, `train`,
+//! `predict`, `grad`, `compare`, `speedup`, `trace`), in `f64` and `f32`.
+
+use crate::helpers::{MODEL_3_INPUTS, assert_bad_input, dualpath, scratch, stderr, stdout};
+
+#[test]
+fn tour_runs_every_section_and_exits_zero() {
+    let dir = scratch(&[]);
+    let out = dualpath(dir.path(), &[]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "tour failed: {}", stderr(&out));
+    for section in [
+        "1. Model architecture",
+        "2. Loss and cost",
+        "3. Gradient descent",
+        "4. Forward propagation",
+        "5. Backward propagation",
+    ] {
+        assert!(text.contains(section), "missing {section:?} in:\n{text}");
+    }
+    assert!(text.contains("481 parameters"));
+    assert!(
+        !text.contains("EXCEEDS"),
+        "a difference exceeded its bound:\n{text}"
+    );
+}
+
+#[test]
+fn train_saves_a_model_that_predict_grad_and_compare_read() {
+    let dir = scratch(&[("roasts.csv", "temperature,duration\n200,13.9\n200,17\n")]);
+    let d = dir.path();
+    let out = dualpath(
+        d,
+        &[
+            "train",
+            "--epochs",
+            "2",
+            "--quiet",
+            "--normalize",
+            "--save",
+            "m.json",
+            "--history",
+            "h.json",
+            "--plot",
+            "charts",
+            "--path",
+            "sequential",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "0.5",
+        ],
+    );
+    assert!(out.status.success(), "train failed: {}", stderr(&out));
+    assert!(stdout(&out).contains("Epoch 2/2 - loss: "));
+    let history: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("h.json")).unwrap()).unwrap();
+    assert_eq!(history["loss"].as_array().unwrap().len(), 2);
+    assert_eq!(history["accuracy"].as_array().unwrap().len(), 2);
+    for chart in ["charts/loss.svg", "charts/decision_boundary.svg"] {
+        let svg = std::fs::read_to_string(d.join(chart)).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("</svg>"),
+            "{chart} is not an SVG"
+        );
+    }
+
+    let out = dualpath(d, &["predict", "--model", "m.json", "--data", "roasts.csv"]);
+    assert!(out.status.success(), "predict failed: {}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "probability,decision");
+    assert_eq!(lines.len(), 3);
+    for line in &lines[1..] {
+        let (p, decision) = line.split_once(',').unwrap();
+        let p: f64 = p.parse().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+        assert_eq!(decision, if p > 0.5 { "1" } else { "0" });
+    }
+
+    std::fs::write(
+        d.join("labelled.csv"),
+        "temperature,duration,good\n200,13.9,1\n200,17,0\n",
+    )
+    .unwrap();
+    for path in ["sequential", "matrix"] {
+        let out = dualpath(
+            d,
+            &[
+                "grad",
+                "--model",
+                "m.json",
+                "--data",
+                "labelled.csv",
+                "--path",
+                path,
+            ],
+        );
+        assert!(out.status.success(), "grad failed: {}", stderr(&out));
+        let g: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert!(g["loss"].as_f64().unwrap() > 0.0);
+        assert_eq!(g["grads"].as_array().unwrap().len(), 3);
+        assert_eq!(g["grads"][0]["kernel"].as_array().unwrap().len(), 2); // n_in rows
+        assert_eq!(g["grads"][0]["kernel"][0].as_array().unwrap().len(), 25); // units values
+        assert_eq!(g["activations"].as_array().unwrap().len(), 3);
+        assert_eq!(g["output"].as_array().unwrap().len(), 2);
+    }
+
+    let out = dualpath(
+        d,
+        &["compare", "--model", "m.json", "--data", "labelled.csv"],
+    );
+    assert!(out.status.success(), "compare failed: {}", stderr(&out));
+    assert!(stdout(&out).contains("diff/bound"));
+}
+
+/// The numbers `predict` prints read back to the very values the library computes.
+#[test]
+fn predict_prints_numbers_that_read_back_exactly() {
+    let dir = scratch(&[
+        ("m.json", MODEL_3_INPUTS),
+        ("x.csv", "a,b,c\n0.1,0.2,0.3\n-1,0.5,2\n"),
+    ]);
+    let out = dualpath(
+        dir.path(),
+        &["predict", "--model", "m.json", "--data", "x.csv"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let rows: Vec<[f64; 3]> = vec![[0.1, 0.2, 0.3], [-1.0, 0.5, 2.0]];
+    for (line, x) in text.lines().skip(1).zip(rows) {
+        let printed: f64 = line.split(',').next().unwrap().parse().unwrap();
+        let z = 0.1f64.mul_add(0.0, 0.0) + x[0] * 1.0 + x[1] * 2.0 + x[2] * 3.0;
+        let expected = dualpath::nn::activation::sigmoid(z);
+        // Same dot product order as the matrix path's small-matrix product
+        // is not guaranteed, so compare within a few ulps of the value.
+        assert!(
+            (printed - expected).abs() <= 4.0 * f64::EPSILON,
+            "{printed} vs {expected}"
+        );
+    }
+}
+
+#[test]
+fn compare_without_files_uses_the_notes_network_in_both_float_types() {
+    let dir = scratch(&[]);
+    for float in ["f64", "f32"] {
+        let out = dualpath(dir.path(), &["compare", "--float", float]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.contains("[2, 25, 15, 1]") && text.contains(float));
+        assert_eq!(text.lines().filter(|l| l.contains(" dW ")).count(), 3);
+    }
+}
+
+#[test]
+fn speedup_prints_the_table_and_draws_the_chart() {
+    let dir = scratch(&[]);
+    // The notes' network only: the whole sweep takes seconds more and runs
+    // the same code.
+    let out = dualpath(
+        dir.path(),
+        &["speedup", "--only", "2-25-15-1", "--plot", "speedup.svg"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("cargo bench"),
+        "the quick sweep names the careful one:\n{text}"
+    );
+    for pass in ["forward", "backward", "train_step"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(pass) && l.contains("2-25-15-1_m1 ")),
+            "no {pass} row for the notes' network at batch 1:\n{text}"
+        );
+    }
+    let svg = std::fs::read_to_string(dir.path().join("speedup.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
+}
+
+#[test]
+fn trace_prints_every_unit_of_the_notes_network_on_both_paths() {
+    let dir = scratch(&[]);
+    let out = dualpath(dir.path(), &["trace"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    // 25 + 15 + 1 units, each once forward (z) and once backward (dz).
+    let forward = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("unit") && l.contains(" z = "))
+        .count();
+    let backward = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("unit") && l.contains(" dz = "))
+        .count();
+    assert_eq!((forward, backward), (41, 41), "{text}");
+    assert!(text.contains("matrix") && text.contains("diff"));
+    assert_bad_input(
+        dir.path(),
+        &["trace", "--row", "200"],
+        &["--row 200", "rows 0 to 199"],
+    );
+}
+
+/// `docs/06-what-identical-means.md` shows `dualpath compare`'s output
+/// between `compare:begin` and `compare:end`: it must be what the program
+/// prints. The matrix path's last bits depend on whether the processor has
+/// fused multiply-adds (AVX2 and FMA on x86-64, as its product kernel picks
+/// them), so on one without them the rows are checked for their layers,
+/// quantities and agreement instead, and the test says so.
+#[test]
+fn the_compare_table_in_chapter_6_is_what_the_program_prints() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/06-what-identical-means.md"),
+    )
+    .unwrap();
+    let block = doc
+        .split("<!-- compare:begin -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- compare:end -->").next())
+        .expect("the chapter marks the table");
+    let shown: Vec<&str> = block
+        .lines()
+        .filter(|l| !l.starts_with("```") && !l.starts_with('$') && !l.is_empty())
+        .collect();
+    let dir = scratch(&[]);
+    let out = dualpath(dir.path(), &["compare"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let printed: Vec<&str> = text.lines().collect();
+    let fused = dualpath_kernels::gemm::Variant::detect()
+        != dualpath_kernels::gemm::Variant::Portable { fused: false };
+    if fused {
+        assert_eq!(
+            shown, printed,
+            "docs/06's compare table differs from the program's output: paste the new one in"
+        );
+    } else {
+        println!("no fused multiply-add here: comparing the table's shape only");
+        assert_eq!(shown.len(), printed.len());
+        for (d, p) in shown.iter().zip(&printed).skip(2) {
+            assert_eq!(
+                d.split_whitespace().take(2).collect::<Vec<_>>(),
+                p.split_whitespace().take(2).collect::<Vec<_>>()
+            );
+            assert!(!p.contains("EXCEEDS"));
+        }
+    }
+}
+
+/// `train --float f32` trains in `f32`: its history is, bit for bit, what
+/// `fit` gives on the same network and data rounded to `f32` (computed here
+/// through the library), and the saved weights are `f32` values written as
+/// `f64` text, so each reads back as an `f64` that `f32` holds exactly.
+#[test]
+fn train_in_f32_is_fit_in_f32_and_saves_f32_weights() {
+    use dualpath::train::{FitSettings, Optimizer, fit};
+    use dualpath::{Loss, Network, Path as P};
+    let dir = scratch(&[]);
+    let out = dualpath(
+        dir.path(),
+        &[
+            "train",
+            "--float",
+            "f32",
+            "--epochs",
+            "3",
+            "--quiet",
+            "--save",
+            "m.json",
+            "--history",
+            "h.json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("matrix path, f32"),
+        "{}",
+        stdout(&out)
+    );
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(f)).unwrap()).unwrap()
+    };
+    let (model, history) = (read("m.json"), read("h.json"));
+
+    // The same run through the library: the program's defaults (the notes'
+    // layers, seed 0, Adam at 0.001, batch 32, shuffled, BCE).
+    let data = dualpath::io::data::coffee();
+    let layers = [
+        (25, dualpath::Activation::Sigmoid),
+        (15, dualpath::Activation::Sigmoid),
+        (1, dualpath::Activation::Sigmoid),
+    ];
+    let mut net = Network::<f64>::new(2, &layers, 0).unwrap().cast::<f32>();
+    let settings = FitSettings {
+        loss: Loss::BinaryCrossEntropy,
+        optimizer: Optimizer::adam(0.001),
+        epochs: 3,
+        batch_size: 32,
+        shuffle: true,
+        seed: 0,
+        path: P::Matrix,
+    };
+    let want = fit(
+        &mut net,
+        &data.x.map(|v| v as f32),
+        &data.y.map(|v| v as f32),
+        &settings,
+    )
+    .unwrap();
+    let got: Vec<f64> = history["loss"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(got, want.loss, "the program's f32 history is fit's in f32");
+
+    let mut weights = 0;
+    for layer in model["layers"].as_array().unwrap() {
+        for v in layer["kernel"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r.as_array().unwrap())
+        {
+            let w = v.as_f64().unwrap();
+            assert_eq!(f64::from(w as f32), w, "{w} is not an f32 value");
+            weights += 1;
+        }
+    }
+    assert_eq!(weights, 2 * 25 + 25 * 15 + 15);
+    let first = net.layers()[0].w()[(0, 0)];
+    let saved = model["layers"][0]["kernel"][0][0].as_f64().unwrap();
+    assert_eq!(
+        saved,
+        f64::from(first),
+        "the saved weights are the trained ones"
+    );
+
+    // A value f32 cannot hold is named, before anything is trained.
+    let dir = scratch(&[("big.csv", "a,y\n1,0\n1e39,1\n")]);
+    assert_bad_input(
+        dir.path(),
+        &[
+            "train", "--data", "big.csv", "--float", "f32", "--epochs", "1",
+        ],
+        &[
+            "big.csv",
+            "line 3",
+            "column 1",
+            "does not fit in f32",
+            "train in f64",
+        ],
+    );
+    let out = dualpath(dir.path(), &["train", "--float", "f16"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("\"f16\" is not one: expected f64 or f32"),
+        "{}",
+        stderr(&out)
+    );
+}

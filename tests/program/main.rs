@@ -1,0 +1,24 @@
+//! The `dualpath` program and the errors a user meets, in one test binary:
+//!
+//! - `commands`: every command's happy path;
+//! - `mistakes`: every kind of bad input answered with one clear line on
+//!   stderr and exit code 2, never a panic;
+//! - `weeks`: the program on weeks 2 and 3 (multiclass, validation, L2) and
+//!   their mistakes;
+//! - `bad_input`: a battery of bad input, command by command;
+//! - `errors`: every `Error` the library returns names the thing, the same
+//!   on both paths;
+//! - `helpers`: running the program, shared by the modules above.
+//!
+//! Run one with `cargo test --test program bad_input` (any part of a test's
+//! name filters, as usual).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bad_input;
+mod commands;
+mod errors;
+mod helpers;
+mod mistakes;
+mod weeks;
