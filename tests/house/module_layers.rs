@@ -15,6 +15,8 @@
 //!    `is_x86_feature_detected` or `target_feature` under `src/`; they live in
 //!    the kernels crate (`kernels/`).
 //! 5. **Every folder of `src/` has a row**, and every row a folder.
+//! 6. **No Rust file over 1,000 lines** in `src/`, `tests/`, `kernels/src/`,
+//!    `benches/` or `examples/`: a longer one is doing several jobs.
 //!
 //! The reading is what `../shared/tools/module_cycles.py` does: `//`
 //! comments dropped, everything from a file's first `#[cfg(test)]` on left
@@ -433,4 +435,38 @@ fn the_rules_catch_an_upward_import_a_sideways_one_and_a_cycle() {
         "{up:?}"
     );
     assert_eq!(cycles(&g), ["nn::network <-> paths::pass"]);
+}
+
+/// The longest a Rust file may grow: past this, a file is doing several
+/// jobs, and a reader cannot hold it in mind.
+const MOST_LINES: usize = 1_000;
+
+/// Every `.rs` file under `dir`.
+fn rust_files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+    {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            rust_files_under(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_rust_file_is_over_a_thousand_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "kernels/src", "benches", "examples"] {
+        rust_files_under(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 50, "found only {} files", files.len());
+    let long: Vec<String> = files
+        .iter()
+        .map(|f| (f, fs::read_to_string(f).expect("readable").lines().count()))
+        .filter(|&(_, n)| n > MOST_LINES)
+        .map(|(f, n)| format!("{}: {n} lines", f.strip_prefix(root).unwrap_or(f).display()))
+        .collect();
+    fail_if_any(&long, "files over 1,000 lines");
 }
