@@ -138,7 +138,7 @@ fn main() -> Result<(), dualpath::Error> {
     let lecture = [(6.0, 6.0), (4.0, 2.0)]; // (dJ/dw, dJ/db) per layer
     // Keras' MeanSquaredError has no ½: J = (a2 - y)² = 4, so every gradient
     // the crate returns is twice the lecture's.
-    let loss = Loss::MeanSquaredError;
+    let loss = Loss::MEAN_SQUARED_ERROR;
     for path in Path::BOTH {
         let (j, grads) = path.loss_and_gradients(&net, &xs, &ys, loss)?;
         println!(

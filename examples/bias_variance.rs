@@ -55,7 +55,7 @@ fn model(spec: &[(usize, Activation)], l2: &[f64]) -> Network<f64> {
 
 fn train(mut net: Network<f64>, data: &Dataset, path: Path) -> Network<f64> {
     let settings = FitSettings {
-        loss: Loss::SparseCategoricalCrossEntropyFromLogits,
+        loss: Loss::SPARSE_CATEGORICAL_CROSSENTROPY.with_logits(),
         optimizer: Optimizer::adam(0.01),
         epochs: EPOCHS,
         batch_size: 32,

@@ -131,7 +131,7 @@ fn lab_training(
     let mut trained = Vec::new();
     for path in Path::BOTH {
         let settings = FitSettings {
-            loss: Loss::BinaryCrossEntropy,
+            loss: Loss::BINARY_CROSSENTROPY,
             optimizer: Optimizer::adam(0.01),
             epochs: EPOCHS,
             batch_size: 32,
@@ -177,7 +177,7 @@ fn lab_training(
     // proves one for short runs); what both paths must share is what the
     // lab looks at: the decisions.
     for (path, (net, _)) in Path::BOTH.iter().zip(&trained) {
-        let (j, accuracy) = evaluate(net, xn, y, Loss::BinaryCrossEntropy, *path)?;
+        let (j, accuracy) = evaluate(net, xn, y, Loss::BINARY_CROSSENTROPY, *path)?;
         let p = path.forward(net, x_tstn)?.output().clone();
         println!(
             "{:<10} on the 200 roasts: loss {j:.4}, accuracy {:.3}; test roasts [[{}] [{}]], decisions {:?}",
@@ -297,7 +297,7 @@ fn main() -> Result<(), dualpath::Error> {
         &tf_net,
         &x_tstn,
         &dmatrix![1.0; 0.0],
-        Loss::BinaryCrossEntropy,
+        Loss::BINARY_CROSSENTROPY,
     )?;
     let tf_predictions = predictions_on_both_paths(&tf_net, &x_tstn)?;
     println!(
@@ -379,7 +379,7 @@ fn main() -> Result<(), dualpath::Error> {
     // bits; the rounding bound of docs/06, carried through both layers, says
     // by how much at most.
     let labels = dmatrix![1.0; 0.0];
-    let bound = network_bound(&lab_net, &x_tstn, &labels, Loss::BinaryCrossEntropy)?;
+    let bound = network_bound(&lab_net, &x_tstn, &labels, Loss::BINARY_CROSSENTROPY)?;
     let agree = Agreement::of(&lab_predictions[0], &lab_predictions[1], &bound.layers[1].a);
     println!(
         "the two paths differ by {:.1e} (rounding bound {:.1e})",
@@ -417,7 +417,7 @@ fn main() -> Result<(), dualpath::Error> {
     );
     assert_eq!(net.param_count(), 481, "2·25+25 + 25·15+15 + 15·1+1");
     let settings = FitSettings {
-        loss: Loss::BinaryCrossEntropy,
+        loss: Loss::BINARY_CROSSENTROPY,
         optimizer: Optimizer::adam(0.01),
         epochs: EPOCHS,
         batch_size: 32,
@@ -438,7 +438,7 @@ fn main() -> Result<(), dualpath::Error> {
         history.loss
     );
 
-    let (j, accuracy) = evaluate(&net, &xn, y, Loss::BinaryCrossEntropy, Path::Sequential)?;
+    let (j, accuracy) = evaluate(&net, &xn, y, Loss::BINARY_CROSSENTROPY, Path::Sequential)?;
     let accuracy = accuracy.expect("binary cross-entropy reports accuracy");
     println!("on the 200 roasts (loop path): loss {j:.4}, accuracy {accuracy:.3}");
     assert!(

@@ -22,7 +22,7 @@ const CENTERS: [[f64; 2]; 4] = [[-5.0, 2.0], [-1.0, -2.0], [1.0, 2.0], [5.0, -2.
 
 fn main() {
     let data = blobs(&CENTERS, 1.0, 100, 30);
-    let loss = Loss::SparseCategoricalCrossEntropyFromLogits;
+    let loss = Loss::SPARSE_CATEGORICAL_CROSSENTROPY.with_logits();
     let layers = [(2, Activation::Relu), (4, Activation::Linear)];
     println!(
         "{} points in four blobs; Dense(2, relu), Dense(4, linear), {}, Adam(0.01), 200 epochs",

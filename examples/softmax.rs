@@ -55,12 +55,12 @@ fn main() {
         (
             "obvious (softmax output)",
             Activation::Softmax,
-            Loss::SparseCategoricalCrossEntropy,
+            Loss::SPARSE_CATEGORICAL_CROSSENTROPY,
         ),
         (
             "preferred (linear output, from_logits=True)",
             Activation::Linear,
-            Loss::SparseCategoricalCrossEntropyFromLogits,
+            Loss::SPARSE_CATEGORICAL_CROSSENTROPY.with_logits(),
         ),
     ] {
         let layers = [(25, Activation::Relu), (15, Activation::Relu), (4, output)];

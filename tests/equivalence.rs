@@ -192,7 +192,7 @@ fn network_case() -> impl Strategy<Value = NetworkCase> {
         1..=16usize,
         prop::collection::vec(1..=12usize, 2..=5),
         any::<u64>(),
-        prop::sample::select(vec![Loss::BinaryCrossEntropy, Loss::MeanSquaredError]),
+        prop::sample::select(vec![Loss::BINARY_CROSSENTROPY, Loss::MEAN_SQUARED_ERROR]),
     )
         .prop_flat_map(|(m, widths, seed, loss)| {
             let depth = widths.len() - 1;
@@ -233,7 +233,7 @@ fn check_network<T: Real>(property: &'static str, c: &NetworkCase) -> Result<(),
     // probabilities): such a draw is checked with mean squared error.
     let loss = match c.loss.check_output(net.output_activation()) {
         Ok(()) => c.loss,
-        Err(_) => Loss::MeanSquaredError,
+        Err(_) => Loss::MEAN_SQUARED_ERROR,
     };
     let n_out = *c.widths.last().unwrap();
     let x = to_matrix::<T>(c.m, c.widths[0], &c.x);
@@ -297,9 +297,9 @@ fn bound_is_small_relative_to_the_values_it_bounds() {
     let net = Network::<f64>::new(2, &[(25, Sigmoid), (15, Sigmoid), (1, Sigmoid)], 5).unwrap();
     let x = DMatrix::from_fn(64, 2, |i, j| ((i * 7 + j * 3) % 11) as f64 / 5.0 - 1.0);
     let y = DMatrix::from_fn(64, 1, |i, _| (i % 2) as f64);
-    let bound = network_bound(&net, &x, &y, Loss::BinaryCrossEntropy).unwrap();
+    let bound = network_bound(&net, &x, &y, Loss::BINARY_CROSSENTROPY).unwrap();
     let g = Path::Matrix
-        .loss_and_gradients(&net, &x, &y, Loss::BinaryCrossEntropy)
+        .loss_and_gradients(&net, &x, &y, Loss::BINARY_CROSSENTROPY)
         .unwrap()
         .1;
     let u = f64::UNIT_ROUNDOFF;

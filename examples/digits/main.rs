@@ -182,7 +182,7 @@ fn run(dir: &std::path::Path) -> Result<(), String> {
     for path in Path::BOTH {
         let mut net = start.clone();
         let settings = FitSettings {
-            loss: Loss::BinaryCrossEntropy,
+            loss: Loss::BINARY_CROSSENTROPY,
             optimizer: Optimizer::adam(0.001),
             epochs: EPOCHS,
             batch_size: 32,
@@ -207,7 +207,7 @@ fn run(dir: &std::path::Path) -> Result<(), String> {
         }
         println!("  {:.2} s", t.elapsed().as_secs_f64());
         let (j, acc) =
-            evaluate(&net, &x, &y, Loss::BinaryCrossEntropy, path).map_err(|e| e.to_string())?;
+            evaluate(&net, &x, &y, Loss::BINARY_CROSSENTROPY, path).map_err(|e| e.to_string())?;
         let acc = acc.expect("binary cross-entropy reports accuracy");
         println!("  on all {m} images: loss {j:.4}, accuracy {acc:.4}");
         assert!(
@@ -263,7 +263,7 @@ fn multiclass(x: &DMatrix<f64>, y: &DMatrix<f64>, min_accuracy: f64) -> Result<(
         (10, Activation::Linear),
     ];
     let start = Network::<f64>::new(x.ncols(), &layers, 0).map_err(|e| e.to_string())?;
-    let loss = Loss::SparseCategoricalCrossEntropyFromLogits;
+    let loss = Loss::SPARSE_CATEGORICAL_CROSSENTROPY.with_logits();
     println!(
         "{:?}, {} parameters, {}, Adam(0.001), {MULTICLASS_EPOCHS} epochs:",
         start.widths(),

@@ -337,7 +337,7 @@ pub fn check_loss(network: &Network<f64>, data: &Dataset, loss: Loss) -> CliResu
     loss.check_output(network.output_activation())?;
     let want = loss.target_columns(network.n_out());
     if data.y.ncols() != want {
-        let what = if loss.name() == "scce" {
+        let what = if loss.takes_class_ids() {
             "one column of class ids".to_string()
         } else {
             format!("{want} target columns, one per output")

@@ -76,7 +76,7 @@ pub fn run() -> CliResult {
 
     // 2. Loss and cost
     heading(2, "Loss and cost");
-    let loss = Loss::BinaryCrossEntropy;
+    let loss = Loss::BINARY_CROSSENTROPY;
     for path in Path::BOTH {
         let (j, acc) = evaluate(&net, &x, y, loss, path)?;
         println!(

@@ -34,27 +34,37 @@ use std::str::FromStr;
 /// before a logarithm when binary cross-entropy is not computed from `z`.
 pub const BCE_EPSILON: f64 = 1e-7;
 
-/// A loss function, as passed to Keras' `model.compile(loss=...)`.
+/// Which loss: the four of Course 2, named as Keras names their classes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Loss {
-    /// `BinaryCrossentropy()`: `ℓ = -y·ln a - (1 - y)·ln(1 - a)`, labels in `[0, 1]`.
-    BinaryCrossEntropy,
-    /// `BinaryCrossentropy(from_logits=True)`: the same on `a = σ(z)`, with
-    /// `z` the linear last layer's output.
-    BinaryCrossEntropyFromLogits,
-    /// `MeanSquaredError()`: `ℓ = (a - y)²` (no ½ factor, as in Keras).
+pub enum LossKind {
+    /// `BinaryCrossentropy`: `ℓ = -y·ln a - (1 - y)·ln(1 - a)`, labels in `[0, 1]`.
+    BinaryCrossentropy,
+    /// `MeanSquaredError`: `ℓ = (a - y)²` (no ½ factor, as in Keras).
     MeanSquaredError,
-    /// `SparseCategoricalCrossentropy()`: `ℓ = -ln a_y` for the class id `y`
+    /// `SparseCategoricalCrossentropy`: `ℓ = -ln a_y` for the class id `y`
     /// in `0..K`, on a softmax output.
-    SparseCategoricalCrossEntropy,
-    /// `SparseCategoricalCrossentropy(from_logits=True)`: the same on
-    /// `a = softmax(z)`, with `z` the linear last layer's output.
-    SparseCategoricalCrossEntropyFromLogits,
-    /// `CategoricalCrossentropy()`: `ℓ = -Σ_j y_j ln a_j` for a one-hot (or
+    SparseCategoricalCrossentropy,
+    /// `CategoricalCrossentropy`: `ℓ = -Σ_j y_j ln a_j` for a one-hot (or
     /// probability) row `y`, on a softmax output.
-    CategoricalCrossEntropy,
-    /// `CategoricalCrossentropy(from_logits=True)`: the same on `a = softmax(z)`.
-    CategoricalCrossEntropyFromLogits,
+    CategoricalCrossentropy,
+}
+
+/// A loss function, as passed to Keras' `model.compile(loss=...)`: a kind,
+/// and Keras' `from_logits`, which says the last layer is linear and its
+/// outputs are logits, turned into probabilities inside the loss.
+///
+/// ```
+/// use dualpath::Loss;
+/// use dualpath::nn::loss::LossKind;
+/// // SparseCategoricalCrossentropy(from_logits=True)
+/// let loss = Loss::SPARSE_CATEGORICAL_CROSSENTROPY.with_logits();
+/// assert_eq!((loss.kind(), loss.from_logits()), (LossKind::SparseCategoricalCrossentropy, true));
+/// assert_eq!(loss.keras_name(), "SparseCategoricalCrossentropy(from_logits=True)");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Loss {
+    kind: LossKind,
+    from_logits: bool,
 }
 
 /// What a loss needs of the output layer, from [`Loss::check_output`].
@@ -71,54 +81,86 @@ enum Reads {
 }
 
 impl Loss {
-    /// Every loss.
+    /// `BinaryCrossentropy()`, on probabilities (or, with a sigmoid output, its `z`).
+    pub const BINARY_CROSSENTROPY: Loss = Loss::new(LossKind::BinaryCrossentropy);
+    /// `MeanSquaredError()`.
+    pub const MEAN_SQUARED_ERROR: Loss = Loss::new(LossKind::MeanSquaredError);
+    /// `SparseCategoricalCrossentropy()`, class ids as targets.
+    pub const SPARSE_CATEGORICAL_CROSSENTROPY: Loss =
+        Loss::new(LossKind::SparseCategoricalCrossentropy);
+    /// `CategoricalCrossentropy()`, one-hot (or probability) rows as targets.
+    pub const CATEGORICAL_CROSSENTROPY: Loss = Loss::new(LossKind::CategoricalCrossentropy);
+
+    /// Every loss: each kind, and each cross-entropy with logits.
     pub const ALL: [Loss; 7] = [
-        Loss::BinaryCrossEntropy,
-        Loss::BinaryCrossEntropyFromLogits,
-        Loss::MeanSquaredError,
-        Loss::SparseCategoricalCrossEntropy,
-        Loss::SparseCategoricalCrossEntropyFromLogits,
-        Loss::CategoricalCrossEntropy,
-        Loss::CategoricalCrossEntropyFromLogits,
+        Loss::BINARY_CROSSENTROPY,
+        Loss::BINARY_CROSSENTROPY.with_logits(),
+        Loss::MEAN_SQUARED_ERROR,
+        Loss::SPARSE_CATEGORICAL_CROSSENTROPY,
+        Loss::SPARSE_CATEGORICAL_CROSSENTROPY.with_logits(),
+        Loss::CATEGORICAL_CROSSENTROPY,
+        Loss::CATEGORICAL_CROSSENTROPY.with_logits(),
     ];
 
-    /// Short name: `"bce"`, `"mse"`, `"scce"` or `"cce"` (the `from_logits`
-    /// forms have the same name: see [`Loss::from_logits`]).
-    pub fn name(self) -> &'static str {
-        match self {
-            Loss::BinaryCrossEntropy | Loss::BinaryCrossEntropyFromLogits => "bce",
-            Loss::MeanSquaredError => "mse",
-            Loss::SparseCategoricalCrossEntropy | Loss::SparseCategoricalCrossEntropyFromLogits => {
-                "scce"
-            }
-            Loss::CategoricalCrossEntropy | Loss::CategoricalCrossEntropyFromLogits => "cce",
+    /// The loss of this kind, without logits.
+    pub const fn new(kind: LossKind) -> Loss {
+        Loss {
+            kind,
+            from_logits: false,
         }
     }
 
-    /// Keras' name, e.g. `SparseCategoricalCrossentropy(from_logits=True)`.
-    pub fn keras_name(self) -> String {
-        let base = match self.name() {
-            "bce" => "BinaryCrossentropy",
-            "mse" => "MeanSquaredError",
-            "scce" => "SparseCategoricalCrossentropy",
-            _ => "CategoricalCrossentropy",
-        };
-        if self.from_logits() {
-            format!("{base}(from_logits=True)")
-        } else {
-            format!("{base}()")
+    /// The same cross-entropy with `from_logits=True`.
+    ///
+    /// # Panics
+    /// For mean squared error, which has no logits (a bug in the caller:
+    /// [`Loss::with_from_logits`] is the checked form, for what a user gives).
+    pub const fn with_logits(self) -> Loss {
+        assert!(
+            !matches!(self.kind, LossKind::MeanSquaredError),
+            "Loss::with_logits: mean squared error has no logits"
+        );
+        Loss {
+            kind: self.kind,
+            from_logits: true,
         }
+    }
+
+    /// Which loss.
+    pub fn kind(self) -> LossKind {
+        self.kind
     }
 
     /// Keras' `from_logits=True`: the last layer is linear and its outputs
     /// are logits, turned into probabilities inside the loss.
     pub fn from_logits(self) -> bool {
-        matches!(
-            self,
-            Loss::BinaryCrossEntropyFromLogits
-                | Loss::SparseCategoricalCrossEntropyFromLogits
-                | Loss::CategoricalCrossEntropyFromLogits
-        )
+        self.from_logits
+    }
+
+    /// Short name: `"bce"`, `"mse"`, `"scce"` or `"cce"` (the `from_logits`
+    /// forms have the same name: see [`Loss::from_logits`]).
+    pub fn name(self) -> &'static str {
+        match self.kind {
+            LossKind::BinaryCrossentropy => "bce",
+            LossKind::MeanSquaredError => "mse",
+            LossKind::SparseCategoricalCrossentropy => "scce",
+            LossKind::CategoricalCrossentropy => "cce",
+        }
+    }
+
+    /// Keras' name, e.g. `SparseCategoricalCrossentropy(from_logits=True)`.
+    pub fn keras_name(self) -> String {
+        let base = match self.kind {
+            LossKind::BinaryCrossentropy => "BinaryCrossentropy",
+            LossKind::MeanSquaredError => "MeanSquaredError",
+            LossKind::SparseCategoricalCrossentropy => "SparseCategoricalCrossentropy",
+            LossKind::CategoricalCrossentropy => "CategoricalCrossentropy",
+        };
+        if self.from_logits {
+            format!("{base}(from_logits=True)")
+        } else {
+            format!("{base}()")
+        }
     }
 
     /// The same loss with `from_logits=True` (`true`) or without.
@@ -126,23 +168,17 @@ impl Loss {
     /// # Errors
     /// [`Error::InvalidSetting`] for mean squared error, which has no logits.
     pub fn with_from_logits(self, from_logits: bool) -> Result<Loss> {
-        use Loss::*;
-        Ok(match (self.name(), from_logits) {
-            ("mse", false) => MeanSquaredError,
-            ("mse", true) => {
-                return Err(Error::InvalidSetting {
-                    name: "--from-logits".into(),
-                    detail: "mean squared error has no logits: from_logits applies to the \
-                             cross-entropies (bce, scce, cce)"
-                        .into(),
-                });
-            }
-            ("bce", false) => BinaryCrossEntropy,
-            ("bce", true) => BinaryCrossEntropyFromLogits,
-            ("scce", false) => SparseCategoricalCrossEntropy,
-            ("scce", true) => SparseCategoricalCrossEntropyFromLogits,
-            (_, false) => CategoricalCrossEntropy,
-            (_, true) => CategoricalCrossEntropyFromLogits,
+        if from_logits && self.kind == LossKind::MeanSquaredError {
+            return Err(Error::InvalidSetting {
+                name: "--from-logits".into(),
+                detail: "mean squared error has no logits: from_logits applies to the \
+                         cross-entropies (bce, scce, cce)"
+                    .into(),
+            });
+        }
+        Ok(Loss {
+            kind: self.kind,
+            from_logits,
         })
     }
 
@@ -150,13 +186,22 @@ impl Loss {
     /// cross-entropy, mean squared error) rather than a whole row of class
     /// probabilities (the categorical cross-entropies).
     pub fn is_elementwise(self) -> bool {
-        matches!(self.name(), "bce" | "mse")
+        matches!(
+            self.kind,
+            LossKind::BinaryCrossentropy | LossKind::MeanSquaredError
+        )
+    }
+
+    /// Whether the targets are class ids, one per example (the sparse
+    /// categorical cross-entropy), rather than one value per output.
+    pub fn takes_class_ids(self) -> bool {
+        self.kind == LossKind::SparseCategoricalCrossentropy
     }
 
     /// Columns of the targets for a network of `n_out` outputs: one class id
     /// per example for the sparse categorical cross-entropy, else `n_out`.
     pub fn target_columns(self, n_out: usize) -> usize {
-        if self.name() == "scce" { 1 } else { n_out }
+        if self.takes_class_ids() { 1 } else { n_out }
     }
 
     /// Checks that this loss can take an output layer with activation `g`,
@@ -184,49 +229,45 @@ impl Loss {
                 detail,
             })
         };
-        match (self, g) {
-            (Loss::MeanSquaredError, Softmax) => refuse(
+        use LossKind::*;
+        match (self.kind, self.from_logits, g) {
+            (MeanSquaredError, _, Softmax) => refuse(
                 "mean squared error on a softmax output is not supported: a softmax output goes \
                  with a categorical cross-entropy (--loss scce or cce)"
                     .into(),
             ),
-            (Loss::MeanSquaredError, _) => Ok(Reads::Outputs),
-            (Loss::BinaryCrossEntropy, Sigmoid) => Ok(Reads::SigmoidLogits),
-            (Loss::BinaryCrossEntropy, Relu | Tanh) => Ok(Reads::ClippedProbabilities),
-            (Loss::BinaryCrossEntropy, Linear) => refuse(
+            (MeanSquaredError, _, _) => Ok(Reads::Outputs),
+            (BinaryCrossentropy, false, Sigmoid) => Ok(Reads::SigmoidLogits),
+            (BinaryCrossentropy, false, Relu | Tanh) => Ok(Reads::ClippedProbabilities),
+            (BinaryCrossentropy, false, Linear) => refuse(
                 "binary cross-entropy on a linear last layer: Keras would treat its outputs as \
                  probabilities, and they are not; give --from-logits \
                  (BinaryCrossentropy(from_logits=True)) or make the last layer sigmoid"
                     .into(),
             ),
-            (Loss::BinaryCrossEntropy, Softmax) => refuse(
+            (BinaryCrossentropy, false, Softmax) => refuse(
                 "binary cross-entropy on a softmax output: use a categorical cross-entropy \
                  (--loss scce for class ids, cce for one-hot rows)"
                     .into(),
             ),
-            (l, Linear) if l.from_logits() => Ok(if l.is_elementwise() {
-                Reads::SigmoidLogits
-            } else {
-                Reads::SoftmaxLogits
-            }),
-            (l, other) if l.from_logits() => refuse(format!(
+            (BinaryCrossentropy, true, Linear) => Ok(Reads::SigmoidLogits),
+            (_, true, Linear) => Ok(Reads::SoftmaxLogits),
+            (_, true, other) => refuse(format!(
                 "--from-logits needs a linear last layer, whose outputs are the logits; this one \
                  is {other}: drop --from-logits (Keras computes {} from the {other} layer's z \
                  itself when it can) or make the last layer linear",
-                l.name()
+                self.name()
             )),
-            (_, Softmax) => Ok(Reads::SoftmaxLogits),
-            (l, Linear) => refuse(format!(
+            (_, false, Softmax) => Ok(Reads::SoftmaxLogits),
+            (_, false, Linear) => refuse(format!(
                 "{} on a linear last layer: Keras would treat its outputs as probabilities, and \
                  they are not; give --from-logits ({}) or make the last layer softmax",
-                l.name(),
-                l.with_from_logits(true)
-                    .map(Loss::keras_name)
-                    .unwrap_or_default()
+                self.name(),
+                self.with_logits().keras_name()
             )),
-            (l, other) => refuse(format!(
+            (_, false, other) => refuse(format!(
                 "{} needs a softmax output (or a linear one with --from-logits), not {other}",
-                l.name()
+                self.name()
             )),
         }
     }
@@ -244,21 +285,21 @@ impl Loss {
     ///
     /// ```
     /// use dualpath::{Activation, Loss};
-    /// let bce = Loss::BinaryCrossEntropy.element(Activation::Sigmoid, 0.0_f64, 0.5, 1.0);
+    /// let bce = Loss::BINARY_CROSSENTROPY.element(Activation::Sigmoid, 0.0_f64, 0.5, 1.0);
     /// assert!((bce - std::f64::consts::LN_2).abs() < 1e-15); // -ln(1/2)
-    /// let mse = Loss::MeanSquaredError.element(Activation::Linear, 3.0_f64, 3.0, 1.0);
+    /// let mse = Loss::MEAN_SQUARED_ERROR.element(Activation::Linear, 3.0_f64, 3.0, 1.0);
     /// assert_eq!(mse, 4.0);
     /// ```
     #[inline]
     pub fn element<T: Real>(self, g: Activation, z: T, a: T, y: T) -> T {
         let one = T::one();
-        match (self, g) {
-            (Loss::MeanSquaredError, _) => (a - y) * (a - y),
-            (Loss::BinaryCrossEntropy, Activation::Sigmoid)
-            | (Loss::BinaryCrossEntropyFromLogits, _) => {
+        match (self.kind, self.from_logits, g) {
+            (LossKind::MeanSquaredError, _, _) => (a - y) * (a - y),
+            (LossKind::BinaryCrossentropy, false, Activation::Sigmoid)
+            | (LossKind::BinaryCrossentropy, true, _) => {
                 z.max(T::zero()) - z * y + (-z.abs()).exp().ln_1p()
             }
-            (_, _) => {
+            _ => {
                 let eps = T::of_f64(BCE_EPSILON);
                 let p = a.clamp(eps, one - eps);
                 -(y * p.ln() + (one - y) * (one - p).ln())
@@ -282,18 +323,20 @@ impl Loss {
     /// ```
     /// use dualpath::{Activation, Loss};
     /// // One example, one output: scale = 1. A confident wrong answer.
-    /// let dz = Loss::BinaryCrossEntropy.output_dz_element(Activation::Sigmoid, 40.0_f64, 1.0, 0.0, 1.0);
+    /// let dz = Loss::BINARY_CROSSENTROPY.output_dz_element(Activation::Sigmoid, 40.0_f64, 1.0, 0.0, 1.0);
     /// assert_eq!(dz, 1.0); // a - y, where a(1-a) would have been 0
     /// ```
     #[inline]
     pub fn output_dz_element<T: Real>(self, g: Activation, z: T, a: T, y: T, scale: T) -> T {
         let one = T::one();
-        match (self, g) {
-            (Loss::MeanSquaredError, _) => (a - y) * T::of_f64(2.0) * scale * g.g_prime(z, a),
-            (Loss::BinaryCrossEntropy, Activation::Sigmoid) => (a - y) * scale,
+        match (self.kind, self.from_logits, g) {
+            (LossKind::MeanSquaredError, _, _) => {
+                (a - y) * T::of_f64(2.0) * scale * g.g_prime(z, a)
+            }
+            (LossKind::BinaryCrossentropy, false, Activation::Sigmoid) => (a - y) * scale,
             // a = z on the linear layer: σ(z) is the probability.
-            (Loss::BinaryCrossEntropyFromLogits, _) => (sigmoid(z) - y) * scale,
-            (_, _) => {
+            (LossKind::BinaryCrossentropy, true, _) => (sigmoid(z) - y) * scale,
+            _ => {
                 let eps = T::of_f64(BCE_EPSILON);
                 if a < eps || a > one - eps {
                     T::zero()
@@ -314,7 +357,7 @@ impl Loss {
     /// use nalgebra::dmatrix;
     /// // Logits [0, ln 3]: softmax [1/4, 3/4]; class 1 costs -ln(3/4).
     /// let z = dmatrix![0.0_f64, 3.0_f64.ln()];
-    /// let j = Loss::SparseCategoricalCrossEntropyFromLogits.value(Activation::Linear, &z, &z, &dmatrix![1.0]);
+    /// let j = Loss::SPARSE_CATEGORICAL_CROSSENTROPY.with_logits().value(Activation::Linear, &z, &z, &dmatrix![1.0]);
     /// assert!((j - (4.0_f64 / 3.0).ln()).abs() < 1e-15);
     /// ```
     ///
@@ -359,7 +402,7 @@ impl Loss {
     ) -> T {
         let (max, s) = softmax_parts(z);
         let ln_s = s.ln();
-        if self.name() == "scce" {
+        if self.takes_class_ids() {
             let class = y[(i, 0)].as_f64() as usize;
             return -((z[class] - max) - ln_s);
         }
@@ -385,7 +428,7 @@ impl Loss {
     /// // Two examples, one sigmoid output: dZ = (A - Y)/m.
     /// let (z, a, y) = (dmatrix![0.0; 0.0], dmatrix![0.5; 0.5], dmatrix![1.0; 0.0]);
     /// let mut dz = DMatrix::zeros(2, 1);
-    /// Loss::BinaryCrossEntropy.output_dz(&mut dz, Activation::Sigmoid, &z, &a, &y);
+    /// Loss::BINARY_CROSSENTROPY.output_dz(&mut dz, Activation::Sigmoid, &z, &a, &y);
     /// assert_eq!(dz, dmatrix![-0.25; 0.25]);
     /// ```
     ///
@@ -412,7 +455,7 @@ impl Loss {
         let (m, n_out) = z.shape();
         let scale = self.reduction().scale::<T>(m, n_out);
         if reads == Reads::SoftmaxLogits {
-            let sparse = self.name() == "scce";
+            let sparse = self.takes_class_ids();
             for i in 0..m {
                 let (max, s) = softmax_parts(&z.row(i));
                 let class = sparse.then(|| y[(i, 0)].as_f64() as usize);
@@ -461,11 +504,11 @@ impl Loss {
 
     /// The metric Keras' `metrics=["accuracy"]` picks for this loss, if any.
     pub fn metric(self) -> Option<Metric> {
-        match self.name() {
-            "bce" => Some(Metric::BinaryAccuracy),
-            "scce" => Some(Metric::SparseCategoricalAccuracy),
-            "cce" => Some(Metric::CategoricalAccuracy),
-            _ => None,
+        match self.kind {
+            LossKind::BinaryCrossentropy => Some(Metric::BinaryAccuracy),
+            LossKind::SparseCategoricalCrossentropy => Some(Metric::SparseCategoricalAccuracy),
+            LossKind::CategoricalCrossentropy => Some(Metric::CategoricalAccuracy),
+            LossKind::MeanSquaredError => None,
         }
     }
 
@@ -483,22 +526,24 @@ impl Loss {
             for j in 0..y.ncols() {
                 let v = y[(i, j)].as_f64();
                 let in_unit = (0.0..=1.0).contains(&v);
-                match self.name() {
-                    "bce" if !in_unit => {
+                match self.kind {
+                    LossKind::BinaryCrossentropy if !in_unit => {
                         return Err(Error::LabelOutOfRange {
                             row: i,
                             col: j,
                             value: v,
                         });
                     }
-                    "scce" if !(v.fract() == 0.0 && v >= 0.0 && v < n_out as f64) => {
+                    LossKind::SparseCategoricalCrossentropy
+                        if !(v.fract() == 0.0 && v >= 0.0 && v < n_out as f64) =>
+                    {
                         return Err(Error::ClassOutOfRange {
                             row: i,
                             value: v,
                             classes: n_out,
                         });
                     }
-                    "cce" if !in_unit => {
+                    LossKind::CategoricalCrossentropy if !in_unit => {
                         return Err(Error::ProbabilityOutOfRange {
                             row: i,
                             col: j,
@@ -640,10 +685,10 @@ impl FromStr for Loss {
     /// without logits; [`Loss::with_from_logits`] gives the other.
     fn from_str(s: &str) -> Result<Self> {
         match s.trim().to_ascii_lowercase().replace('_', "").as_str() {
-            "bce" | "binarycrossentropy" => Ok(Loss::BinaryCrossEntropy),
-            "mse" | "meansquarederror" => Ok(Loss::MeanSquaredError),
-            "scce" | "sparsecategoricalcrossentropy" => Ok(Loss::SparseCategoricalCrossEntropy),
-            "cce" | "categoricalcrossentropy" => Ok(Loss::CategoricalCrossEntropy),
+            "bce" | "binarycrossentropy" => Ok(Loss::BINARY_CROSSENTROPY),
+            "mse" | "meansquarederror" => Ok(Loss::MEAN_SQUARED_ERROR),
+            "scce" | "sparsecategoricalcrossentropy" => Ok(Loss::SPARSE_CATEGORICAL_CROSSENTROPY),
+            "cce" | "categoricalcrossentropy" => Ok(Loss::CATEGORICAL_CROSSENTROPY),
             _ => Err(Error::InvalidSetting {
                 name: "loss".into(),
                 detail: format!(

@@ -275,8 +275,8 @@ impl<'x, T: Real> Forward<'x, T> {
 /// let mut ws = Workspace::new(&net, 2);
 /// for path in Path::BOTH {
 ///     let mut pass = path.forward_into(&mut ws, &net, &x)?;
-///     let j = pass.loss(&y, Loss::BinaryCrossEntropy)?;
-///     pass.backward(&y, Loss::BinaryCrossEntropy)?;
+///     let j = pass.loss(&y, Loss::BINARY_CROSSENTROPY)?;
+///     pass.backward(&y, Loss::BINARY_CROSSENTROPY)?;
 ///     assert!(j > 0.0 && ws.gradients().layers[0].dw.shape() == (2, 3));
 /// }
 /// # Ok::<(), dualpath::Error>(())

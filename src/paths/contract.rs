@@ -122,7 +122,7 @@ pub fn check_targets<T: Real>(
     loss.check_output(net.output_activation())?;
     let cols = loss.target_columns(net.n_out());
     if y.shape() != (m, cols) {
-        let what = if loss.name() == "scce" {
+        let what = if loss.takes_class_ids() {
             "targets Y shape (examples, 1 class id each)"
         } else {
             "targets Y shape (examples, outputs)"

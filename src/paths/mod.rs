@@ -124,7 +124,7 @@ impl Path {
     /// let (x, y) = (dmatrix![0.5, -1.0; 2.0, 0.0], dmatrix![1.0; 0.0]);
     /// let mut ws = Workspace::new(&net, 2);
     /// let mut pass = Path::Sequential.forward_into(&mut ws, &net, &x)?;
-    /// pass.backward(&y, Loss::BinaryCrossEntropy)?;
+    /// pass.backward(&y, Loss::BINARY_CROSSENTROPY)?;
     /// assert_eq!(ws.gradients().layers[1].dw.shape(), (3, 1));
     /// # Ok::<(), dualpath::Error>(())
     /// ```

@@ -29,7 +29,7 @@
 
 use crate::error::Result;
 use crate::nn::activation::Activation;
-use crate::nn::loss::{BCE_EPSILON, Loss};
+use crate::nn::loss::{BCE_EPSILON, Loss, LossKind};
 use crate::nn::network::Network;
 use crate::paths::buffers::{DenseGradients, InputGradient, LayerState, Scratch};
 use crate::paths::{Path, matrix};
@@ -287,7 +287,7 @@ pub fn output_dz_bound<T: Real>(
     let (lo_clip, hi_clip) = (eps.as_f64(), (T::one() - eps).as_f64());
     let u = T::UNIT_ROUNDOFF;
     DMatrix::from_fn(z.nrows(), z.ncols(), |i, j| {
-        let logits = loss == Loss::BinaryCrossEntropyFromLogits;
+        let logits = loss == Loss::BINARY_CROSSENTROPY.with_logits();
         let (a_hat, d_a) = if logits {
             // The loss applies σ to z itself: bound σ(z) as a sigmoid layer's A.
             let s = crate::nn::activation::sigmoid(z[(i, j)]).as_f64();
@@ -308,19 +308,19 @@ pub fn output_dz_bound<T: Real>(
         if d_a == 0.0 && dgp == 0.0 {
             return 0.0;
         }
-        let bound = match (loss, g) {
+        let bound = match (loss.kind(), loss.from_logits(), g) {
             // (a - y)·s: two roundings.
-            (Loss::BinaryCrossEntropy, Activation::Sigmoid)
-            | (Loss::BinaryCrossEntropyFromLogits, _) => {
+            (LossKind::BinaryCrossentropy, false, Activation::Sigmoid)
+            | (LossKind::BinaryCrossentropy, true, _) => {
                 scale * d_a + gamma::<T>(2) * scale * (2.0 * r + d_a)
             }
             // 2(a - y)·s·g'(z): three roundings.
-            (Loss::MeanSquaredError, _) => {
+            (LossKind::MeanSquaredError, _, _) => {
                 2.0 * scale * (d_a * gp_bar + r * dgp)
                     + gamma::<T>(3) * 2.0 * scale * (2.0 * r + d_a) * gp_bar
             }
             // (a - y)/(a(1 - a))·s·g'(z) on unclipped a, else 0.
-            (_, _) => {
+            _ => {
                 let (lo, hi) = (a_hat - d_a, a_hat + d_a);
                 let q = |p: f64| p * (1.0 - p);
                 let g6 = gamma::<T>(6);
@@ -371,7 +371,7 @@ fn categorical_dz_bound<T: Real>(
 /// `Σ_k y_ik` and `y_ij` of a target row: one-hot from the class id for the
 /// sparse loss, the row itself for the other.
 fn target_row<T: Real>(loss: Loss, y: &DMatrix<T>, i: usize, j: usize) -> (f64, f64) {
-    if loss.name() == "scce" {
+    if loss.takes_class_ids() {
         (1.0, f64::from(u8::from(y[(i, 0)].as_f64() as usize == j)))
     } else {
         (
@@ -452,19 +452,19 @@ pub fn loss_bound<T: Real>(
             let l_hat = loss.element(g, zh, ah, yh).as_f64().abs();
             let (d_z, d_a) = (dz_fwd[(i, j)], da_fwd[(i, j)]);
             let r = (ah.as_f64() - yh.as_f64()).abs();
-            let d = match (loss, g) {
+            let d = match (loss.kind(), loss.from_logits(), g) {
                 // dℓ/dz = σ(z) - y, at most 1 in size; about 8 roundings of
                 // terms no larger than |z|, |z·y| and ln 2.
-                (Loss::BinaryCrossEntropy, Activation::Sigmoid)
-                | (Loss::BinaryCrossEntropyFromLogits, _) => {
+                (LossKind::BinaryCrossentropy, false, Activation::Sigmoid)
+                | (LossKind::BinaryCrossentropy, true, _) => {
                     d_z + 16.0 * u * (2.0 * (zh.as_f64().abs() + d_z) + 1.0)
                 }
-                (Loss::MeanSquaredError, _) => {
+                (LossKind::MeanSquaredError, _, _) => {
                     d_a * (2.0 * r + d_a) + 2.0 * gamma::<T>(2) * (r + d_a) * (r + d_a)
                 }
                 // dℓ/dp = h(p), |h| ≤ 1/(p(1 - p)); the clip only shrinks
                 // differences; |ln p| ≤ ln(1/ε) < 17.
-                (_, _) => {
+                _ => {
                     let p_lo = (ah.as_f64() - d_a).clamp(eps, 1.0 - eps);
                     let p_hi = (ah.as_f64() + d_a).clamp(eps, 1.0 - eps);
                     let q = (p_lo * (1.0 - p_lo)).min(p_hi * (1.0 - p_hi));

@@ -37,7 +37,7 @@ pub struct Row {
 /// use dualpath::{proof::compare, Activation::Sigmoid, Loss, Network};
 /// use nalgebra::dmatrix;
 /// let net = Network::<f64>::new(2, &[(3, Sigmoid), (1, Sigmoid)], 0)?;
-/// let rows = compare::rows(&net, &dmatrix![0.5, 1.0; -2.0, 0.25], &dmatrix![1.0; 0.0], Loss::BinaryCrossEntropy)?;
+/// let rows = compare::rows(&net, &dmatrix![0.5, 1.0; -2.0, 0.25], &dmatrix![1.0; 0.0], Loss::BINARY_CROSSENTROPY)?;
 /// assert_eq!(rows.len(), 2 * 4 + 1);
 /// assert!(compare::worst(&rows).holds());
 /// # Ok::<(), dualpath::Error>(())

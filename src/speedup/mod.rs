@@ -44,7 +44,7 @@ pub use chart::{chart_svg, write_chart};
 pub const SEED: u64 = 2;
 /// The loss of the backward pass and the training step: binary cross-entropy,
 /// as in the notes.
-pub const LOSS: Loss = Loss::BinaryCrossEntropy;
+pub const LOSS: Loss = Loss::BINARY_CROSSENTROPY;
 /// The learning rate of the training step.
 pub const LEARNING_RATE: f64 = 0.01;
 

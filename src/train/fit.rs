@@ -50,7 +50,7 @@ impl Default for FitSettings {
     /// 0.001, batch 32, shuffled; one epoch; the matrix path.
     fn default() -> Self {
         FitSettings {
-            loss: Loss::BinaryCrossEntropy,
+            loss: Loss::BINARY_CROSSENTROPY,
             optimizer: Optimizer::adam(crate::train::optim::ADAM_LEARNING_RATE),
             epochs: 1,
             batch_size: 32,

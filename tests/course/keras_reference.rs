@@ -232,7 +232,7 @@ fn validation_split_fits_match_keras_on_both_paths() {
         for path in Path::BOTH {
             let mut net = network(c, &c["layers"]);
             let settings = FitSettings {
-                loss: Loss::BinaryCrossEntropy,
+                loss: Loss::BINARY_CROSSENTROPY,
                 optimizer: Optimizer::sgd(c["learning_rate"].as_f64().unwrap()),
                 epochs: c["epochs"].as_u64().unwrap() as usize,
                 batch_size: c["batch_size"].as_u64().unwrap() as usize,

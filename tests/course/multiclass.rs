@@ -175,10 +175,10 @@ fn case() -> impl Strategy<Value = Case> {
         2..=6usize,
         any::<u64>(),
         prop::sample::select(vec![
-            Loss::SparseCategoricalCrossEntropy,
-            Loss::SparseCategoricalCrossEntropyFromLogits,
-            Loss::CategoricalCrossEntropy,
-            Loss::CategoricalCrossEntropyFromLogits,
+            Loss::SPARSE_CATEGORICAL_CROSSENTROPY,
+            Loss::SPARSE_CATEGORICAL_CROSSENTROPY.with_logits(),
+            Loss::CATEGORICAL_CROSSENTROPY,
+            Loss::CATEGORICAL_CROSSENTROPY.with_logits(),
         ]),
     )
         .prop_flat_map(|(m, mut widths, k, seed, loss)| {
@@ -335,11 +335,11 @@ fn the_output_dz_of_softmax_and_cross_entropy_is_a_minus_y_over_m() {
     Activation::Softmax.activate(&z, &mut a);
     for (loss, y) in [
         (
-            Loss::SparseCategoricalCrossEntropy,
+            Loss::SPARSE_CATEGORICAL_CROSSENTROPY,
             DMatrix::from_row_slice(2, 1, &[1.0, 1.0]),
         ),
         (
-            Loss::CategoricalCrossEntropy,
+            Loss::CATEGORICAL_CROSSENTROPY,
             DMatrix::from_row_slice(2, 2, &[0.0, 1.0, 0.0, 1.0]),
         ),
     ] {
@@ -389,32 +389,40 @@ fn softmax_is_refused_on_a_hidden_layer() {
 fn each_loss_refuses_the_outputs_it_cannot_take() {
     use Activation::*;
     let refused = [
-        (Loss::BinaryCrossEntropy, Linear, "--from-logits"),
+        (Loss::BINARY_CROSSENTROPY, Linear, "--from-logits"),
         (
-            Loss::BinaryCrossEntropy,
+            Loss::BINARY_CROSSENTROPY,
             Softmax,
             "categorical cross-entropy",
         ),
         (
-            Loss::BinaryCrossEntropyFromLogits,
+            Loss::BINARY_CROSSENTROPY.with_logits(),
             Sigmoid,
             "linear last layer",
         ),
-        (Loss::MeanSquaredError, Softmax, "categorical cross-entropy"),
-        (Loss::SparseCategoricalCrossEntropy, Linear, "--from-logits"),
         (
-            Loss::SparseCategoricalCrossEntropy,
+            Loss::MEAN_SQUARED_ERROR,
+            Softmax,
+            "categorical cross-entropy",
+        ),
+        (
+            Loss::SPARSE_CATEGORICAL_CROSSENTROPY,
+            Linear,
+            "--from-logits",
+        ),
+        (
+            Loss::SPARSE_CATEGORICAL_CROSSENTROPY,
             Sigmoid,
             "softmax output",
         ),
-        (Loss::CategoricalCrossEntropy, Relu, "softmax output"),
+        (Loss::CATEGORICAL_CROSSENTROPY, Relu, "softmax output"),
         (
-            Loss::CategoricalCrossEntropyFromLogits,
+            Loss::CATEGORICAL_CROSSENTROPY.with_logits(),
             Softmax,
             "linear last layer",
         ),
         (
-            Loss::SparseCategoricalCrossEntropyFromLogits,
+            Loss::SPARSE_CATEGORICAL_CROSSENTROPY.with_logits(),
             Tanh,
             "linear last layer",
         ),
@@ -424,14 +432,14 @@ fn each_loss_refuses_the_outputs_it_cannot_take() {
         assert!(text.contains(needle), "{loss:?} on {g}: {text}");
     }
     let accepted = [
-        (Loss::BinaryCrossEntropy, Sigmoid),
-        (Loss::BinaryCrossEntropy, Tanh),
-        (Loss::BinaryCrossEntropyFromLogits, Linear),
-        (Loss::MeanSquaredError, Linear),
-        (Loss::SparseCategoricalCrossEntropy, Softmax),
-        (Loss::SparseCategoricalCrossEntropyFromLogits, Linear),
-        (Loss::CategoricalCrossEntropy, Softmax),
-        (Loss::CategoricalCrossEntropyFromLogits, Linear),
+        (Loss::BINARY_CROSSENTROPY, Sigmoid),
+        (Loss::BINARY_CROSSENTROPY, Tanh),
+        (Loss::BINARY_CROSSENTROPY.with_logits(), Linear),
+        (Loss::MEAN_SQUARED_ERROR, Linear),
+        (Loss::SPARSE_CATEGORICAL_CROSSENTROPY, Softmax),
+        (Loss::SPARSE_CATEGORICAL_CROSSENTROPY.with_logits(), Linear),
+        (Loss::CATEGORICAL_CROSSENTROPY, Softmax),
+        (Loss::CATEGORICAL_CROSSENTROPY.with_logits(), Linear),
     ];
     for (loss, g) in accepted {
         assert!(loss.check_output(g).is_ok(), "{loss:?} on {g}");
@@ -443,7 +451,7 @@ fn class_ids_must_be_whole_numbers_below_the_number_of_units() {
     let net = Network::<f64>::new(2, &[(4, Activation::Softmax)], 0).unwrap();
     let x = DMatrix::from_row_slice(2, 2, &[0.5, 1.0, -1.0, 0.0]);
     let fwd = Path::Matrix.forward(&net, &x).unwrap();
-    let scce = Loss::SparseCategoricalCrossEntropy;
+    let scce = Loss::SPARSE_CATEGORICAL_CROSSENTROPY;
     for (bad, row) in [(4.0, 1), (2.5, 0), (-1.0, 1)] {
         let mut y = DMatrix::from_row_slice(2, 1, &[0.0, 3.0]);
         y[(row, 0)] = bad;
@@ -463,7 +471,7 @@ fn class_ids_must_be_whole_numbers_below_the_number_of_units() {
     let mut onehot = DMatrix::zeros(2, 4);
     onehot[(1, 2)] = 1.5;
     let e = Path::Matrix
-        .backward(&net, &fwd, &onehot, Loss::CategoricalCrossEntropy)
+        .backward(&net, &fwd, &onehot, Loss::CATEGORICAL_CROSSENTROPY)
         .unwrap_err();
     assert!(
         matches!(e, Error::ProbabilityOutOfRange { row: 1, col: 2, .. }),
@@ -476,7 +484,7 @@ fn class_ids_must_be_whole_numbers_below_the_number_of_units() {
 /// just inside either end the gradient is the formula's, just outside it is 0.
 #[test]
 fn binary_cross_entropy_clips_both_ends_and_passes_no_gradient_there() {
-    let bce = Loss::BinaryCrossEntropy;
+    let bce = Loss::BINARY_CROSSENTROPY;
     let eps = dualpath::nn::loss::BCE_EPSILON;
     let (z, y, scale) = (0.3, 1.0, 1.0);
     let formula = |a: f64| (a - y) / (a * (1.0 - a)) * scale * Activation::Tanh.g_prime(z, a);

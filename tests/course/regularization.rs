@@ -86,7 +86,7 @@ proptest! {
     fn l2_gradients_match_finite_differences_on_both_paths(c in case()) {
         let net = c.network();
         let (x, y) = c.data();
-        for loss in [Loss::BinaryCrossEntropy, Loss::MeanSquaredError] {
+        for loss in [Loss::BINARY_CROSSENTROPY, Loss::MEAN_SQUARED_ERROR] {
             let numeric = numerical_gradients(&net, &x, &y, loss, 1e-5).unwrap();
             for path in Path::BOTH {
                 let (j, g) = path.loss_and_gradients(&net, &x, &y, loss).unwrap();
@@ -100,7 +100,7 @@ proptest! {
     fn l2_network_paths_agree_within_propagated_bound(c in case()) {
         let net = c.network();
         let (x, y) = c.data();
-        let loss = Loss::BinaryCrossEntropy;
+        let loss = Loss::BINARY_CROSSENTROPY;
         let (fs, fm) = (Path::Sequential.forward(&net, &x).unwrap(), Path::Matrix.forward(&net, &x).unwrap());
         let gs = Path::Sequential.backward(&net, &fs, &y, loss).unwrap();
         let gm = Path::Matrix.backward(&net, &fm, &y, loss).unwrap();

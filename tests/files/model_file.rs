@@ -784,12 +784,12 @@ fn a_softmax_output_and_its_loss_read_back_as_written() {
         (
             SOFTMAX_LAYER,
             r#", "loss": "scce""#,
-            Some(Loss::SparseCategoricalCrossEntropy),
+            Some(Loss::SPARSE_CATEGORICAL_CROSSENTROPY),
         ),
         (
             LINEAR_LAYER,
             r#", "loss": "cce", "from_logits": true"#,
-            Some(Loss::CategoricalCrossEntropyFromLogits),
+            Some(Loss::CATEGORICAL_CROSSENTROPY.with_logits()),
         ),
         (SOFTMAX_LAYER, "", None),
     ] {

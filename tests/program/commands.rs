@@ -294,7 +294,7 @@ fn train_in_f32_is_fit_in_f32_and_saves_f32_weights() {
     ];
     let mut net = Network::<f64>::new(2, &layers, 0).unwrap().cast::<f32>();
     let settings = FitSettings {
-        loss: Loss::BinaryCrossEntropy,
+        loss: Loss::BINARY_CROSSENTROPY,
         optimizer: Optimizer::adam(0.001),
         epochs: 3,
         batch_size: 32,

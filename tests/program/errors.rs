@@ -71,7 +71,7 @@ fn targets_of_wrong_shape_are_a_shape_error_on_both_paths() {
         let y = DMatrix::<f64>::zeros(rows, cols);
         let e = same_error_on_both_paths(|p| {
             let fwd = p.forward(&net, &x)?;
-            p.backward(&net, &fwd, &y, Loss::MeanSquaredError)
+            p.backward(&net, &fwd, &y, Loss::MEAN_SQUARED_ERROR)
         });
         assert!(matches!(e, Error::Shape { .. }), "{e:?}");
         assert_names(&e, &["targets Y", "(4, 1)", &format!("({rows}, {cols})")]);
@@ -107,7 +107,7 @@ fn forward_cache_of_another_network_is_a_shape_error_on_both_paths() {
     for other in [&wider, &deeper, &twin] {
         let e = same_error_on_both_paths(|p| {
             let fwd = p.forward(&a, &x)?;
-            p.backward(other, &fwd, &y, Loss::BinaryCrossEntropy)
+            p.backward(other, &fwd, &y, Loss::BINARY_CROSSENTROPY)
         });
         assert!(matches!(e, Error::Shape { .. }), "{e:?}");
         assert_names(&e, &["forward cache", "another network"]);
@@ -124,11 +124,11 @@ fn forward_cache_from_before_a_step_is_refused_and_a_clones_is_accepted() {
         let fwd = p.forward(&before, &x).expect("forward");
         // A clone has the same weights, so its cache serves the original.
         let grads = p
-            .backward(&a, &fwd, &y, Loss::BinaryCrossEntropy)
+            .backward(&a, &fwd, &y, Loss::BINARY_CROSSENTROPY)
             .expect("a clone's cache fits");
         Sgd { learning_rate: 0.1 }.step(&mut a, &grads);
         let e = p
-            .backward(&a, &fwd, &y, Loss::BinaryCrossEntropy)
+            .backward(&a, &fwd, &y, Loss::BINARY_CROSSENTROPY)
             .expect_err("the weights changed since that forward pass");
         assert_names(&e, &["forward cache", "before these weights changed"]);
     }
@@ -239,7 +239,7 @@ fn infinity_in_the_targets_is_a_non_finite_error_on_both_paths() {
     let x = DMatrix::<f64>::zeros(3, 2);
     let mut y = DMatrix::<f64>::zeros(3, 1);
     y[(2, 0)] = f64::INFINITY;
-    for loss in [Loss::MeanSquaredError, Loss::BinaryCrossEntropy] {
+    for loss in [Loss::MEAN_SQUARED_ERROR, Loss::BINARY_CROSSENTROPY] {
         let e = same_error_on_both_paths(|p| {
             let fwd = p.forward(&net, &x)?;
             p.backward(&net, &fwd, &y, loss)
@@ -291,7 +291,7 @@ fn bce_label_outside_zero_one_is_rejected_on_both_paths() {
         let y = mat::<f64>(3, 1, &[0.0, 1.0, bad]);
         let e = same_error_on_both_paths(|p| {
             let fwd = p.forward(&net, &x)?;
-            p.backward(&net, &fwd, &y, Loss::BinaryCrossEntropy)
+            p.backward(&net, &fwd, &y, Loss::BINARY_CROSSENTROPY)
         });
         assert_eq!(
             e,
@@ -312,10 +312,10 @@ fn mse_accepts_targets_outside_zero_one_and_bce_accepts_soft_labels() {
     for path in Path::BOTH {
         let fwd = path.forward(&net, &x).expect("valid");
         let y = mat::<f64>(3, 1, &[-2.0, 1.5, 40.0]);
-        path.backward(&net, &fwd, &y, Loss::MeanSquaredError)
+        path.backward(&net, &fwd, &y, Loss::MEAN_SQUARED_ERROR)
             .expect("regression targets are any finite numbers");
         let soft = mat::<f64>(3, 1, &[0.0, 0.25, 1.0]);
-        path.backward(&net, &fwd, &soft, Loss::BinaryCrossEntropy)
+        path.backward(&net, &fwd, &soft, Loss::BINARY_CROSSENTROPY)
             .expect("soft labels in [0, 1] are allowed, as in Keras");
     }
 }
@@ -339,10 +339,10 @@ fn unknown_loss_or_path_name_is_an_invalid_setting() {
     assert_names(&e, &["path", "\"foo\"", "sequential", "matrix"]);
 
     // The names that are accepted.
-    assert_eq!("BCE".parse::<Loss>(), Ok(Loss::BinaryCrossEntropy));
+    assert_eq!("BCE".parse::<Loss>(), Ok(Loss::BINARY_CROSSENTROPY));
     assert_eq!(
         "mean_squared_error".parse::<Loss>(),
-        Ok(Loss::MeanSquaredError)
+        Ok(Loss::MEAN_SQUARED_ERROR)
     );
     assert_eq!("loop".parse::<Path>(), Ok(Path::Sequential));
     assert_eq!(" Matrix ".parse::<Path>(), Ok(Path::Matrix));

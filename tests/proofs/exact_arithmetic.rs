@@ -312,7 +312,7 @@ fn run<T: Real>(case: &Case, path: Path) -> Run<T> {
     let y = mat::<T>(case.m, case.n_out(), &case.y);
     let fwd = path.forward(&net, &x).expect("a valid case");
     let grads = path
-        .backward(&net, &fwd, &y, Loss::MeanSquaredError)
+        .backward(&net, &fwd, &y, Loss::MEAN_SQUARED_ERROR)
         .expect("a valid case");
     Run {
         caches: fwd.layers().to_vec(),

@@ -59,7 +59,7 @@
 //! in `[0, 1]`: hard 0 and 1, and soft labels between.
 
 use crate::common::{LayerSpec, mat, network};
-use dualpath::nn::loss::BCE_EPSILON;
+use dualpath::nn::loss::{BCE_EPSILON, LossKind};
 use dualpath::{Activation, Forward, Loss, Network, Path};
 use nalgebra::DMatrix;
 use proptest::collection::vec;
@@ -97,7 +97,7 @@ impl Case {
     }
     /// Binary cross-entropy on a clipped (non-sigmoid) output.
     fn clipped_output(&self) -> bool {
-        self.loss == Loss::BinaryCrossEntropy && self.output_activation() != Activation::Sigmoid
+        self.loss == Loss::BINARY_CROSSENTROPY && self.output_activation() != Activation::Sigmoid
     }
 }
 
@@ -118,11 +118,9 @@ fn layer(
 }
 
 fn label(loss: Loss) -> BoxedStrategy<f64> {
-    match loss {
-        Loss::MeanSquaredError => (-1.0..1.0).boxed(),
-        Loss::BinaryCrossEntropy | Loss::BinaryCrossEntropyFromLogits => {
-            prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0].boxed()
-        }
+    match loss.kind() {
+        LossKind::MeanSquaredError => (-1.0..1.0).boxed(),
+        LossKind::BinaryCrossentropy => prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0].boxed(),
         other => unreachable!("this strategy draws element-wise labels, not {other:?}'s"),
     }
 }
@@ -141,8 +139,8 @@ fn case(loss: Loss) -> impl Strategy<Value = Case> {
             // Binary cross-entropy on a linear output is Keras'
             // BinaryCrossentropy(from_logits=True): the logits path.
             let loss = match (loss, activations[depth - 1]) {
-                (Loss::BinaryCrossEntropy, Activation::Linear) => {
-                    Loss::BinaryCrossEntropyFromLogits
+                (Loss::BINARY_CROSSENTROPY, Activation::Linear) => {
+                    Loss::BINARY_CROSSENTROPY.with_logits()
                 }
                 (l, _) => l,
             };
@@ -151,7 +149,7 @@ fn case(loss: Loss) -> impl Strategy<Value = Case> {
                 .enumerate()
                 .map(|(l, &g)| {
                     let centred = l + 1 == depth
-                        && loss == Loss::BinaryCrossEntropy
+                        && loss == Loss::BINARY_CROSSENTROPY
                         && g != Activation::Sigmoid;
                     let (w, b) = if centred {
                         (-0.1..0.1, 0.35..0.65)
@@ -303,12 +301,12 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn mse_gradients_match_finite_differences_on_both_paths(c in case(Loss::MeanSquaredError)) {
+    fn mse_gradients_match_finite_differences_on_both_paths(c in case(Loss::MEAN_SQUARED_ERROR)) {
         check(&c)?;
     }
 
     #[test]
-    fn bce_gradients_match_finite_differences_on_both_paths(c in case(Loss::BinaryCrossEntropy)) {
+    fn bce_gradients_match_finite_differences_on_both_paths(c in case(Loss::BINARY_CROSSENTROPY)) {
         check(&c)?;
     }
 }

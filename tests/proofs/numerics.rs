@@ -75,7 +75,7 @@ fn bce_from_z_is_finite_and_accurate<T: Real>() {
     let u = T::UNIT_ROUNDOFF;
     let bce = |z: f64, y: f64| {
         let z = T::of_f64(z);
-        Loss::BinaryCrossEntropy
+        Loss::BINARY_CROSSENTROPY
             .element(Activation::Sigmoid, z, sigmoid(z), T::of_f64(y))
             .as_f64()
     };
@@ -103,9 +103,9 @@ fn bce_from_z_is_finite_and_accurate<T: Real>() {
     for z in extreme_z::<T>() {
         let a = sigmoid(z);
         for y in [T::zero(), T::one()] {
-            let loss = Loss::BinaryCrossEntropy.element(Activation::Sigmoid, z, a, y);
+            let loss = Loss::BINARY_CROSSENTROPY.element(Activation::Sigmoid, z, a, y);
             let dz =
-                Loss::BinaryCrossEntropy.output_dz_element(Activation::Sigmoid, z, a, y, T::one());
+                Loss::BINARY_CROSSENTROPY.output_dz_element(Activation::Sigmoid, z, a, y, T::one());
             assert!(
                 loss.is_finite(),
                 "{}: BCE(z={z:e}, y={y}) = {loss}",
@@ -158,7 +158,7 @@ fn saturated_network<T: Real>() {
     let y = mat::<T>(2, 1, &[0.0, 1.0]);
     for path in Path::BOTH {
         let (j, grads) = path
-            .loss_and_gradients(&net, &x, &y, Loss::BinaryCrossEntropy)
+            .loss_and_gradients(&net, &x, &y, Loss::BINARY_CROSSENTROPY)
             .expect("a valid batch");
         assert_eq!(j.as_f64(), 1e4, "{path} {}: J", T::NAME);
         let expected = [(1e4, 0.0), (1.0, 0.0)];
@@ -181,7 +181,7 @@ fn saturated_network<T: Real>() {
         // Mean squared error on the same saturated output: σ'(±1e4) = 0, so no
         // gradient gets through, but nothing is NaN either.
         let (j, grads) = path
-            .loss_and_gradients(&net, &x, &y, Loss::MeanSquaredError)
+            .loss_and_gradients(&net, &x, &y, Loss::MEAN_SQUARED_ERROR)
             .expect("a valid batch");
         assert_eq!(
             j.as_f64(),
@@ -307,7 +307,7 @@ fn apply_and_backprop_equal_elementwise_g_and_g_prime_f32() {
 /// outputs, then over the batch; `dz = 2(a - y)/(m·n_out)·g'(z)`).
 #[test]
 fn mean_squared_error_matches_hand_computation() {
-    let mse = Loss::MeanSquaredError;
+    let mse = Loss::MEAN_SQUARED_ERROR;
     let lin = Activation::Linear;
     // One example, one output: a = 3, y = 1 → loss (3-1)² = 4, dz = 2·(3-1)/1 = 4.
     let (a, y) = (mat::<f64>(1, 1, &[3.0]), mat::<f64>(1, 1, &[1.0]));
@@ -336,7 +336,7 @@ fn mean_squared_error_matches_hand_computation() {
         mat::<f64>(1, 1, &[0.5]),
         mat::<f64>(1, 1, &[1.0]),
     );
-    let bce = Loss::BinaryCrossEntropy;
+    let bce = Loss::BINARY_CROSSENTROPY;
     assert!((bce.value(Activation::Sigmoid, &z, &a, &y) - std::f64::consts::LN_2).abs() <= 1e-16);
     assert_eq!(
         output_dz(bce, Activation::Sigmoid, &z, &a, &y),

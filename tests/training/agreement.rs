@@ -211,7 +211,7 @@ fn carried_bound(
 fn check_paths_agree_after_training(optimizer: Optimizer) {
     let (x, y) = separable_data(64, 3);
     let start = notes_network(1);
-    let settings = in_order(Loss::BinaryCrossEntropy, optimizer, 10, 32, Path::Matrix);
+    let settings = in_order(Loss::BINARY_CROSSENTROPY, optimizer, 10, 32, Path::Matrix);
     let bound = carried_bound(&start, &x, &y, &settings);
     let mat_net = &bound.trained;
     let mut seq_net = start.clone();
@@ -244,7 +244,7 @@ fn check_paths_agree_after_training(optimizer: Optimizer) {
     // ‖∇J‖₁·|Δp| (doubled to cover the second-order term, some 10⁻¹⁶ times
     // smaller still) plus the rounding of each evaluation and the paths'
     // difference, each within the loss bound of `network_bound`.
-    let loss = Loss::BinaryCrossEntropy;
+    let loss = Loss::BINARY_CROSSENTROPY;
     let j_seq = evaluate(&seq_net, &x, &y, loss, Path::Sequential)
         .unwrap()
         .0;
@@ -292,7 +292,7 @@ fn f32_training_follows_f64_training() {
     let start64: Network<f64> = start32.cast();
     let x64 = x32.map(f64::from);
     let settings = in_order(
-        Loss::BinaryCrossEntropy,
+        Loss::BINARY_CROSSENTROPY,
         Optimizer::sgd(0.5),
         10,
         32,

@@ -66,7 +66,7 @@ fn batch<T: Real>(m: usize, n_in: usize, n_out: usize) -> (DMatrix<T>, DMatrix<T
 fn steps_allocate_nothing<T: Real>(n_in: usize, layers: &[(usize, Activation)], m: usize) {
     let start = Network::<T>::new(n_in, layers, 3).expect("a network");
     let (x, y) = batch::<T>(m, n_in, start.n_out());
-    let loss = Loss::BinaryCrossEntropy;
+    let loss = Loss::BINARY_CROSSENTROPY;
     for path in Path::BOTH {
         for optimizer in [Optimizer::sgd(0.1), Optimizer::adam(0.01)] {
             let mut net = start.clone();

@@ -36,7 +36,7 @@ fn a_huge_learning_rate_stops_with_diverged_naming_the_epoch() {
     // to ∞.
     for path in Path::BOTH {
         let mut net = start.clone();
-        let settings = in_order(Loss::MeanSquaredError, Optimizer::sgd(1e300), 5, 32, path);
+        let settings = in_order(Loss::MEAN_SQUARED_ERROR, Optimizer::sgd(1e300), 5, 32, path);
         let err = fit(&mut net, &x, &y, &settings).unwrap_err();
         match err {
             Error::Diverged {
@@ -64,7 +64,7 @@ fn a_huge_learning_rate_stops_with_diverged_naming_the_epoch() {
 fn invalid_settings_are_refused_naming_the_setting() {
     let (start, x, y) = line_problem();
     let base = in_order(
-        Loss::MeanSquaredError,
+        Loss::MEAN_SQUARED_ERROR,
         Optimizer::sgd(0.1),
         1,
         32,
@@ -123,7 +123,7 @@ fn labels_outside_zero_to_one_are_refused_for_binary_cross_entropy() {
     let (x, _) = five_examples(true);
     let start = Network::new(2, &[(3, Sigmoid), (1, Sigmoid)], 3).unwrap();
     let settings = in_order(
-        Loss::BinaryCrossEntropy,
+        Loss::BINARY_CROSSENTROPY,
         Optimizer::sgd(0.1),
         1,
         32,
@@ -148,7 +148,7 @@ fn labels_outside_zero_to_one_are_refused_for_binary_cross_entropy() {
     let mut net = Network::new(2, &[(3, Sigmoid), (1, Linear)], 3).unwrap();
     let y = mat(5, 1, &[2.0, 0.0, 1.0, -0.5, 0.0]);
     let mse = FitSettings {
-        loss: Loss::MeanSquaredError,
+        loss: Loss::MEAN_SQUARED_ERROR,
         ..settings
     };
     fit(&mut net, &x, &y, &mse).unwrap();
@@ -159,7 +159,7 @@ fn data_of_the_wrong_shape_is_refused() {
     let (x, y) = five_examples(true);
     let start = Network::new(2, &[(3, Sigmoid), (1, Sigmoid)], 3).unwrap();
     let settings = in_order(
-        Loss::BinaryCrossEntropy,
+        Loss::BINARY_CROSSENTROPY,
         Optimizer::sgd(0.1),
         1,
         32,
@@ -194,7 +194,7 @@ fn a_weight_that_overflows_stops_training_naming_its_layer() {
     // -1e308·(-14/3) takes w past the largest f64 (about 1.8e308).
     for path in Path::BOTH {
         let mut net = start.clone();
-        let settings = in_order(Loss::MeanSquaredError, Optimizer::sgd(1e308), 5, 32, path);
+        let settings = in_order(Loss::MEAN_SQUARED_ERROR, Optimizer::sgd(1e308), 5, 32, path);
         let err = fit(&mut net, &x, &y, &settings).unwrap_err();
         let message = err.to_string();
         match err {

@@ -65,7 +65,7 @@ fn fit_by_hand(
             Sgd { learning_rate: lr }.step(&mut net, &grads);
         }
         history.loss.push(loss_sum / m as f64);
-        if loss == Loss::BinaryCrossEntropy {
+        if loss == Loss::BINARY_CROSSENTROPY {
             history
                 .accuracy
                 .push(correct as f64 / (m * y.ncols()) as f64);
@@ -98,7 +98,7 @@ fn history_loss_is_the_batch_weighted_mean_of_losses_before_each_update() {
         // Binary cross-entropy, with accuracy.
         let (x, y) = five_examples(true);
         let start = Network::new(2, &[(3, Sigmoid), (1, Sigmoid)], 3).unwrap();
-        let settings = in_order(Loss::BinaryCrossEntropy, Optimizer::sgd(1.0), 6, 2, path);
+        let settings = in_order(Loss::BINARY_CROSSENTROPY, Optimizer::sgd(1.0), 6, 2, path);
         let mut net = start.clone();
         let mut epochs_seen = Vec::new();
         let mut batches_seen = Vec::new();
@@ -135,7 +135,7 @@ fn history_loss_is_the_batch_weighted_mean_of_losses_before_each_update() {
         // Mean squared error on a linear output: no accuracy.
         let (x, y) = five_examples(false);
         let start = Network::new(2, &[(3, Sigmoid), (1, Linear)], 3).unwrap();
-        let settings = in_order(Loss::MeanSquaredError, Optimizer::sgd(0.1), 4, 2, path);
+        let settings = in_order(Loss::MEAN_SQUARED_ERROR, Optimizer::sgd(0.1), 4, 2, path);
         let mut net = start.clone();
         let history = fit(&mut net, &x, &y, &settings).unwrap();
         let (want, net_by_hand) = fit_by_hand(&start, &x, &y, &settings);
@@ -222,7 +222,7 @@ fn one_batch_per_epoch_trains_the_same_shuffled_or_not() {
         let mut by_hand = start.clone();
         for _ in 0..4 {
             let (_, grads) = path
-                .loss_and_gradients(&by_hand, &x, &y, Loss::BinaryCrossEntropy)
+                .loss_and_gradients(&by_hand, &x, &y, Loss::BINARY_CROSSENTROPY)
                 .unwrap();
             dualpath::train::optim::Sgd { learning_rate: 0.5 }.step(&mut by_hand, &grads);
         }
@@ -241,7 +241,7 @@ fn shuffle_off_steps_through_the_rows_in_order() {
     let (x, y) = five_examples(true);
     let start = Network::new(2, &[(3, Sigmoid), (1, Sigmoid)], 9).unwrap();
     for path in Path::BOTH {
-        let settings = in_order(Loss::BinaryCrossEntropy, Optimizer::sgd(1.0), 2, 1, path);
+        let settings = in_order(Loss::BINARY_CROSSENTROPY, Optimizer::sgd(1.0), 2, 1, path);
         let mut net = start.clone();
         let history = fit(&mut net, &x, &y, &settings).unwrap();
         let (want, by_hand) = fit_by_hand(&start, &x, &y, &settings);
@@ -277,7 +277,8 @@ fn training_lowers_the_loss_of_the_notes_network() {
     let (x, y) = separable_data(128, 4);
     let (x_held_out, y_held_out) = separable_data(256, 5);
     let start = notes_network(2);
-    let (start_loss, _) = evaluate(&start, &x, &y, Loss::BinaryCrossEntropy, Path::Matrix).unwrap();
+    let (start_loss, _) =
+        evaluate(&start, &x, &y, Loss::BINARY_CROSSENTROPY, Path::Matrix).unwrap();
     for optimizer in [Optimizer::adam(0.01), Optimizer::sgd(1.0)] {
         let settings = FitSettings {
             optimizer,
@@ -288,12 +289,12 @@ fn training_lowers_the_loss_of_the_notes_network() {
         let mut net = start.clone();
         let history = fit(&mut net, &x, &y, &settings).unwrap();
         let (loss, accuracy) =
-            evaluate(&net, &x, &y, Loss::BinaryCrossEntropy, Path::Matrix).unwrap();
+            evaluate(&net, &x, &y, Loss::BINARY_CROSSENTROPY, Path::Matrix).unwrap();
         let (_, held_out) = evaluate(
             &net,
             &x_held_out,
             &y_held_out,
-            Loss::BinaryCrossEntropy,
+            Loss::BINARY_CROSSENTROPY,
             Path::Matrix,
         )
         .unwrap();

@@ -179,11 +179,11 @@ fn check_first_adam_step(
     let mut worst_big = 0.0_f64;
     for path in Path::BOTH {
         let (_, grads) = path
-            .loss_and_gradients(start, x, y, Loss::BinaryCrossEntropy)
+            .loss_and_gradients(start, x, y, Loss::BINARY_CROSSENTROPY)
             .unwrap();
         let mut net = start.clone();
         let settings = in_order(
-            Loss::BinaryCrossEntropy,
+            Loss::BINARY_CROSSENTROPY,
             Optimizer::adam(lr),
             1,
             x.nrows(),
@@ -264,7 +264,7 @@ fn fit_matches_hand(optimizer: Optimizer, name: &str, p: &[f64; 3], losses: &[f6
     for path in Path::BOTH {
         let mut net = one_unit_network(W0, B0);
         // batch_size 32 ≥ m = 2: one step per epoch, on both examples.
-        let settings = in_order(Loss::BinaryCrossEntropy, optimizer, 3, 32, path);
+        let settings = in_order(Loss::BINARY_CROSSENTROPY, optimizer, 3, 32, path);
         let history = fit(&mut net, &x, &y, &settings).unwrap();
         assert_near_hand(
             &format!("{path}: parameters after 3 {name} steps"),
