@@ -22,50 +22,64 @@ pub const SGD_LEARNING_RATE: f64 = 0.01;
 pub const ADAM_LEARNING_RATE: f64 = 0.001;
 
 /// Which optimizer, with its settings (what `model.compile(optimizer=...)` is given).
+///
+/// Each variant holds its optimizer's settings whole, as the struct that
+/// then runs it: [`Sgd`] has no state beyond them, and [`Adam`] keeps its
+/// [`AdamSettings`] beside its moments.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Optimizer {
     /// Gradient descent: `w ← w - α·∂J/∂w` (Keras' `SGD` without momentum).
-    Sgd {
-        /// The step size `α` (Keras default [`SGD_LEARNING_RATE`]).
-        learning_rate: f64,
-    },
-    /// Adam, with Keras' formulas (Keras 3 `Adam.update_step`): at step `t`,
-    /// `m ← m + (g - m)(1 - β₁)`, `v ← v + (g² - v)(1 - β₂)`,
-    /// `α_t = α·√(1 - β₂ᵗ)/(1 - β₁ᵗ)`, `w ← w - α_t·m/(√v + ε)`.
-    Adam {
-        /// The step size `α` (Keras default [`ADAM_LEARNING_RATE`]).
-        learning_rate: f64,
-        /// Decay of the mean of the gradients, `β₁` (0.9).
-        beta_1: f64,
-        /// Decay of the mean of the squared gradients, `β₂` (0.999).
-        beta_2: f64,
-        /// `ε` added to `√v` (Keras default 1e-7).
-        epsilon: f64,
-    },
+    Sgd(Sgd),
+    /// Adam, with Keras' formulas (Keras 3 `Adam.update_step`).
+    Adam(AdamSettings),
 }
 
-impl Optimizer {
-    /// Gradient descent with step size `learning_rate`.
-    pub fn sgd(learning_rate: f64) -> Self {
-        Optimizer::Sgd { learning_rate }
-    }
+/// Adam's settings, with Keras' names and defaults. At step `t`:
+/// `m ← m + (g - m)(1 - β₁)`, `v ← v + (g² - v)(1 - β₂)`,
+/// `α_t = α·√(1 - β₂ᵗ)/(1 - β₁ᵗ)`, `w ← w - α_t·m/(√v + ε)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamSettings {
+    /// The step size `α` (Keras default [`ADAM_LEARNING_RATE`]).
+    pub learning_rate: f64,
+    /// Decay of the mean of the gradients, `β₁` (Keras default 0.9).
+    pub beta_1: f64,
+    /// Decay of the mean of the squared gradients, `β₂` (Keras default 0.999).
+    pub beta_2: f64,
+    /// `ε` added to `√v` (Keras default 1e-7).
+    pub epsilon: f64,
+}
 
-    /// Adam with Keras' defaults and the given step size (Keras' default is [`ADAM_LEARNING_RATE`]).
-    pub fn adam(learning_rate: f64) -> Self {
-        Optimizer::Adam {
-            learning_rate,
+impl Default for AdamSettings {
+    /// Keras' `Adam()`.
+    fn default() -> Self {
+        AdamSettings {
+            learning_rate: ADAM_LEARNING_RATE,
             beta_1: 0.9,
             beta_2: 0.999,
             epsilon: 1e-7,
         }
     }
+}
+
+impl Optimizer {
+    /// Gradient descent with step size `learning_rate`.
+    pub fn sgd(learning_rate: f64) -> Self {
+        Optimizer::Sgd(Sgd { learning_rate })
+    }
+
+    /// Adam with Keras' defaults and the given step size (Keras' default is [`ADAM_LEARNING_RATE`]).
+    pub fn adam(learning_rate: f64) -> Self {
+        Optimizer::Adam(AdamSettings {
+            learning_rate,
+            ..AdamSettings::default()
+        })
+    }
 
     /// The step size `α`.
     pub fn learning_rate(&self) -> f64 {
-        match *self {
-            Optimizer::Sgd { learning_rate } | Optimizer::Adam { learning_rate, .. } => {
-                learning_rate
-            }
+        match self {
+            Optimizer::Sgd(s) => s.learning_rate,
+            Optimizer::Adam(a) => a.learning_rate,
         }
     }
 
@@ -73,17 +87,16 @@ impl Optimizer {
     /// or [`ADAM_LEARNING_RATE`].
     pub fn default_learning_rate(&self) -> f64 {
         match self {
-            Optimizer::Sgd { .. } => SGD_LEARNING_RATE,
-            Optimizer::Adam { .. } => ADAM_LEARNING_RATE,
+            Optimizer::Sgd(_) => SGD_LEARNING_RATE,
+            Optimizer::Adam(_) => ADAM_LEARNING_RATE,
         }
     }
 
     /// The same optimizer with another step size.
     pub fn with_learning_rate(mut self, rate: f64) -> Self {
         match &mut self {
-            Optimizer::Sgd { learning_rate } | Optimizer::Adam { learning_rate, .. } => {
-                *learning_rate = rate;
-            }
+            Optimizer::Sgd(s) => s.learning_rate = rate,
+            Optimizer::Adam(a) => a.learning_rate = rate,
         }
         self
     }
@@ -91,8 +104,8 @@ impl Optimizer {
     /// `"sgd"` or `"adam"`.
     pub fn name(&self) -> &'static str {
         match self {
-            Optimizer::Sgd { .. } => "sgd",
-            Optimizer::Adam { .. } => "adam",
+            Optimizer::Sgd(_) => "sgd",
+            Optimizer::Adam(_) => "adam",
         }
     }
 
@@ -115,20 +128,14 @@ impl Optimizer {
                 format!("{lr} (expected a positive number, e.g. 0.01)"),
             );
         }
-        if let Optimizer::Adam {
-            beta_1,
-            beta_2,
-            epsilon,
-            ..
-        } = *self
-        {
-            for (name, b) in [("beta_1", beta_1), ("beta_2", beta_2)] {
+        if let Optimizer::Adam(a) = self {
+            for (name, b) in [("beta_1", a.beta_1), ("beta_2", a.beta_2)] {
                 if !(0.0..1.0).contains(&b) {
                     return bad(name, format!("{b} (expected a number in [0, 1))"));
                 }
             }
-            if !(epsilon.is_finite() && epsilon >= 0.0) {
-                return bad("epsilon", format!("{epsilon} (expected ≥ 0)"));
+            if !(a.epsilon.is_finite() && a.epsilon >= 0.0) {
+                return bad("epsilon", format!("{} (expected ≥ 0)", a.epsilon));
             }
         }
         Ok(())
@@ -138,17 +145,9 @@ impl Optimizer {
     /// the parameters' shapes).
     pub fn start<T: Real>(&self, net: &Network<T>) -> OptimizerState<T> {
         match *self {
-            Optimizer::Sgd { learning_rate } => OptimizerState::Sgd(Sgd { learning_rate }),
-            Optimizer::Adam {
-                learning_rate,
-                beta_1,
-                beta_2,
-                epsilon,
-            } => OptimizerState::Adam(Adam {
-                learning_rate,
-                beta_1,
-                beta_2,
-                epsilon,
+            Optimizer::Sgd(sgd) => OptimizerState::Sgd(sgd),
+            Optimizer::Adam(settings) => OptimizerState::Adam(Adam {
+                settings,
                 steps: 0,
                 m: vec![T::zero(); net.param_count()],
                 v: vec![T::zero(); net.param_count()],
@@ -225,14 +224,8 @@ impl Sgd {
 /// parameter view.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Adam<T: Real> {
-    /// The step size `α`.
-    pub learning_rate: f64,
-    /// `β₁`.
-    pub beta_1: f64,
-    /// `β₂`.
-    pub beta_2: f64,
-    /// `ε`.
-    pub epsilon: f64,
+    /// Its settings, as it was started with them.
+    pub settings: AdamSettings,
     /// Steps taken so far (Keras' `iterations`).
     steps: u64,
     /// The first moment of every parameter, in the view's order.
@@ -262,11 +255,17 @@ impl<T: Real> Adam<T> {
         );
         self.steps += 1;
         let one = T::one();
-        let (b1, b2) = (T::of_f64(self.beta_1), T::of_f64(self.beta_2));
+        let AdamSettings {
+            learning_rate,
+            beta_1,
+            beta_2,
+            epsilon,
+        } = self.settings;
+        let (b1, b2) = (T::of_f64(beta_1), T::of_f64(beta_2));
         let t = T::of_f64(self.steps as f64);
         // α_t = α·√(1 - β₂ᵗ)/(1 - β₁ᵗ)
-        let alpha = T::of_f64(self.learning_rate) * (one - b2.powf(t)).sqrt() / (one - b1.powf(t));
-        let eps = T::of_f64(self.epsilon);
+        let alpha = T::of_f64(learning_rate) * (one - b2.powf(t)).sqrt() / (one - b1.powf(t));
+        let eps = T::of_f64(epsilon);
         let (mut m, mut v) = (self.m.as_mut_slice(), self.v.as_mut_slice());
         for (w, g) in net.parameters_mut().zip(grads.slices()) {
             let (m_here, m_rest) = std::mem::take(&mut m).split_at_mut(w.len());

@@ -7,6 +7,7 @@ use crate::helpers::{
     U, gradient_list, in_order, max_param_diff, notes_network, params, separable_data, with_params,
 };
 use dualpath::proof::bounds::network_bound;
+use dualpath::train::optim::{AdamSettings, Sgd};
 use dualpath::train::{FitSettings, History, Optimizer, evaluate, fit};
 use dualpath::{Loss, Network, Path};
 use nalgebra::DMatrix;
@@ -77,19 +78,19 @@ fn replay_with_drift(
             t += 1;
             let mut worst = 0.0_f64;
             match settings.optimizer {
-                Optimizer::Sgd { learning_rate: lr } => {
+                Optimizer::Sgd(Sgd { learning_rate: lr }) => {
                     for k in 0..n {
                         let e = lr * beta[k] + 2.0 * U * (p[k].abs() + 2.0 * lr * g[k].abs());
                         worst = worst.max(e);
                         p[k] -= lr * g[k];
                     }
                 }
-                Optimizer::Adam {
+                Optimizer::Adam(AdamSettings {
                     learning_rate: lr,
                     beta_1,
                     beta_2,
                     epsilon,
-                } => {
+                }) => {
                     let tf = t as f64;
                     let alpha = lr * (1.0 - beta_2.powi(t)).sqrt() / (1.0 - beta_1.powi(t));
                     for k in 0..n {

@@ -4,6 +4,7 @@
 use crate::common::mat;
 use crate::helpers::{BETA_1, BETA_2, EPSILON, five_examples, in_order};
 use dualpath::Activation::{Linear, Sigmoid};
+use dualpath::train::optim::AdamSettings;
 use dualpath::train::{FitSettings, Optimizer, fit};
 use dualpath::{Dense, Error, Loss, Network, Path};
 use nalgebra::{DMatrix, dmatrix, dvector};
@@ -75,12 +76,12 @@ fn invalid_settings_are_refused_naming_the_setting() {
         ..base
     };
     let adam = |beta_1, epsilon| FitSettings {
-        optimizer: Optimizer::Adam {
+        optimizer: Optimizer::Adam(AdamSettings {
             learning_rate: 0.01,
             beta_1,
             beta_2: BETA_2,
             epsilon,
-        },
+        }),
         ..base
     };
     let cases = [
