@@ -9,16 +9,24 @@ use std::sync::OnceLock;
 
 /// The instruction sets the kernels can use, as this processor reports them.
 /// On a processor other than x86-64 every field is `false`.
+///
+/// Each field is true only when the processor also has every feature that
+/// enabling it for the compiler turns on: `#[target_feature(enable =
+/// "avx512f")]` lets the compiler use AVX2, FMA and F16C instructions as
+/// well, and `"avx2"` AVX. A virtual machine that reports AVX-512F but hides
+/// one of those then gets no AVX-512 code, rather than an illegal
+/// instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Features {
     /// AVX: 256-bit vectors of floats (the register transposes of packing).
     pub avx: bool,
-    /// AVX2: 256-bit vectors for every element type.
+    /// AVX2 (with AVX): 256-bit vectors for every element type.
     pub avx2: bool,
     /// FMA: fused multiply-add on 128- and 256-bit vectors.
     pub fma: bool,
-    /// AVX-512 Foundation: 512-bit vectors, with fused multiply-add.
+    /// AVX-512 Foundation (with AVX2, FMA and F16C): 512-bit vectors, with
+    /// fused multiply-add.
     pub avx512f: bool,
 }
 
@@ -35,11 +43,13 @@ impl Features {
         #[cfg(target_arch = "x86_64")]
         {
             use std::arch::is_x86_feature_detected as has;
+            let (avx, fma) = (has!("avx"), has!("fma"));
+            let avx2 = avx && has!("avx2");
             Features {
-                avx: has!("avx"),
-                avx2: has!("avx2"),
-                fma: has!("fma"),
-                avx512f: has!("avx512f"),
+                avx,
+                avx2,
+                fma,
+                avx512f: avx2 && fma && has!("f16c") && has!("avx512f"),
             }
         }
         #[cfg(not(target_arch = "x86_64"))]
@@ -62,10 +72,12 @@ mod tests {
         assert_eq!(f, Features::detected());
         #[cfg(target_arch = "x86_64")]
         {
-            assert_eq!(f.avx, std::arch::is_x86_feature_detected!("avx"));
-            assert_eq!(f.avx2, std::arch::is_x86_feature_detected!("avx2"));
-            assert_eq!(f.fma, std::arch::is_x86_feature_detected!("fma"));
-            assert_eq!(f.avx512f, std::arch::is_x86_feature_detected!("avx512f"));
+            use std::arch::is_x86_feature_detected as has;
+            assert_eq!(f.avx, has!("avx"));
+            assert_eq!(f.avx2, has!("avx2") && has!("avx"));
+            assert_eq!(f.fma, has!("fma"));
+            let implied = has!("avx2") && has!("avx") && has!("fma") && has!("f16c");
+            assert_eq!(f.avx512f, has!("avx512f") && implied);
         }
         #[cfg(not(target_arch = "x86_64"))]
         assert!(!(f.avx || f.avx2 || f.fma || f.avx512f));

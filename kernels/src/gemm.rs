@@ -76,15 +76,18 @@ pub struct Operand<'a, T> {
 }
 
 impl<T: Copy> Operand<'_, T> {
-    /// Panics unless every element lies inside `data`.
+    /// Panics unless every element lies inside `data` (a reach that
+    /// overflows `usize` lies outside it).
     fn check(&self, name: &str) {
         let last = if self.rows == 0 || self.cols == 0 {
-            0
+            Some(0)
         } else {
-            (self.rows - 1) * self.rs + (self.cols - 1) * self.cs + 1
+            ((self.rows - 1).checked_mul(self.rs))
+                .and_then(|r| r.checked_add((self.cols - 1).checked_mul(self.cs)?))
+                .and_then(|r| r.checked_add(1))
         };
         assert!(
-            last <= self.data.len(),
+            last.is_some_and(|last| last <= self.data.len()),
             "gemm: {name} is ({}, {}) with strides ({}, {}) but holds only {} values",
             self.rows,
             self.cols,
@@ -173,7 +176,7 @@ fn gemm_reading<T: Element>(
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(
-        b.rows == k && c.len() == m * n,
+        b.rows == k && m.checked_mul(n) == Some(c.len()),
         "gemm: A is ({m}, {k}) and B is ({}, {n}), but C holds {} values",
         b.rows,
         c.len()
@@ -304,8 +307,8 @@ fn blocked<T: Element>(
                             // ≤ k - pc), whose elements all lie in its data
                             // (`Operand::check`). The tile's last element,
                             // C[ic + ir + mr - 1, jc + jr + nr - 1], is inside
-                            // c; `Kernel::of` chose a microkernel this
-                            // processor runs.
+                            // c; the processor runs this microkernel
+                            // (`variant.available()`, asserted on entry).
                             let c_tile = c[first..].as_mut_ptr();
                             debug_assert!(first + (nr - 1) * m + mr <= c.len());
                             unsafe { micro(kc, ap, bp, c_tile, m, pc > 0) };

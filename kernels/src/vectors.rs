@@ -101,10 +101,14 @@ mod tests {
     fn the_detected_variant_is_the_widest_the_processor_has() {
         #[cfg(target_arch = "x86_64")]
         {
-            // Asked of the processor directly, not through `cpu`.
-            let want = if std::arch::is_x86_feature_detected!("avx512f") {
+            // Asked of the processor directly, not through `cpu`, with the
+            // features each set implies for the compiler.
+            use std::arch::is_x86_feature_detected as has;
+            let avx2 = has!("avx2") && has!("avx");
+            let avx512 = has!("avx512f") && avx2 && has!("fma") && has!("f16c");
+            let want = if avx512 {
                 Vectors::Avx512
-            } else if std::arch::is_x86_feature_detected!("avx2") {
+            } else if avx2 {
                 Vectors::Avx2
             } else {
                 Vectors::Baseline

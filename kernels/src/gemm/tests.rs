@@ -338,3 +338,47 @@ fn shapes_that_do_not_chain_are_named() {
         &mut Vec::new(),
     );
 }
+
+/// Shapes whose `m·n` overflows `usize` must not pass for an empty `C`:
+/// with wrapping arithmetic `2^33 · 2^31` is 0, and the microkernel would
+/// write a whole tile into nothing.
+#[test]
+#[should_panic(expected = "but C holds 0 values")]
+fn a_product_whose_size_overflows_is_refused() {
+    let one = [1.0_f64];
+    let stride_zero = |rows, cols| Operand {
+        data: &one[..],
+        rows,
+        cols,
+        rs: 0,
+        cs: 0,
+    };
+    gemm(
+        &mut [],
+        stride_zero(1 << 33, 1),
+        stride_zero(1, 1 << 31),
+        &mut Vec::new(),
+    );
+}
+
+/// An operand whose reach overflows `usize` lies outside its data.
+#[test]
+#[should_panic(expected = "holds only 1 values")]
+fn an_operand_whose_reach_overflows_is_refused() {
+    let one = [1.0_f64];
+    let huge = Operand {
+        data: &one[..],
+        rows: 2,
+        cols: 1,
+        rs: usize::MAX,
+        cs: 1,
+    };
+    let b = Operand {
+        data: &one[..],
+        rows: 1,
+        cols: 1,
+        rs: 1,
+        cs: 1,
+    };
+    gemm(&mut [0.0; 2], huge, b, &mut Vec::new());
+}
