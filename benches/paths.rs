@@ -34,7 +34,7 @@
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
-use dualpath::speedup::{self, Float, LOSS, Pass, Row, Size};
+use dualpath::speedup::{self, Float, LOSS, Row, Size, Stage};
 use dualpath::{Activation, Network, Path, Real, Workspace};
 use nalgebra::DMatrix;
 use std::cell::OnceCell;
@@ -61,7 +61,7 @@ fn main() {
         .configure_from_args();
     let sizes = speedup::sweep();
     let checked: Vec<OnceCell<()>> = sizes.iter().map(|_| OnceCell::new()).collect();
-    for pass in Pass::ALL {
+    for pass in Stage::ALL {
         let mut group = c.benchmark_group(pass.name());
         for (size, checked) in sizes.iter().zip(&checked) {
             match size.float {
@@ -108,7 +108,7 @@ fn criterion_home() -> PathBuf {
 
 /// Slow sizes get criterion's minimum of 10 samples of one run each, so that
 /// the whole suite stays within about five minutes.
-fn configure_for(group: &mut BenchmarkGroup<'_, WallTime>, size: &Size, pass: Pass) {
+fn configure_for(group: &mut BenchmarkGroup<'_, WallTime>, size: &Size, pass: Stage) {
     // The loop path runs at roughly 2-10 GFLOP/s: a second of it is slow.
     let loop_seconds = size.flops(pass) as f64 / 3e9;
     if loop_seconds > 0.02 {
@@ -122,7 +122,7 @@ fn configure_for(group: &mut BenchmarkGroup<'_, WallTime>, size: &Size, pass: Pa
 /// that the paths agree within the rounding bound.
 fn bench_size<T: Real>(
     group: &mut BenchmarkGroup<'_, WallTime>,
-    pass: Pass,
+    pass: Stage,
     size: &Size,
     checked: &OnceCell<()>,
 ) {
@@ -148,20 +148,20 @@ fn bench_size<T: Real>(
     for path in Path::BOTH {
         let id = BenchmarkId::new(path.name(), size.label());
         match pass {
-            Pass::Forward => group.bench_function(id, |b| {
+            Stage::Forward => group.bench_function(id, |b| {
                 check();
                 b.iter(|| {
                     path.forward_into(&mut ws, &net, &x).expect("forward");
                 });
             }),
-            Pass::Backward => group.bench_function(id, |b| {
+            Stage::Backward => group.bench_function(id, |b| {
                 check();
                 let mut forward = path.forward_into(&mut ws, &net, &x).expect("forward");
                 b.iter(|| {
                     forward.backward(&y, LOSS).expect("backward");
                 });
             }),
-            Pass::TrainStep => group.bench_function(id, |b| {
+            Stage::TrainStep => group.bench_function(id, |b| {
                 check();
                 let mut net = net.clone();
                 b.iter(|| {
@@ -196,8 +196,8 @@ fn bench_peers(c: &mut Criterion) {
 fn bench_peer<T: Real>(group: &mut BenchmarkGroup<'_, WallTime>, size: &Size) {
     let mut net = size.network::<T>().expect("the peer sizes make networks");
     let (x, y) = size.batch::<T>();
-    configure_for(group, size, Pass::TrainStep);
-    group.throughput(Throughput::Elements(size.flops(Pass::TrainStep)));
+    configure_for(group, size, Stage::TrainStep);
+    group.throughput(Throughput::Elements(size.flops(Stage::TrainStep)));
     let mut ws = Workspace::new(&net, x.nrows());
     for path in Path::BOTH {
         let id = BenchmarkId::new(path.name(), size.label());
@@ -217,7 +217,7 @@ fn is_large(size: &Size) -> bool {
 /// the order the matrix path computes them: `A_in·W` per layer forward;
 /// `A_inᵀ·dZ` per layer and `dZ·Wᵀ` per layer above the first, last layer
 /// first, backward; both for a training step.
-fn product_shapes(size: &Size, pass: Pass) -> Vec<(usize, usize, usize)> {
+fn product_shapes(size: &Size, pass: Stage) -> Vec<(usize, usize, usize)> {
     let m = size.batch;
     let layers: Vec<(usize, usize)> = size.widths.windows(2).map(|w| (w[0], w[1])).collect();
     let forward = layers.iter().map(|&(n_in, units)| (m, n_in, units));
@@ -229,9 +229,9 @@ fn product_shapes(size: &Size, pass: Pass) -> Vec<(usize, usize, usize)> {
         }
     }
     match pass {
-        Pass::Forward => forward.collect(),
-        Pass::Backward => backward,
-        Pass::TrainStep => forward.chain(backward).collect(),
+        Stage::Forward => forward.collect(),
+        Stage::Backward => backward,
+        Stage::TrainStep => forward.chain(backward).collect(),
     }
 }
 
@@ -239,7 +239,7 @@ fn product_shapes(size: &Size, pass: Pass) -> Vec<(usize, usize, usize)> {
 /// nalgebra's plain `A * B` on ready-made operands (transposes already
 /// copied), timed in the same group right after the two paths, so that the
 /// ratio of the two times is taken close together on a shared machine.
-fn bench_a_times_b<T: Real>(group: &mut BenchmarkGroup<'_, WallTime>, pass: Pass, size: &Size) {
+fn bench_a_times_b<T: Real>(group: &mut BenchmarkGroup<'_, WallTime>, pass: Stage, size: &Size) {
     let operands: Vec<(DMatrix<T>, DMatrix<T>)> = product_shapes(size, pass)
         .into_iter()
         .map(|(m, k, n)| {
@@ -452,7 +452,7 @@ fn bench_loop_forward(c: &mut Criterion) {
     for size in &sizes {
         let net = size.network::<f64>().expect("a network");
         let (x, _) = size.batch::<f64>();
-        group.throughput(Throughput::Elements(size.flops(Pass::Forward)));
+        group.throughput(Throughput::Elements(size.flops(Stage::Forward)));
         let ours = Path::Sequential.forward(&net, &x).expect("forward");
         group.bench_function(BenchmarkId::new("crate", size.label()), |b| {
             b.iter(|| Path::Sequential.forward(&net, &x).expect("forward"));
@@ -511,7 +511,7 @@ fn estimate(out_dir: &FsPath, started: SystemTime, id: &str) -> Option<f64> {
 fn report(out_dir: &FsPath, started: SystemTime, sizes: &[Size]) {
     let est = |id: String| estimate(out_dir, started, &id);
     let mut rows = Vec::new();
-    for pass in Pass::ALL {
+    for pass in Stage::ALL {
         for size in sizes {
             let time =
                 |path: Path| est(format!("{}/{}/{}", pass.name(), path.name(), size.label()));
@@ -537,7 +537,7 @@ fn report(out_dir: &FsPath, started: SystemTime, sizes: &[Size]) {
     );
     print!("{}", speedup::format_table(&rows));
 
-    let find = |pass: Pass, label: &str| {
+    let find = |pass: Stage, label: &str| {
         rows.iter()
             .find(|r| r.pass == pass && r.size.label() == label)
     };
@@ -545,7 +545,7 @@ fn report(out_dir: &FsPath, started: SystemTime, sizes: &[Size]) {
     // 1. Large layers: the matrix path against plain A * B doing the same products.
     for size in sizes.iter().filter(|s| is_large(s)) {
         let mut line = format!("  1. {:<24} A*B time ÷ matrix time:", size.label());
-        for pass in Pass::ALL {
+        for pass in Stage::ALL {
             let reference = est(format!("{}/a_times_b/{}", pass.name(), size.label()));
             if let (Some(r), Some(t)) = (find(pass, &size.label()), reference) {
                 line += &format!(" {} {:.0}%", pass.name(), 100.0 * t / r.matrix);
@@ -556,7 +556,7 @@ fn report(out_dir: &FsPath, started: SystemTime, sizes: &[Size]) {
     // 2. Batch 1: the matrix path's time over the loop's.
     for label in ["2-25-15-1_m1", "1024-1024-1024_m1"] {
         let mut line = format!("  2. {label:<20} matrix time ÷ loop time:");
-        for pass in Pass::ALL {
+        for pass in Stage::ALL {
             if let Some(r) = find(pass, label) {
                 line += &format!(" {} {:.2}", pass.name(), r.matrix / r.sequential);
             }
@@ -580,7 +580,7 @@ fn report(out_dir: &FsPath, started: SystemTime, sizes: &[Size]) {
     }
     // 4. At the notes' size, how much of the matrix forward is the sigmoid.
     if let (Some(r), Some(sigmoid)) = (
-        find(Pass::Forward, "2-25-15-1_m1000"),
+        find(Stage::Forward, "2-25-15-1_m1000"),
         est("activation/sigmoid/2-25-15-1_m1000".into()),
     ) {
         let relu = est("activation/relu/2-25-15-1_m1000".into());

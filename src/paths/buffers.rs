@@ -133,7 +133,7 @@ pub struct Scratch<T: Real> {
 }
 
 /// The four rows of a [`Scratch`], sized for one layer.
-pub struct Rows<'s, T> {
+pub(super) struct Rows<'s, T> {
     /// This example's `a_in`, `n_in` long.
     pub x: &'s mut [T],
     /// This example's `da_in`, `n_in` long.
@@ -155,12 +155,12 @@ impl<T: Real> Scratch<T> {
     }
 
     /// The buffer for the matrix path's packed panels (the product kernel sizes it).
-    pub fn packing(&mut self) -> &mut Vec<T> {
+    pub(super) fn packing(&mut self) -> &mut Vec<T> {
         &mut self.pack
     }
 
     /// The rows for a layer of `units` units on `n_in` inputs, grown if too short.
-    pub fn rows(&mut self, n_in: usize, units: usize) -> Rows<'_, T> {
+    pub(super) fn rows(&mut self, n_in: usize, units: usize) -> Rows<'_, T> {
         for (v, n) in [
             (&mut self.x, n_in),
             (&mut self.dx, n_in),

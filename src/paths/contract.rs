@@ -10,7 +10,7 @@
 //! [`crate::sequential`] and [`crate::matrix`] each write these three with
 //! the same signatures, and [`Path`](super::Path) calls one or the other. A
 //! kernel given buffers that do not fit panics with a message naming the
-//! shapes ([`check_forward`], [`check_backward`]), because that is a bug in
+//! shapes (`check_forward`, `check_backward`), because that is a bug in
 //! its caller. What a user can get wrong (the data's width, the targets, a
 //! stale cache) is checked where it enters and returned as an [`Error`].
 
@@ -23,7 +23,12 @@ use nalgebra::DMatrix;
 
 /// Panics, naming the shapes, unless a layer's forward buffers fit:
 /// `A_in (m, n_in)`, the layer's `W (n_in, units)`, and `out.z`, `out.a` each `(m, units)`.
-pub fn check_forward<T: Real>(who: &str, out: &LayerCache<T>, a_in: &DMatrix<T>, layer: &Dense<T>) {
+pub(super) fn check_forward<T: Real>(
+    who: &str,
+    out: &LayerCache<T>,
+    a_in: &DMatrix<T>,
+    layer: &Dense<T>,
+) {
     let (m, units) = (a_in.nrows(), layer.units());
     assert!(
         a_in.ncols() == layer.n_in() && out.z.shape() == (m, units) && out.a.shape() == (m, units),
@@ -40,7 +45,7 @@ pub fn check_forward<T: Real>(who: &str, out: &LayerCache<T>, a_in: &DMatrix<T>,
 /// `upstream` (the `dA` or `dZ` it is given), `dz` (when written), `Z` and
 /// `A` each `(m, units)`; `A_in` and `dA_in` `(m, n_in)`; `dW (n_in, units)`,
 /// `db (units)`.
-pub fn check_backward<T: Real>(
+pub(super) fn check_backward<T: Real>(
     who: &str,
     dz: Option<&DMatrix<T>>,
     grads: &DenseGradients<T>,

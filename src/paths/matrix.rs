@@ -11,7 +11,7 @@
 //! example are handled in one place; its comments say why.
 //!
 //! nalgebra does not broadcast, so `+ B` adds `b[j]` down column `j`
-//! explicitly; `np.sum(dZ, axis=0)` is `row_sum`.
+//! explicitly; `np.sum(dZ, axis=0)` is a sum down each column, `column_sum`.
 //!
 //! The functions mirror [`crate::paths::sequential`]: same names, same arguments,
 //! same results. The kernels write into buffers their caller owns (the

@@ -161,8 +161,11 @@ pub fn dense_backward<T: Real>(
     );
     let (z, a, g) = (&at.cache.z, &at.cache.a, at.layer.activation());
     let (m, units) = da.shape();
-    for i in 0..m {
-        for j in 0..units {
+    // Unit by unit, down each column: the matrices are stored column by
+    // column, so this reads and writes memory in order. Each dz_j stands
+    // alone, so the order changes nothing else.
+    for j in 0..units {
+        for i in 0..m {
             // dz_j = da_j · g'(z_j), with g' read from the cached a_j = g(z_j)
             dz[(i, j)] = da[(i, j)] * g.g_prime(z[(i, j)], a[(i, j)]);
         }

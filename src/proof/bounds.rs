@@ -203,16 +203,16 @@ pub fn dense_backward_dz_bound<T: Real>(
         + (x_bar.transpose() * &dz_bar) * (2.0 * g_m))
         .add_scalar(m as f64 * eta)
         * OWN_ROUNDING;
-    // dev_db = Σ_rows dZ: m - 1 additions, no products.
+    // db = Σ_rows dZ: m - 1 additions, no products.
     let g_sum = gamma::<T>(m.saturating_sub(1));
     let dev_db = (dev_dz.row_sum() + dz_bar.row_sum() * (2.0 * g_sum)).transpose() * OWN_ROUNDING;
     // dA_in = dZ·Wᵀ: δ ≤ δdZ·|W|ᵀ + 2γ_units·dZ̄·|W|ᵀ + units·η
-    let dev_da = need_da_in.then(|| {
+    let dev_da_in = need_da_in.then(|| {
         let wt = abs(w).transpose();
         (dev_dz * &wt + (&dz_bar * &wt) * (2.0 * gamma::<T>(units))).add_scalar(units as f64 * eta)
             * OWN_ROUNDING
     });
-    (dev_da, dev_dw, dev_db)
+    (dev_da_in, dev_dw, dev_db)
 }
 
 /// Bound on `|g'_s - g'_m|` and an upper bound on both `|g'|`, per element,

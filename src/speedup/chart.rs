@@ -1,7 +1,7 @@
 //! The speedup chart: for each pass, the matrix path's speedup over the
 //! loop path against the work per pass, one line per series of sizes.
 
-use super::{Pass, Row, crossovers, families};
+use super::{Row, Stage, crossovers, families};
 use crate::error::Result;
 use plotters::prelude::*;
 
@@ -27,11 +27,11 @@ pub fn chart_svg(rows: &[Row], title: &str) -> std::result::Result<String, Strin
             .titled(title, ("sans-serif", 22))
             .map_err(|e| e.to_string())?;
         let panels = root.split_evenly((1, 3));
-        for (p, (panel, pass)) in panels.iter().zip(Pass::ALL).enumerate() {
+        for (p, (panel, pass)) in panels.iter().zip(Stage::ALL).enumerate() {
             let caption = match pass {
-                Pass::Forward => "forward",
-                Pass::Backward => "backward (given the forward cache)",
-                Pass::TrainStep => "training step (forward, backward, update)",
+                Stage::Forward => "forward",
+                Stage::Backward => "backward (given the forward cache)",
+                Stage::TrainStep => "training step (forward, backward, update)",
             };
             let mut chart = ChartBuilder::on(panel)
                 .caption(caption, ("sans-serif", 17))

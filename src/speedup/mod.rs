@@ -50,7 +50,7 @@ pub const LEARNING_RATE: f64 = 0.01;
 
 /// What is timed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Pass {
+pub enum Stage {
     /// The forward pass: `Z` and `A` of every layer.
     Forward,
     /// The backward pass, given a forward cache: every layer's `dW` and `db`.
@@ -60,16 +60,16 @@ pub enum Pass {
     TrainStep,
 }
 
-impl Pass {
+impl Stage {
     /// All three, in the order a step runs them.
-    pub const ALL: [Pass; 3] = [Pass::Forward, Pass::Backward, Pass::TrainStep];
+    pub const ALL: [Stage; 3] = [Stage::Forward, Stage::Backward, Stage::TrainStep];
 
     /// The benchmark group's name: `forward`, `backward` or `train_step`.
     pub fn name(self) -> &'static str {
         match self {
-            Pass::Forward => "forward",
-            Pass::Backward => "backward",
-            Pass::TrainStep => "train_step",
+            Stage::Forward => "forward",
+            Stage::Backward => "backward",
+            Stage::TrainStep => "train_step",
         }
     }
 }
@@ -179,11 +179,11 @@ impl Size {
     /// paths.
     ///
     /// ```
-    /// use dualpath::speedup::{Float, Pass, Size};
+    /// use dualpath::speedup::{Float, Stage, Size};
     /// let seed = Size::new(&[2, 25, 15, 1], 1, Float::F64);
-    /// assert_eq!(seed.flops(Pass::Forward), 2 * (2 * 25 + 25 * 15 + 15 * 1));
+    /// assert_eq!(seed.flops(Stage::Forward), 2 * (2 * 25 + 25 * 15 + 15 * 1));
     /// ```
-    pub fn flops(&self, pass: Pass) -> u64 {
+    pub fn flops(&self, pass: Stage) -> u64 {
         let m = self.batch as u64;
         let products: Vec<u64> = self
             .widths
@@ -198,9 +198,9 @@ impl Size {
             .map(|w| (w[0] as u64 + 1) * w[1] as u64)
             .sum();
         match pass {
-            Pass::Forward => forward,
-            Pass::Backward => backward,
-            Pass::TrainStep => forward + backward + 2 * params,
+            Stage::Forward => forward,
+            Stage::Backward => backward,
+            Stage::TrainStep => forward + backward + 2 * params,
         }
     }
 
@@ -323,7 +323,7 @@ pub fn paths_agree<T: Real>(net: &Network<T>, x: &DMatrix<T>, y: &DMatrix<T>) ->
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     /// What was timed.
-    pub pass: Pass,
+    pub pass: Stage,
     /// At which size.
     pub size: Size,
     /// Seconds per pass on the loop path.
@@ -366,7 +366,7 @@ pub struct Crossover {
 
 /// Crossovers of one pass, one per series that has one: the last size at
 /// which the loop wins, with the matrix path winning at the next size up.
-pub fn crossovers(rows: &[Row], pass: Pass) -> Vec<Crossover> {
+pub fn crossovers(rows: &[Row], pass: Stage) -> Vec<Crossover> {
     let mut out = Vec::new();
     for (family, series) in families(rows, pass) {
         let Some(i) = series.iter().rposition(|r| r.speedup() < 1.0) else {
@@ -394,7 +394,7 @@ pub fn crossovers(rows: &[Row], pass: Pass) -> Vec<Crossover> {
 
 /// The rows of one pass, grouped by [`Size::family`] in first-seen order,
 /// each series sorted by FLOPs.
-pub(crate) fn families(rows: &[Row], pass: Pass) -> Vec<(String, Vec<&Row>)> {
+pub(crate) fn families(rows: &[Row], pass: Stage) -> Vec<(String, Vec<&Row>)> {
     let mut out: Vec<(String, Vec<&Row>)> = Vec::new();
     for r in rows.iter().filter(|r| r.pass == pass) {
         let family = r.size.family();
@@ -443,7 +443,7 @@ pub fn format_table(rows: &[Row]) -> String {
         "{:<11} {:<24} {:>10} {:>10} {:>8} {:>7} {:>7}",
         "", "widths_m<batch>", "time", "time", "", "GFLOP/s", "GFLOP/s"
     );
-    for pass in Pass::ALL {
+    for pass in Stage::ALL {
         for r in rows.iter().filter(|r| r.pass == pass) {
             let _ = writeln!(
                 t,
@@ -463,7 +463,7 @@ pub fn format_table(rows: &[Row]) -> String {
         "speedup = loop time ÷ matrix time (above 1 the matrix path is faster); \
          GFLOP/s counts the products' multiply-adds (×2) only."
     );
-    for pass in Pass::ALL {
+    for pass in Stage::ALL {
         for c in crossovers(rows, pass) {
             let _ = writeln!(
                 t,
@@ -506,16 +506,18 @@ fn time_size<T: Real>(size: &Size) -> Result<Vec<Row>> {
     let (x, y) = size.batch::<T>();
     let mut ws = Workspace::new(&net, x.nrows());
     let mut rows = Vec::new();
-    for pass in Pass::ALL {
+    for pass in Stage::ALL {
         let mut seconds = [0.0; 2];
         for (s, path) in seconds.iter_mut().zip(Path::BOTH) {
             *s = match pass {
-                Pass::Forward => median_seconds(|| path.forward_into(&mut ws, &net, &x).map(drop))?,
-                Pass::Backward => {
+                Stage::Forward => {
+                    median_seconds(|| path.forward_into(&mut ws, &net, &x).map(drop))?
+                }
+                Stage::Backward => {
                     let mut forward = path.forward_into(&mut ws, &net, &x)?;
                     median_seconds(|| forward.backward(&y, LOSS).map(drop))?
                 }
-                Pass::TrainStep => {
+                Stage::TrainStep => {
                     let mut net = net.clone();
                     median_seconds(|| train_step(path, &mut ws, &mut net, &x, &y))?
                 }

@@ -15,8 +15,17 @@
 //!    `is_x86_feature_detected` or `target_feature` under `src/`; they live in
 //!    the kernels crate (`kernels/`).
 //! 5. **Every folder of `src/` has a row**, and every row a folder.
-//! 6. **No Rust file over 1,000 lines** in `src/`, `tests/`, `kernels/src/`,
+//! 6. **The two paths are separate programs**: `paths::sequential` and
+//!    `paths::matrix` use neither each other nor the switch and walk that
+//!    call them (`paths`, `paths::walk`).
+//! 7. **No Rust file over 1,000 lines** in `src/`, `tests/`, `kernels/src/`,
 //!    `benches/` or `examples/`: a longer one is doing several jobs.
+//!
+//! A folder's `mod.rs` and its files are one room: a file may name its
+//! folder's items through `super::` (`walk.rs` uses `super::Path`), and
+//! `mod.rs` may name its files' items by their bare module name
+//! (`walk::forward`). The reader sees the first kind and not the second, so
+//! such a parent and child are not reported as a cycle.
 //!
 //! The reading is what `../shared/tools/module_cycles.py` does: `//`
 //! comments dropped, everything from a file's first `#[cfg(test)]` on left
@@ -324,6 +333,30 @@ fn commands_never_import_one_another() {
         &found,
         "imports between commands (or from a helper to a command or to cli)",
     );
+}
+
+#[test]
+fn the_two_paths_use_neither_each_other_nor_what_calls_them() {
+    let (lib, _) = crates();
+    let g = graph(&lib);
+    let path = |s: &str| module(s);
+    let mut found = Vec::new();
+    for (from, other) in [
+        ("paths::sequential", "paths::matrix"),
+        ("paths::matrix", "paths::sequential"),
+    ] {
+        let uses = &g.edges[&path(from)];
+        assert!(
+            !uses.is_empty(),
+            "{from} uses nothing: the reader missed it"
+        );
+        for forbidden in [other, "paths", "paths::walk"] {
+            if uses.contains(&path(forbidden)) {
+                found.push(format!("{from} uses {forbidden}"));
+            }
+        }
+    }
+    fail_if_any(&found, "uses between the two paths, or of what calls them");
 }
 
 #[test]
