@@ -2,9 +2,9 @@
 //! binary (one build of the crate's generic code for all of them, which
 //! keeps a fresh clone's first `cargo test` short):
 //!
-//! - `bound_definitions`: the dense layer's rounding bounds recomputed from
-//!   their formulas, each path within its share against exact arithmetic,
-//!   and crafted sums that reach a stated fraction of it (issue 17);
+//! - `bounds`: the dense layer's rounding bounds recomputed from their
+//!   formulas, each path within its share against exact arithmetic, and
+//!   crafted sums that reach a stated fraction of it;
 //! - `exact_arithmetic`: bit for bit on inputs where every operation is exact
 //!   (docs/DESIGN.md, "What identical means", layer 1);
 //! - `gradient_check`: both paths' gradients against central finite
@@ -25,7 +25,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-mod bound_definitions;
+mod bounds;
 mod erratum;
 mod exact_arithmetic;
 mod gradient_check;
