@@ -126,8 +126,9 @@ pub(super) fn pack_panel<T: Element>(
             f * x.rs + p * x.cs
         }
     };
-    if count < width {
-        panel.fill(T::ZERO);
+    // Zeros past the values that exist (nothing to write for a full panel).
+    for step in panel.chunks_exact_mut(width).take(kc) {
+        step[count..].fill(T::ZERO);
     }
     if free == 1 {
         // Each step's values are one contiguous run.
