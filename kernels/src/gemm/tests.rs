@@ -592,3 +592,51 @@ fn reads_are_chosen_as_documented() {
         }
     }
 }
+
+/// Products with an empty dimension: `C` empty, or all zeros when `k = 0`.
+#[test]
+fn empty_products_are_empty_or_zero() {
+    let data = [1.0_f64; 6];
+    for (m, k, n) in [(0, 3, 2), (2, 3, 0), (0, 0, 0), (2, 0, 3), (0, 2, 0)] {
+        let mut c = vec![f64::NAN; m * n];
+        let (a, b) = (operand(&data, m, k, false), operand(&data, k, n, true));
+        gemm(&mut c, a, b, &mut Vec::new());
+        assert!(c.iter().all(|&v| v == 0.0), "({m}, {k})·({k}, {n})");
+    }
+}
+
+/// The packing buffer holds one block of each factor: `MC` rows of `A`
+/// (rounded down to whole panels) by `KC` steps, and `NC` columns of `B`
+/// likewise, each rounded up to whole panels when the factor is smaller.
+#[test]
+fn the_packing_buffer_holds_one_block_of_each_factor() {
+    let (m, k, n) = (300, 300, 1100);
+    let (ad, bd) = (vec![0.5_f32; m * k], vec![0.25_f32; k * n]);
+    let (a, b) = (operand(&ad, m, k, false), operand(&bd, k, n, false));
+    for v in [
+        Variant::Avx512,
+        Variant::Avx2,
+        Variant::Portable { fused: false },
+    ] {
+        if !v.available() {
+            continue;
+        }
+        let Kernel { mr, nr, .. } = Kernel::<f32>::of(v);
+        let mut pack = Vec::new();
+        let mut c = vec![0.0; m * n];
+        gemm_with(v, &mut c, a, b, &mut pack);
+        let want = (MC / mr * mr + NC / nr * nr) * KC;
+        assert_eq!(pack.len(), want, "{v:?}");
+        let (m, n) = (5, 7);
+        let mut small = Vec::new();
+        gemm_with(
+            v,
+            &mut c[..m * n],
+            operand(&ad, m, k, false),
+            operand(&bd, k, n, false),
+            &mut small,
+        );
+        let want = (m.div_ceil(mr) * mr + n.div_ceil(nr) * nr) * KC;
+        assert_eq!(small.len(), want, "{v:?}");
+    }
+}
