@@ -48,7 +48,7 @@ mod tests;
 use crate::Element;
 use crate::cpu::Features;
 use micro::{Kernel, Panel, TILE_MAX};
-use pack::{pack_a, pack_b, pack_panel};
+use pack::{Transposes, pack_a, pack_b, pack_panel};
 
 /// The block of the inner dimension: 256, as `matrixmultiply`'s `D_KC` and
 /// `S_KC`, which fixes where one block's sum is added to the next.
@@ -161,14 +161,18 @@ pub fn gemm_with<T: Element>(
     b: Operand<'_, T>,
     pack: &mut Vec<T>,
 ) {
-    gemm_reading(variant, None, c, a, b, pack);
+    gemm_forcing(variant, None, None, c, a, b, pack);
 }
 
-/// [`gemm_with`], reading the factors as `reads` says (the tests try every
-/// way), or as [`Reads::choose`] picks.
-fn gemm_reading<T: Element>(
+/// [`gemm_with`], reading the factors as `reads` says, or as
+/// [`Reads::choose`] picks, and transposing while packing as `transposes`
+/// says, or as [`Transposes::detected`] picks. The tests force every way on
+/// any processor: a processor without AVX packs as `Transposes::Scalar`
+/// does on one with it.
+fn gemm_forcing<T: Element>(
     variant: Variant,
     reads: Option<Reads>,
+    transposes: Option<Transposes>,
     c: &mut [T],
     a: Operand<'_, T>,
     b: Operand<'_, T>,
@@ -196,7 +200,8 @@ fn gemm_reading<T: Element>(
     }
     let kernel = Kernel::<T>::of(variant);
     let reads = reads.unwrap_or_else(|| Reads::choose(&a, &b, &kernel));
-    blocked(kernel, reads, c, a, b, pack);
+    let transposes = transposes.unwrap_or_else(Transposes::detected);
+    blocked(kernel, reads, transposes, c, a, b, pack);
 }
 
 /// Which factors the microkernel reads where they are stored, instead of
@@ -231,9 +236,11 @@ impl Reads {
 
 /// The loops around the microkernel: blocks of `B` columns, of the inner
 /// dimension (in order: this fixes the sum), and of `A` rows; then tiles.
+/// Packing transposes as `transposes` says.
 fn blocked<T: Element>(
     kernel: Kernel<T>,
     reads: Reads,
+    transposes: Transposes,
     c: &mut [T],
     a: Operand<'_, T>,
     b: Operand<'_, T>,
@@ -259,20 +266,22 @@ fn blocked<T: Element>(
         for pc in (0..k).step_by(KC) {
             let kc = KC.min(k - pc);
             if !reads.b_in_place {
-                pack_b(b_pack, b, pc, kc, jc, nc, nr);
+                pack_b(b_pack, b, (pc, kc), (jc, nc), nr, transposes);
             } else if nc % nr != 0 {
                 let q = nc / nr; // only the edge panel
                 let panel = &mut b_pack[q * nr * kc..][..nr * kc];
-                pack_panel(panel, b, (jc + q * nr, nc % nr), (pc, kc), nr, true);
+                let edge = (jc + q * nr, nc % nr);
+                pack_panel(panel, b, edge, (pc, kc), nr, true, transposes);
             }
             for ic in (0..m).step_by(mc_block) {
                 let mc = mc_block.min(m - ic);
                 if !reads.a_in_place {
-                    pack_a(a_pack, a, ic, mc, pc, kc, mr);
+                    pack_a(a_pack, a, (ic, mc), (pc, kc), mr, transposes);
                 } else if mc % mr != 0 {
                     let q = mc / mr; // only the edge panel
                     let panel = &mut a_pack[q * mr * kc..][..mr * kc];
-                    pack_panel(panel, a, (ic + q * mr, mc % mr), (pc, kc), mr, false);
+                    let edge = (ic + q * mr, mc % mr);
+                    pack_panel(panel, a, edge, (pc, kc), mr, false, transposes);
                 }
                 for jr in (0..nc).step_by(nr) {
                     let cols = nr.min(nc - jr);

@@ -1,9 +1,52 @@
 //! Packing: copying a block of a factor into panels laid out in the order
 //! the microkernel reads them, with register transposes for a factor whose
 //! contiguous direction is the wrong one.
+//!
+//! Packing only copies, so every way of packing gives the same panel: the
+//! choice between them is made once per product ([`Transposes`]) and passed
+//! down, so that the tests can run each way on any processor.
 
 use super::Operand;
 use crate::Element;
+use crate::cpu::Features;
+
+/// How a transposing copy (a factor whose steps, not its free dimension,
+/// are contiguous) is done. Chosen once per product, [`Transposes::detected`]
+/// unless a test forces one; both give the same panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Transposes {
+    /// In AVX registers, eight by eight (`f32`) or four by four (`f64`),
+    /// when the processor has AVX and `T` is `f32` or `f64`; one value at a
+    /// time otherwise.
+    Registers,
+    /// One value at a time, eight steps at a time: what a processor without
+    /// AVX runs.
+    Scalar,
+}
+
+impl Transposes {
+    /// In registers when the processor has AVX ([`Features::detected`]).
+    pub(super) fn detected() -> Transposes {
+        if Features::detected().avx {
+            Transposes::Registers
+        } else {
+            Transposes::Scalar
+        }
+    }
+}
+
+/// Which copy [`pack_panel`] made: the tests check that the way they force
+/// is the way that ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Copied {
+    /// Each step's values are one contiguous run, copied as one slice.
+    Runs,
+    /// Each free index's steps are one contiguous run: a transpose, in
+    /// registers or one value at a time.
+    Transposed(Transposes),
+    /// Neither is contiguous: one value at a time.
+    Strided,
+}
 
 /// Copies rows `ic..ic+mc`, columns `pc..pc+kc` of `A` into panels of `mr`
 /// rows: panel `q`, step `p` holds `A[ic + q·mr + i, pc + p]` for `i < mr`
@@ -11,19 +54,18 @@ use crate::Element;
 pub(super) fn pack_a<T: Element>(
     dst: &mut [T],
     a: Operand<'_, T>,
-    ic: usize,
-    mc: usize,
-    pc: usize,
-    kc: usize,
+    (ic, mc): (usize, usize),
+    (pc, kc): (usize, usize),
     mr: usize,
+    transposes: Transposes,
 ) {
     for (q, panel) in dst
         .chunks_exact_mut(mr * kc)
         .take(mc.div_ceil(mr))
         .enumerate()
     {
-        let rows = mr.min(mc - q * mr);
-        pack_panel(panel, a, (ic + q * mr, rows), (pc, kc), mr, false);
+        let rows = (ic + q * mr, mr.min(mc - q * mr));
+        pack_panel(panel, a, rows, (pc, kc), mr, false, transposes);
     }
 }
 
@@ -33,19 +75,18 @@ pub(super) fn pack_a<T: Element>(
 pub(super) fn pack_b<T: Element>(
     dst: &mut [T],
     b: Operand<'_, T>,
-    pc: usize,
-    kc: usize,
-    jc: usize,
-    nc: usize,
+    (pc, kc): (usize, usize),
+    (jc, nc): (usize, usize),
     nr: usize,
+    transposes: Transposes,
 ) {
     for (q, panel) in dst
         .chunks_exact_mut(nr * kc)
         .take(nc.div_ceil(nr))
         .enumerate()
     {
-        let cols = nr.min(nc - q * nr);
-        pack_panel(panel, b, (jc + q * nr, cols), (pc, kc), nr, true);
+        let cols = (jc + q * nr, nr.min(nc - q * nr));
+        pack_panel(panel, b, cols, (pc, kc), nr, true, transposes);
     }
 }
 
@@ -53,7 +94,12 @@ pub(super) fn pack_b<T: Element>(
 /// its free dimension (`(start, count)` of them exist, the rest are zero),
 /// at `p·width`. The free dimension is the rows of `A` or, `along_cols`,
 /// the columns of `B`; the step runs along the other. Whichever of the two
-/// is contiguous in memory is read in order.
+/// is contiguous in memory is read in order; a transpose is done as
+/// `transposes` says.
+///
+/// # Panics
+/// Unless `1 ≤ count ≤ width` and `kc ≥ 1`, or if the panel or the operand
+/// is too short.
 pub(super) fn pack_panel<T: Element>(
     panel: &mut [T],
     x: Operand<'_, T>,
@@ -61,7 +107,12 @@ pub(super) fn pack_panel<T: Element>(
     (pc, kc): (usize, usize),
     width: usize,
     along_cols: bool,
-) {
+    transposes: Transposes,
+) -> Copied {
+    assert!(
+        (1..=width).contains(&count) && kc >= 1,
+        "pack_panel: {count} of {width} values, {kc} steps"
+    );
     // Strides along the free dimension and along the step.
     let (free, step) = if along_cols {
         (x.cs, x.rs)
@@ -75,8 +126,9 @@ pub(super) fn pack_panel<T: Element>(
             f * x.rs + p * x.cs
         }
     };
-    if count < width {
-        panel.fill(T::ZERO);
+    // Zeros past the values that exist (nothing to write for a full panel).
+    for step in panel.chunks_exact_mut(width).take(kc) {
+        step[count..].fill(T::ZERO);
     }
     if free == 1 {
         // Each step's values are one contiguous run.
@@ -84,14 +136,14 @@ pub(super) fn pack_panel<T: Element>(
             let from = base(start, pc + p);
             panel[p * width..][..count].copy_from_slice(&x.data[from..][..count]);
         }
+        Copied::Runs
     } else if step == 1 {
         // Each free index's steps are one contiguous run: a transpose.
-        if count == 0 || kc == 0 {
-            return;
-        }
         let runs = &x.data[base(start, pc)..=base(start + count - 1, pc + kc - 1)];
-        if transpose_in_registers(panel, width, runs, free, count, kc) {
-            return;
+        if transposes == Transposes::Registers
+            && transpose_in_registers(panel, width, runs, free, count, kc)
+        {
+            return Copied::Transposed(Transposes::Registers);
         }
         // Eight steps at a time, so that the writes stay within a few cache
         // lines of the panel while every run is still read in order.
@@ -106,12 +158,14 @@ pub(super) fn pack_panel<T: Element>(
                 }
             }
         }
+        Copied::Transposed(Transposes::Scalar)
     } else {
         for p in 0..kc {
             for f in 0..count {
                 panel[p * width + f] = x.data[base(start + f, pc + p)];
             }
         }
+        Copied::Strided
     }
 }
 
@@ -135,7 +189,7 @@ pub(super) fn transpose_in_registers<T: Element>(
         "transpose_in_registers: {count} runs of {kc} steps do not fit"
     );
     #[cfg(target_arch = "x86_64")]
-    if crate::cpu::Features::detected().avx {
+    if Features::detected().avx {
         use std::any::TypeId;
         let (dst, src) = (panel.as_mut_ptr(), runs.as_ptr());
         // SAFETY: the processor has AVX (checked just above); every index

@@ -3,7 +3,7 @@
 //! detected variant against `matrixmultiply`; the register transposes; the
 //! packing buffer's reuse.
 
-use super::pack::transpose_in_registers;
+use super::pack::{Copied, Transposes, pack_panel, transpose_in_registers};
 use super::*;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
@@ -107,7 +107,60 @@ fn bits<T: Sample>(v: &[T]) -> Vec<u64> {
     v.iter().map(|x| x.as_f64().to_bits()).collect()
 }
 
-fn every_variant_gives_the_reference_bits<T: Sample>() {
+/// How a test stores an operand: as stored (column-major), transposed
+/// (row-major), or strided (neither direction contiguous, as a view of every
+/// other row of a larger matrix). Each leaves gaps between its runs, filled
+/// with NaN, so that a read outside the matrix shows in `C`; the last
+/// element is the last of the data, so that a read past it panics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layout {
+    Stored,
+    Transposed,
+    Strided,
+}
+
+const LAYOUTS: [Layout; 3] = [Layout::Stored, Layout::Transposed, Layout::Strided];
+
+/// `values`, an `(rows, cols)` column-major matrix, stored as `layout` says:
+/// the data, with its row and column strides.
+fn lay_out<T: Sample>(
+    values: &[T],
+    rows: usize,
+    cols: usize,
+    layout: Layout,
+) -> (Vec<T>, usize, usize) {
+    let (rs, cs) = match layout {
+        Layout::Stored => (1, rows + 1),
+        Layout::Transposed => (cols + 1, 1),
+        Layout::Strided => (2, 2 * rows + 1),
+    };
+    let mut data = vec![T::of_f64(f64::NAN); (rows - 1) * rs + (cols - 1) * cs + 1];
+    for j in 0..cols {
+        for i in 0..rows {
+            data[i * rs + j * cs] = values[i + j * rows];
+        }
+    }
+    (data, rs, cs)
+}
+
+fn laid_out<T>(stored: &(Vec<T>, usize, usize), rows: usize, cols: usize) -> Operand<'_, T> {
+    let (data, rs, cs) = stored;
+    Operand {
+        data,
+        rows,
+        cols,
+        rs: *rs,
+        cs: *cs,
+    }
+}
+
+/// Every variant this processor has, on every shape, with each factor in
+/// every layout (so that the contiguous, the transposing and the strided
+/// packs all run) and read in every way, with the transposing packs done as
+/// `transposes` forces: bit for bit the reference order. Forced to
+/// [`Transposes::Scalar`], only the layouts where some pack transposes run:
+/// the others pack as with [`Transposes::Registers`].
+fn every_variant_gives_the_reference_bits<T: Sample>(transposes: Transposes) {
     let mut rng = Pcg64::seed_from_u64(7);
     let variants = [
         Variant::Avx512,
@@ -115,41 +168,53 @@ fn every_variant_gives_the_reference_bits<T: Sample>() {
         Variant::Portable { fused: true },
         Variant::Portable { fused: false },
     ];
+    let pairs = LAYOUTS.into_iter().flat_map(|l| LAYOUTS.map(|r| (l, r)));
+    // A transposes with its steps contiguous, B with its free dimension's.
+    let pairs: Vec<_> = pairs
+        .filter(|&(la, lb)| {
+            transposes == Transposes::Registers || la == Layout::Transposed || lb == Layout::Stored
+        })
+        .collect();
     let mut ran = 0;
     for &(m, k, n) in &SHAPES {
         let (ad, bd) = case::<T>(&mut rng, m, k, n);
-        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
-            let (a, b) = (operand(&ad, m, k, ta), operand(&bd, k, n, tb));
+        let (a0, b0) = (operand(&ad, m, k, false), operand(&bd, k, n, false));
+        let want = [reference(a0, b0, false), reference(a0, b0, true)];
+        for &(la, lb) in &pairs {
+            let (a_stored, b_stored) = (lay_out(&ad, m, k, la), lay_out(&bd, k, n, lb));
+            let (a, b) = (laid_out(&a_stored, m, k), laid_out(&b_stored, k, n));
             for v in variants.into_iter().filter(|v| v.available()) {
                 let fused = !matches!(v, Variant::Portable { fused: false });
-                let want = reference(a, b, fused);
+                let want = &want[usize::from(fused)];
                 // Packed or read in place, each factor (A in place only
-                // with contiguous columns), and as `Reads::choose` picks.
-                let mut ways = vec![None];
-                for a_in_place in [false, a.rs == 1] {
+                // with contiguous columns); `Reads::choose` picks one of
+                // these, and is tested on its own.
+                for a_in_place in [false, true] {
                     for b_in_place in [false, true] {
-                        ways.push(Some(Reads {
+                        if a_in_place && a.rs != 1 {
+                            continue;
+                        }
+                        let reads = Reads {
                             a_in_place,
                             b_in_place,
-                        }));
+                        };
+                        let mut c = vec![T::of_f64(f64::NAN); m * n]; // every value overwritten
+                        let mut pack = Vec::new();
+                        let forced = (Some(reads), Some(transposes));
+                        gemm_forcing(v, forced.0, forced.1, &mut c, a, b, &mut pack);
+                        assert_eq!(
+                            bits(&c),
+                            bits(want),
+                            "{v:?} {} ({m}, {k})·({k}, {n}), {la:?} {lb:?}, {reads:?}, {transposes:?}",
+                            T::NAME
+                        );
+                        ran += 1;
                     }
-                }
-                for reads in ways {
-                    let mut c = vec![T::of_f64(f64::NAN); m * n]; // every value overwritten
-                    let mut pack = Vec::new();
-                    gemm_reading(v, reads, &mut c, a, b, &mut pack);
-                    assert_eq!(
-                        bits(&c),
-                        bits(&want),
-                        "{v:?} {} ({m}, {k})·({k}, {n}), transposed {ta} {tb}, {reads:?}",
-                        T::NAME
-                    );
-                    ran += 1;
                 }
             }
         }
     }
-    assert!(ran >= SHAPES.len() * 4 * 2 * 4, "ran {ran} cases");
+    assert!(ran >= SHAPES.len() * pairs.len() * 2 * 2, "ran {ran} cases");
 }
 
 /// The variants the bit tests run are every one this processor has: each
@@ -230,12 +295,24 @@ fn transpose_in_registers_copies_exactly_f32() {
 
 #[test]
 fn every_variant_gives_the_reference_bits_f64() {
-    every_variant_gives_the_reference_bits::<f64>();
+    every_variant_gives_the_reference_bits::<f64>(Transposes::Registers);
 }
 
 #[test]
 fn every_variant_gives_the_reference_bits_f32() {
-    every_variant_gives_the_reference_bits::<f32>();
+    every_variant_gives_the_reference_bits::<f32>(Transposes::Registers);
+}
+
+/// As above with every transposing pack done one value at a time, as on a
+/// processor without AVX: its code runs here too.
+#[test]
+fn every_variant_gives_the_reference_bits_without_avx_transposes_f64() {
+    every_variant_gives_the_reference_bits::<f64>(Transposes::Scalar);
+}
+
+#[test]
+fn every_variant_gives_the_reference_bits_without_avx_transposes_f32() {
+    every_variant_gives_the_reference_bits::<f32>(Transposes::Scalar);
 }
 
 /// The claim that switching kernels changed no number: the detected
@@ -381,4 +458,185 @@ fn an_operand_whose_reach_overflows_is_refused() {
         cs: 1,
     };
     gemm(&mut [0.0; 2], huge, b, &mut Vec::new());
+}
+
+/// Each way of packing one panel against its definition, with the way
+/// forced, on every layout of the operand, as a row panel of `A` and as a
+/// column panel of `B`: the values that exist in order, zeros past them,
+/// and the copy that ran the one the layout and `transposes` call for.
+fn every_way_of_packing_a_panel_copies_exactly<T: Sample>() {
+    let mut rng = Pcg64::seed_from_u64(3);
+    let avx = Transposes::detected() == Transposes::Registers;
+    let (rows, cols) = (37, 41);
+    let values: Vec<T> = (0..rows * cols)
+        .map(|_| T::of_f64(rng.random::<f64>() + 1.0))
+        .collect();
+    for layout in LAYOUTS {
+        let stored = lay_out(&values, rows, cols, layout);
+        let x = laid_out(&stored, rows, cols);
+        for along_cols in [false, true] {
+            let at = |f: usize, p: usize| {
+                let (i, j) = if along_cols { (p, f) } else { (f, p) };
+                values[i + j * rows]
+            };
+            let (free_len, step_len) = if along_cols {
+                (cols, rows)
+            } else {
+                (rows, cols)
+            };
+            // As stored, A's rows are contiguous, B's steps; transposed, the other way.
+            let contiguous = (layout == Layout::Stored) != along_cols;
+            for transposes in [Transposes::Registers, Transposes::Scalar] {
+                let want_copied = match layout {
+                    Layout::Strided => Copied::Strided,
+                    _ if contiguous => Copied::Runs,
+                    _ if transposes == Transposes::Registers && avx => {
+                        Copied::Transposed(Transposes::Registers)
+                    }
+                    _ => Copied::Transposed(Transposes::Scalar),
+                };
+                for width in [4, 6, 8, 16] {
+                    for count in [1, 3, width - 1, width] {
+                        for kc in [1, 7, 8, 9, 17] {
+                            let start = rng.random_range(0..=free_len - count);
+                            let pc = rng.random_range(0..=step_len - kc);
+                            let mut panel = vec![T::of_f64(f64::NAN); kc * width];
+                            let copied = pack_panel(
+                                &mut panel,
+                                x,
+                                (start, count),
+                                (pc, kc),
+                                width,
+                                along_cols,
+                                transposes,
+                            );
+                            let case = format!(
+                                "{layout:?}, along_cols {along_cols}, {transposes:?}, \
+                                 width {width}, ({start}, {count}), ({pc}, {kc})"
+                            );
+                            assert_eq!(copied, want_copied, "{case}");
+                            for p in 0..kc {
+                                for f in 0..width {
+                                    let want = if f < count {
+                                        at(start + f, pc + p)
+                                    } else {
+                                        T::ZERO
+                                    };
+                                    let got = panel[p * width + f];
+                                    assert!(
+                                        got.as_f64().to_bits() == want.as_f64().to_bits(),
+                                        "{case}: ({p}, {f}) is {got}, not {want}"
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_way_of_packing_a_panel_copies_exactly_f64() {
+    every_way_of_packing_a_panel_copies_exactly::<f64>();
+}
+
+#[test]
+fn every_way_of_packing_a_panel_copies_exactly_f32() {
+    every_way_of_packing_a_panel_copies_exactly::<f32>();
+}
+
+/// Transposing in registers is the choice exactly when the processor has AVX.
+#[test]
+fn transposes_are_in_registers_exactly_with_avx() {
+    #[cfg(target_arch = "x86_64")]
+    let avx = std::arch::is_x86_feature_detected!("avx");
+    #[cfg(not(target_arch = "x86_64"))]
+    let avx = false;
+    let want = if avx {
+        Transposes::Registers
+    } else {
+        Transposes::Scalar
+    };
+    assert_eq!(Transposes::detected(), want);
+}
+
+/// `Reads::choose` as its documentation states it, at the edges of each
+/// rule: `A` in place with contiguous columns and at most `4·nr` columns of
+/// `C`, `B` in place with at most `2·mr` rows of `C`.
+#[test]
+fn reads_are_chosen_as_documented() {
+    let micro = Kernel::<f64>::of(Variant::Portable { fused: false }).micro;
+    let data = [0.0];
+    let op = |rows, cols, rs| Operand {
+        data: &data[..],
+        rows,
+        cols,
+        rs,
+        cs: 1,
+    };
+    for (mr, nr) in [(16, 8), (8, 6), (4, 4)] {
+        let kernel = Kernel { mr, nr, micro };
+        for m in [2 * mr - 1, 2 * mr, 2 * mr + 1] {
+            for n in [4 * nr - 1, 4 * nr, 4 * nr + 1] {
+                for rs in [1, 2, 5] {
+                    let want = Reads {
+                        a_in_place: rs == 1 && n <= 4 * nr,
+                        b_in_place: m <= 2 * mr,
+                    };
+                    let got = Reads::choose(&op(m, 5, rs), &op(5, n, 1), &kernel);
+                    assert_eq!(got, want, "{mr} × {nr}: ({m}, 5)·(5, {n}), rs {rs}");
+                }
+            }
+        }
+    }
+}
+
+/// Products with an empty dimension: `C` empty, or all zeros when `k = 0`.
+#[test]
+fn empty_products_are_empty_or_zero() {
+    let data = [1.0_f64; 6];
+    for (m, k, n) in [(0, 3, 2), (2, 3, 0), (0, 0, 0), (2, 0, 3), (0, 2, 0)] {
+        let mut c = vec![f64::NAN; m * n];
+        let (a, b) = (operand(&data, m, k, false), operand(&data, k, n, true));
+        gemm(&mut c, a, b, &mut Vec::new());
+        assert!(c.iter().all(|&v| v == 0.0), "({m}, {k})·({k}, {n})");
+    }
+}
+
+/// The packing buffer holds one block of each factor: `MC` rows of `A`
+/// (rounded down to whole panels) by `KC` steps, and `NC` columns of `B`
+/// likewise, each rounded up to whole panels when the factor is smaller.
+#[test]
+fn the_packing_buffer_holds_one_block_of_each_factor() {
+    let (m, k, n) = (300, 300, 1100);
+    let (ad, bd) = (vec![0.5_f32; m * k], vec![0.25_f32; k * n]);
+    let (a, b) = (operand(&ad, m, k, false), operand(&bd, k, n, false));
+    for v in [
+        Variant::Avx512,
+        Variant::Avx2,
+        Variant::Portable { fused: false },
+    ] {
+        if !v.available() {
+            continue;
+        }
+        let Kernel { mr, nr, .. } = Kernel::<f32>::of(v);
+        let mut pack = Vec::new();
+        let mut c = vec![0.0; m * n];
+        gemm_with(v, &mut c, a, b, &mut pack);
+        let want = (MC / mr * mr + NC / nr * nr) * KC;
+        assert_eq!(pack.len(), want, "{v:?}");
+        let (m, n) = (5, 7);
+        let mut small = Vec::new();
+        gemm_with(
+            v,
+            &mut c[..m * n],
+            operand(&ad, m, k, false),
+            operand(&bd, k, n, false),
+            &mut small,
+        );
+        let want = (m.div_ceil(mr) * mr + n.div_ceil(nr) * nr) * KC;
+        assert_eq!(small.len(), want, "{v:?}");
+    }
 }
