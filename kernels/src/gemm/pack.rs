@@ -126,9 +126,13 @@ pub(super) fn pack_panel<T: Element>(
             f * x.rs + p * x.cs
         }
     };
-    // Zeros past the values that exist (nothing to write for a full panel).
-    for step in panel.chunks_exact_mut(width).take(kc) {
-        step[count..].fill(T::ZERO);
+    // Zeros past the values that exist, in an edge panel only: a full
+    // panel skips the loop over its steps. (`count <= width` here would
+    // fill nothing more: a mutant of this line that no test can see.)
+    if count < width {
+        for step in panel.chunks_exact_mut(width).take(kc) {
+            step[count..].fill(T::ZERO);
+        }
     }
     if free == 1 {
         // Each step's values are one contiguous run.
