@@ -7,6 +7,12 @@
 //! train through the same code: [`fit`] asks [`Path`] for each batch's
 //! forward and backward pass, into a [`Workspace`] allocated once, so that
 //! after the first step an epoch allocates nothing.
+//!
+//! Training can be stopped between two steps: the progress callback of
+//! [`fit_with_progress`] and [`fit_validated`] answers each report, and an
+//! answer of `ControlFlow::Break(())` ends the run with the weights of the
+//! last step, the history of the epochs completed, and [`History::stopped`]
+//! saying where it stopped (the program stops this way on Ctrl-C).
 
 use crate::error::{Error, Result};
 use crate::nn::loss::Loss;
@@ -21,6 +27,7 @@ use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_pcg::Pcg64;
+use std::ops::ControlFlow;
 
 /// The settings of [`fit`], named as Keras names them.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -104,6 +111,44 @@ pub struct History {
     /// Per epoch, with validation data and where accuracy applies: the
     /// accuracy on it (Keras' `val_accuracy`).
     pub val_accuracy: Vec<f64>,
+    /// Where training stopped, when the progress callback stopped it before
+    /// the last epoch's last step; `None` when every epoch ran. The lists
+    /// above hold the epochs completed: an epoch stopped part way is left out.
+    pub stopped: Option<Stopped>,
+}
+
+/// Where a run stopped early: after step `step` of the `steps` of epoch
+/// `epoch` (both counted from 1). When `step == steps` the epoch was
+/// completed, and is in the history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stopped {
+    /// The epoch it stopped in.
+    pub epoch: usize,
+    /// The last step taken in that epoch.
+    pub step: usize,
+    /// Steps (batches) per epoch.
+    pub steps: usize,
+}
+
+/// What a progress callback answers: `()` or `ControlFlow::Continue(())` to
+/// go on, `ControlFlow::Break(())` to stop after the step (or epoch) just
+/// reported. Stopping is checked between steps, never inside one, so the
+/// weights are always those of a whole number of steps.
+pub trait ProgressReply {
+    /// Whether training goes on.
+    fn goes_on(self) -> bool;
+}
+
+impl ProgressReply for () {
+    fn goes_on(self) -> bool {
+        true
+    }
+}
+
+impl ProgressReply for ControlFlow<()> {
+    fn goes_on(self) -> bool {
+        self.is_continue()
+    }
 }
 
 /// Progress during [`fit`], for a progress bar.
@@ -214,16 +259,37 @@ pub fn fit<T: Real>(
     fit_with_progress(net, x, y, settings, |_| {})
 }
 
-/// [`fit`], calling `progress` after every batch and every epoch.
+/// [`fit`], calling `progress` after every batch and every epoch. The
+/// callback may return nothing, or a `ControlFlow` to stop early
+/// ([`ProgressReply`]): after `ControlFlow::Break(())` no further step is
+/// taken, and [`History::stopped`] says where training stopped.
+///
+/// ```
+/// use dualpath::train::{fit_with_progress, FitSettings, Progress, Stopped};
+/// use dualpath::{Activation::Sigmoid, Network};
+/// use nalgebra::dmatrix;
+/// use std::ops::ControlFlow;
+/// let mut net = Network::<f64>::new(1, &[(1, Sigmoid)], 0)?;
+/// let (x, y) = (dmatrix![-1.0; 1.0; 2.0], dmatrix![0.0; 1.0; 1.0]);
+/// let settings = FitSettings { epochs: 10, batch_size: 1, ..FitSettings::default() };
+/// // Stop after the second step of the fourth epoch.
+/// let history = fit_with_progress(&mut net, &x, &y, &settings, |p| match p {
+///     Progress::Batch { epoch: 4, done: 2, .. } => ControlFlow::Break(()),
+///     _ => ControlFlow::Continue(()),
+/// })?;
+/// assert_eq!(history.stopped, Some(Stopped { epoch: 4, step: 2, steps: 3 }));
+/// assert_eq!(history.loss.len(), 3); // the epochs completed
+/// # Ok::<(), dualpath::Error>(())
+/// ```
 ///
 /// # Errors
 /// As [`fit`].
-pub fn fit_with_progress<T: Real>(
+pub fn fit_with_progress<T: Real, R: ProgressReply>(
     net: &mut Network<T>,
     x: &DMatrix<T>,
     y: &DMatrix<T>,
     settings: &FitSettings,
-    progress: impl FnMut(Progress),
+    progress: impl FnMut(Progress) -> R,
 ) -> Result<History> {
     fit_validated(net, x, y, None, settings, progress)
 }
@@ -231,16 +297,17 @@ pub fn fit_with_progress<T: Real>(
 /// [`fit_with_progress`], and after every epoch the loss (and accuracy) on
 /// `validation = Some((x_val, y_val))`, rows never trained on: Keras'
 /// `validation_data=` (or, from [`split_validation`], `validation_split=`).
+/// `progress` may stop training early, as in [`fit_with_progress`].
 ///
 /// # Errors
 /// As [`fit`], and if the validation data does not fit the network or the loss.
-pub fn fit_validated<T: Real>(
+pub fn fit_validated<T: Real, R: ProgressReply>(
     net: &mut Network<T>,
     x: &DMatrix<T>,
     y: &DMatrix<T>,
     validation: Option<(&DMatrix<T>, &DMatrix<T>)>,
     settings: &FitSettings,
-    mut progress: impl FnMut(Progress),
+    mut progress: impl FnMut(Progress) -> R,
 ) -> Result<History> {
     settings.validate()?;
     net.check_input(x)?;
@@ -276,6 +343,7 @@ pub fn fit_validated<T: Real>(
         accuracy: epochs_of(metric.is_some()),
         val_loss: epochs_of(validating),
         val_accuracy: epochs_of(validating && metric.is_some()),
+        stopped: None,
     };
 
     for epoch in 1..=settings.epochs {
@@ -283,6 +351,7 @@ pub fn fit_validated<T: Real>(
             order.shuffle(&mut rng);
         }
         let (mut loss_sum, mut correct, mut counted, mut seen) = (0.0, 0usize, 0usize, 0usize);
+        let (mut stop, mut done) = (false, 0);
         for (k, rows) in order.chunks(batch_size).enumerate() {
             let batch = match short.as_mut() {
                 Some(s) if rows.len() < batch_size => s,
@@ -312,19 +381,33 @@ pub fn fit_validated<T: Real>(
             }
             pass.backward_unchecked(yb, settings.loss);
             optimizer.step(net, ws.gradients());
-            progress(Progress::Batch {
+            let reply = progress(Progress::Batch {
                 epoch,
                 done: k + 1,
                 of: batches,
                 loss: loss_sum / seen as f64,
                 accuracy: metric.map(|_| correct as f64 / counted as f64),
             });
+            done = k + 1;
+            if !reply.goes_on() {
+                stop = true;
+                break;
+            }
         }
-        let loss = loss_sum / m as f64;
         if let Some((param, value)) = first_non_finite_parameter(net) {
             let what = format!("a weight of layer {}", param.layer + 1);
             return Err(diverged(epoch, &what, value, settings));
         }
+        if stop && done < batches {
+            // Part of an epoch: its figures would not be an epoch's.
+            history.stopped = Some(Stopped {
+                epoch,
+                step: done,
+                steps: batches,
+            });
+            return Ok(history);
+        }
+        let loss = loss_sum / m as f64;
         let accuracy = metric.map(|_| correct as f64 / counted as f64);
         history.loss.push(loss);
         history.accuracy.extend(accuracy);
@@ -341,13 +424,21 @@ pub fn fit_validated<T: Real>(
             history.val_loss.push(j);
             history.val_accuracy.extend(val_accuracy);
         }
-        progress(Progress::Epoch {
+        let reply = progress(Progress::Epoch {
             epoch,
             loss,
             accuracy,
             val_loss,
             val_accuracy,
         });
+        if (stop || !reply.goes_on()) && epoch < settings.epochs {
+            history.stopped = Some(Stopped {
+                epoch,
+                step: batches,
+                steps: batches,
+            });
+            break;
+        }
     }
     Ok(history)
 }

@@ -7,7 +7,7 @@
 //! not disturb it.
 
 use dualpath::train::optim::Optimizer;
-use dualpath::train::{FitSettings, fit};
+use dualpath::train::{FitSettings, fit, fit_with_progress};
 use dualpath::{Activation, Loss, Network, Path, Real, Workspace};
 use nalgebra::DMatrix;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -128,9 +128,19 @@ fn fit_allocates_no_more_for_three_epochs_than_for_one() {
                 path,
                 ..FitSettings::default()
             };
-            allocations_in(|| {
+            let plain = allocations_in(|| {
                 fit(&mut n, &x, &y, &settings).expect("training");
-            })
+            });
+            // A callback that could stop training (and never does) costs nothing more.
+            let mut n = net.clone();
+            let asking = allocations_in(|| {
+                fit_with_progress(&mut n, &x, &y, &settings, |_| {
+                    std::ops::ControlFlow::Continue(())
+                })
+                .expect("training");
+            });
+            assert_eq!(plain, asking, "{path} path, {epochs} epochs");
+            plain
         };
         let (one, three) = (run(1), run(3));
         assert_eq!(

@@ -12,6 +12,8 @@
 //!   rounding bound (`dualpath::proof::bounds`), carried through the
 //!   training; `f32` follows `f64`;
 //! - `errors`: settings and data `fit` refuses, divergence and overflow;
+//! - `stopping`: a progress callback that stops `fit` early, and what the
+//!   weights and the history then hold;
 //! - `allocations`: after the first step, a training step allocates nothing;
 //! - `helpers`: what the modules above share.
 //!
@@ -31,3 +33,4 @@ mod errors;
 mod fit;
 mod helpers;
 mod optimizers;
+mod stopping;
