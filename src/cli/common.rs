@@ -4,11 +4,12 @@
 
 use clap::Args;
 use dualpath::io::data::{self, Dataset, Normalization};
+use dualpath::io::files::FileIdentity;
 use dualpath::io::model::Model;
 use dualpath::{Activation, Loss, Network};
 use nalgebra::DMatrix;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The notes' network: `Sequential([Dense(25, 'sigmoid'), Dense(15, 'sigmoid'), Dense(1, 'sigmoid')])`.
 pub const NOTES_LAYERS: &str = "25:sigmoid,15:sigmoid,1:sigmoid";
@@ -204,7 +205,7 @@ pub fn load_data(spec: &str, targets: &[String], seed: u64) -> CliResult<Dataset
         "coffee" => data::coffee(),
         "blobs" => data::softmax_lab_blobs(seed),
         "digits8x8" => data::digits8x8(),
-        _ => return Ok(data::read_csv(std::path::Path::new(spec), targets)?),
+        _ => return Ok(data::read_csv(Path::new(spec), targets)?),
     };
     check_built_in_targets(spec, &built_in, targets)?;
     Ok(built_in)
@@ -228,15 +229,15 @@ fn check_built_in_targets(spec: &str, data: &Dataset, targets: &[String]) -> Cli
 /// The features of a built-in data set or of a CSV file: every column of the
 /// file but those named in `targets`.
 pub fn load_features(spec: &str, targets: &[String]) -> CliResult<Dataset> {
-    match spec.to_ascii_lowercase().as_str() {
-        "coffee" | "blobs" | "digits8x8" => load_data(spec, targets, 0),
-        _ => {
+    match data_file(spec) {
+        None => load_data(spec, targets, 0),
+        Some(path) => {
             let choice = if targets.is_empty() {
                 data::TargetChoice::None
             } else {
                 data::TargetChoice::from_names(targets)
             };
-            Ok(data::read_csv_with(std::path::Path::new(spec), &choice)?)
+            Ok(data::read_csv_with(path, &choice)?)
         }
     }
 }
@@ -283,7 +284,7 @@ pub fn model_input(model: &Model, x: &DMatrix<f64>, source: &str) -> CliResult<D
 }
 
 /// Reads a model file.
-pub fn load_model(path: &std::path::Path) -> CliResult<Model> {
+pub fn load_model(path: &Path) -> CliResult<Model> {
     Ok(Model::load(path)?)
 }
 
@@ -355,13 +356,164 @@ pub fn check_loss(network: &Network<f64>, data: &Dataset, loss: Loss) -> CliResu
         .map_err(|e| label_error(data, e))
 }
 
-/// Fails early, before any training or timing, when a file cannot be
-/// written at `path`: it names a directory, or its directory does not exist
-/// or is a file.
-pub fn check_writable_dir(path: &std::path::Path) -> CliResult {
+/// A file a command reads, and the flag that named it.
+pub type Input<'a> = (&'static str, &'a Path);
+
+/// Somewhere a command writes, and the flag that named it.
+#[derive(Clone, Copy, Debug)]
+pub enum Output<'a> {
+    /// A file, replaced whole by [`write_text`] (or a model's `save`).
+    File(&'static str, &'a Path),
+    /// A folder, created when missing, and the names of the files that may
+    /// be written in it.
+    Folder(&'static str, &'a Path, &'a [&'a str]),
+}
+
+/// The data a `--data` (or `--validation-data`) value names on disk: none
+/// for the built-in sets, which are not files.
+pub fn data_file(spec: &str) -> Option<&Path> {
+    (!is_built_in(spec)).then(|| Path::new(spec))
+}
+
+fn is_built_in(spec: &str) -> bool {
+    BUILT_IN.contains(&spec.to_ascii_lowercase().as_str())
+}
+
+/// The built-in data sets' names.
+const BUILT_IN: [&str; 3] = ["coffee", "blobs", "digits8x8"];
+
+/// One file or folder a command would write, and how to name it in a message.
+struct Target<'a> {
+    flag: &'static str,
+    path: PathBuf,
+    /// The folder it is written into by a `Folder` output (a chart).
+    folder: Option<&'a Path>,
+    is_folder: bool,
+    identity: Option<FileIdentity>,
+}
+
+impl Target<'_> {
+    /// The start of a refusal: what would be written, then "is …".
+    fn subject(&self) -> String {
+        match self.folder {
+            Some(dir) => format!(
+                "{} {} would write {}, which",
+                self.flag,
+                dir.display(),
+                self.path.display()
+            ),
+            None => format!("{} {}", self.flag, self.path.display()),
+        }
+    }
+
+    /// What another path would be if it were this one.
+    fn what(&self) -> String {
+        match (self.folder, self.is_folder) {
+            (Some(dir), _) => format!(
+                "the chart {} writes as {}",
+                self.flag,
+                self.path.strip_prefix(dir).unwrap_or(&self.path).display()
+            ),
+            (None, true) => format!("the {} folder", self.flag),
+            (None, false) => format!("the {} file", self.flag),
+        }
+    }
+
+    fn refuse(&self, other: &str) -> Failure {
+        let instead = if self.folder.is_some() {
+            "folder"
+        } else {
+            "name"
+        };
+        Failure::input(format!(
+            "{} is {other}; choose another {instead}",
+            self.subject()
+        ))
+    }
+}
+
+/// Checks a command's outputs before it does any work, so that no run ends
+/// in a file lost or a file it cannot write:
+///
+/// - no output is one of the `inputs` or another output, compared by what
+///   the paths name, not how they are spelled (`./d.csv`, an absolute path,
+///   a symbolic or hard link: [`FileIdentity`]). `may_replace` lists the
+///   pairs `(output flag, input flag)` that may name the same file on
+///   purpose (`("--save", "--model")`: continuing a model in place);
+/// - every output can be written: a file's folder exists and is writable
+///   and the file is not a folder; a folder is not a file, and it or the
+///   folder it would be created in is writable.
+///
+/// Every refusal is one line naming the flags and the paths.
+pub fn check_outputs(
+    inputs: &[Input],
+    outputs: &[Output],
+    may_replace: &[(&str, &str)],
+) -> CliResult {
+    let mut targets = Vec::new();
+    for output in outputs {
+        match *output {
+            Output::File(flag, path) => targets.push(Target {
+                flag,
+                path: path.to_path_buf(),
+                folder: None,
+                is_folder: false,
+                identity: FileIdentity::of(path),
+            }),
+            Output::Folder(flag, dir, files) => {
+                targets.push(Target {
+                    flag,
+                    path: dir.to_path_buf(),
+                    folder: None,
+                    is_folder: true,
+                    identity: FileIdentity::of(dir),
+                });
+                for name in files {
+                    let path = dir.join(name);
+                    targets.push(Target {
+                        flag,
+                        identity: FileIdentity::of(&path),
+                        path,
+                        folder: Some(dir),
+                        is_folder: false,
+                    });
+                }
+            }
+        }
+    }
+    for (k, target) in targets.iter().enumerate() {
+        let Some(id) = &target.identity else {
+            continue;
+        };
+        for &(flag, path) in inputs {
+            let allowed = may_replace.contains(&(target.flag, flag)) && target.folder.is_none();
+            if !allowed && FileIdentity::of(path).as_ref() == Some(id) {
+                return Err(target.refuse(&format!("the {flag} file")));
+            }
+        }
+        // The same flag's folder and its files cannot clash with each other.
+        let earlier = targets[..k].iter().filter(|t| t.flag != target.flag);
+        if let Some(first) = earlier
+            .into_iter()
+            .find(|t| t.identity.as_ref() == Some(id))
+        {
+            return Err(target.refuse(&first.what()));
+        }
+    }
+    for output in outputs {
+        match *output {
+            Output::File(flag, path) => check_file_output(flag, path)?,
+            Output::Folder(flag, dir, files) => check_folder_output(flag, dir, files)?,
+        }
+    }
+    Ok(())
+}
+
+/// A file output: not a folder, in a folder that exists and is writable.
+fn check_file_output(flag: &str, path: &Path) -> CliResult {
     let fail = |why: String| {
         Err(Failure::input(format!(
-            "{}: cannot write there: {why}",
+            "{flag} {}: cannot write there: {why}",
             path.display()
         )))
     };
@@ -369,31 +521,87 @@ pub fn check_writable_dir(path: &std::path::Path) -> CliResult {
     if path.is_dir() || text.ends_with(std::path::MAIN_SEPARATOR) || text.ends_with('/') {
         return fail("it names a directory; expected a file name".into());
     }
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && dir.exists() && !dir.is_dir() => {
-            fail(format!("{} is a file, not a directory", dir.display()))
-        }
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
-            fail(format!("the directory {} does not exist", dir.display()))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Fails early, before any training, when `dir` exists and is not a
-/// directory (the charts go into it, and it is created when missing).
-pub fn check_chart_dir(dir: &std::path::Path) -> CliResult {
+    // A link is written through: the file it points to must be writable.
+    let target = dualpath::io::files::follow_links(path).unwrap_or_else(|_| path.to_path_buf());
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
     if dir.exists() && !dir.is_dir() {
-        return Err(Failure::input(format!(
-            "{}: cannot write the charts there: it is a file; expected a directory (created if missing)",
+        return fail(format!("{} is a file, not a directory", dir.display()));
+    }
+    if !dir.is_dir() {
+        return fail(format!("the directory {} does not exist", dir.display()));
+    }
+    if !writable(dir) {
+        return fail(format!(
+            "the directory {} is not writable (permission denied)",
             dir.display()
-        )));
+        ));
     }
     Ok(())
 }
 
+/// A folder output: a folder (or nothing yet, below a writable folder),
+/// and none of the files to be written in it a folder.
+fn check_folder_output(flag: &str, dir: &Path, files: &[&str]) -> CliResult {
+    let fail = |why: String| {
+        Err(Failure::input(format!(
+            "{flag} {}: cannot write there: {why}",
+            dir.display()
+        )))
+    };
+    if dir.exists() && !dir.is_dir() {
+        return fail("it is a file; expected a directory (created if missing)".into());
+    }
+    // The folder, or the nearest folder above it that exists, where it
+    // would be created.
+    let mut existing = dir;
+    while !existing.as_os_str().is_empty() && !existing.exists() {
+        existing = existing.parent().unwrap_or(Path::new(""));
+    }
+    if existing.as_os_str().is_empty() {
+        existing = Path::new(".");
+    }
+    if !existing.is_dir() {
+        return fail(format!(
+            "{} is a file, so the directory cannot be created",
+            existing.display()
+        ));
+    }
+    if !writable(existing) {
+        return fail(format!(
+            "the directory {} is not writable (permission denied)",
+            existing.display()
+        ));
+    }
+    for name in files {
+        let path = dir.join(name);
+        if path.is_dir() {
+            return fail(format!(
+                "{} is a directory; expected a file name (or nothing) there",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether this process may create files in the folder `dir`.
+fn writable(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use nix::unistd::{AccessFlags, access};
+        access(dir, AccessFlags::W_OK | AccessFlags::X_OK).is_ok()
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(dir).is_ok_and(|m| !m.permissions().readonly())
+    }
+}
+
 /// Writes a text file through a temporary file renamed into place.
-pub fn write_text(path: &std::path::Path, text: &str) -> CliResult {
+pub fn write_text(path: &Path, text: &str) -> CliResult {
     Ok(dualpath::io::files::write_atomically(
         path,
         text.as_bytes(),

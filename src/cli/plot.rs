@@ -17,8 +17,15 @@ fn draw_failed(path: &FsPath, e: impl std::fmt::Display) -> Failure {
     Failure::input(format!("{}: cannot draw the chart: {e}", path.display()))
 }
 
+/// Every file [`training_charts`] may write into its folder.
+pub const TRAINING_CHARTS: [&str; 3] = [LOSS, REGIONS, BOUNDARY];
+const LOSS: &str = "loss.svg";
+const REGIONS: &str = "decision_regions.svg";
+const BOUNDARY: &str = "decision_boundary.svg";
+
 /// Writes `loss.svg` (and `decision_boundary.svg` for two-feature, one-output
-/// data) into `dir`, creating it if needed. Returns the files written.
+/// data, or `decision_regions.svg` for two-feature classes) into `dir`,
+/// creating it if needed. Returns the files written.
 pub fn training_charts(
     dir: &FsPath,
     history: &History,
@@ -33,18 +40,18 @@ pub fn training_charts(
     })?;
     dualpath::io::chart::register_font();
     let mut written = Vec::new();
-    let loss_path = dir.join("loss.svg");
+    let loss_path = dir.join(LOSS);
     write_text(&loss_path, &loss_svg(&loss_path, history)?)?;
     written.push(loss_path);
     let classes = model.network.n_out() > 1
         && (model.network.output_activation() == Activation::Softmax
             || model.loss.is_some_and(|l| !l.is_elementwise()));
     if data.x.ncols() == 2 && classes {
-        let path = dir.join("decision_regions.svg");
+        let path = dir.join(REGIONS);
         write_text(&path, &regions_svg(&path, model, data)?)?;
         written.push(path);
     } else if data.x.ncols() == 2 && data.y.ncols() == 1 {
-        let path = dir.join("decision_boundary.svg");
+        let path = dir.join(BOUNDARY);
         write_text(&path, &boundary_svg(&path, model, data)?)?;
         written.push(path);
     }

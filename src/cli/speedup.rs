@@ -1,6 +1,6 @@
 //! `dualpath speedup`: a quick loop-versus-matrix timing sweep.
 
-use super::common::{CliResult, Failure, check_writable_dir};
+use super::common::{CliResult, Failure, Output, check_outputs};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -18,7 +18,7 @@ pub struct SpeedupArgs {
 pub fn run(a: SpeedupArgs) -> CliResult {
     use dualpath::speedup;
     if let Some(path) = &a.plot {
-        check_writable_dir(path)?;
+        check_outputs(&[], &[Output::File("--plot", path)], &[])?;
     }
     let mut sizes = speedup::sweep();
     if let Some(prefix) = &a.only {

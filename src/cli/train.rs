@@ -1,7 +1,7 @@
 //! `dualpath train`: `model.fit` on either path, then save the model, the history and charts.
 
 use super::common::{
-    CliResult, Failure, NOTES_LAYERS, check_chart_dir, check_loss, check_writable_dir, load_data,
+    CliResult, Failure, NOTES_LAYERS, Output, check_loss, check_outputs, data_file, load_data,
     load_model, loss_of, model_input, number, parse_layers_with_l2, whole, write_text,
 };
 use super::plot;
@@ -119,12 +119,7 @@ pub fn run(a: TrainArgs) -> CliResult {
         path: a.path,
     };
     settings.validate()?;
-    for path in [&a.save, &a.history].into_iter().flatten() {
-        check_writable_dir(path)?;
-    }
-    if let Some(dir) = &a.plot {
-        check_chart_dir(dir)?;
-    }
+    check_paths(&a)?;
     let data = load_data(&a.data, &a.target, a.seed)?;
     if data.y.ncols() == 0 {
         return Err(Failure::input(format!(
@@ -247,6 +242,33 @@ pub fn run(a: TrainArgs) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// Refuses, before any work, outputs that name an input or each other, and
+/// outputs that cannot be written (see [`check_outputs`]). `--save` may name
+/// the `--model` file: that continues a model in place.
+fn check_paths(a: &TrainArgs) -> CliResult {
+    let mut inputs = Vec::new();
+    if let Some(path) = data_file(&a.data) {
+        inputs.push(("--data", path));
+    }
+    if let Some(path) = a.validation_data.as_deref().and_then(data_file) {
+        inputs.push(("--validation-data", path));
+    }
+    if let Some(path) = &a.model {
+        inputs.push(("--model", path.as_path()));
+    }
+    let mut outputs = Vec::new();
+    if let Some(path) = &a.save {
+        outputs.push(Output::File("--save", path));
+    }
+    if let Some(path) = &a.history {
+        outputs.push(Output::File("--history", path));
+    }
+    if let Some(dir) = &a.plot {
+        outputs.push(Output::Folder("--plot", dir, &plot::TRAINING_CHARTS));
+    }
+    check_outputs(&inputs, &outputs, &[("--save", "--model")])
 }
 
 /// `fit` in the type `T`: the network, the inputs and the targets rounded

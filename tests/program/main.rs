@@ -8,6 +8,8 @@
 //! - `bad_input`: a battery of bad input, command by command;
 //! - `errors`: every `Error` the library returns names the thing, the same
 //!   on both paths;
+//! - `outputs`: no output may name an input or another output, however it
+//!   is spelled, and every output is checked before training;
 //! - `helpers`: running the program, shared by the modules above.
 //!
 //! Run one with `cargo test --test program bad_input` (any part of a test's
@@ -21,4 +23,5 @@ mod commands;
 mod errors;
 mod helpers;
 mod mistakes;
+mod outputs;
 mod weeks;
