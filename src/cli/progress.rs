@@ -1,8 +1,47 @@
-//! Keras-like progress while training: a bar per epoch on a terminal, plain lines otherwise.
+//! Keras-like progress while training: a bar per epoch on a terminal, plain
+//! lines otherwise; and Ctrl-C, which asks training to stop.
 
+use super::common::{CliResult, Failure};
 use dualpath::train::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How many times Ctrl-C (SIGINT), SIGTERM or SIGHUP has arrived.
+static SIGNALS: AtomicUsize = AtomicUsize::new(0);
+
+/// From now on, the first Ctrl-C (or SIGTERM, or SIGHUP) only asks to stop:
+/// [`interrupted`] turns true, and the command stops when it next looks.
+/// A second one ends the program at once with exit code 130, after removing
+/// the temporary file of any write in progress (the file keeps its old
+/// contents) and holding back any other write.
+pub fn catch_interrupts() -> CliResult {
+    ctrlc::set_handler(|| {
+        if SIGNALS.fetch_add(1, Ordering::SeqCst) > 0 {
+            // Kept until the process ends: no write starts or finishes.
+            let _writes = dualpath::io::files::stop_writes();
+            eprintln!("dualpath: interrupted again: stopped at once, nothing more written");
+            std::process::exit(130);
+        }
+    })
+    .map_err(|e| Failure::input(format!("cannot catch Ctrl-C: {e}")).with_code(1))
+}
+
+/// Whether a Ctrl-C (or SIGTERM) has asked the command to stop.
+pub fn interrupted() -> bool {
+    SIGNALS.load(Ordering::SeqCst) > 0
+}
+
+/// What a training loop's progress callback answers: stop after this step
+/// once Ctrl-C has been pressed.
+pub fn go_on() -> ControlFlow<()> {
+    if interrupted() {
+        ControlFlow::Break(())
+    } else {
+        ControlFlow::Continue(())
+    }
+}
 
 /// Shows one epoch at a time, like Keras' `fit(verbose=1)`.
 pub struct EpochReporter {
@@ -22,6 +61,13 @@ impl EpochReporter {
             bar: None,
             plain,
             indent,
+        }
+    }
+
+    /// Takes the bar off the terminal, for a run stopped part way.
+    pub fn clear(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
         }
     }
 

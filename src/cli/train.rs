@@ -5,7 +5,7 @@ use super::common::{
     load_model, loss_of, model_input, number, parse_layers_with_l2, whole, write_text,
 };
 use super::plot;
-use super::progress::EpochReporter;
+use super::progress::{EpochReporter, catch_interrupts, go_on, interrupted};
 use clap::Args;
 use dualpath::io::data::Normalization;
 use dualpath::io::model::Model;
@@ -14,6 +14,7 @@ use dualpath::train::{FitSettings, History, Optimizer, Progress, fit_validated, 
 use dualpath::{Loss, Network, Path, Real};
 use nalgebra::DMatrix;
 use serde_json::json;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -120,6 +121,8 @@ pub fn run(a: TrainArgs) -> CliResult {
     };
     settings.validate()?;
     check_paths(&a)?;
+    // From here on, Ctrl-C stops training and keeps what it has learned.
+    catch_interrupts()?;
     let data = load_data(&a.data, &a.target, a.seed)?;
     if data.y.ncols() == 0 {
         return Err(Failure::input(format!(
@@ -200,8 +203,16 @@ pub fn run(a: TrainArgs) -> CliResult {
         settings.path,
         a.float.name()
     );
+    if interrupted() {
+        return Err(
+            Failure::input("interrupted before training began; nothing was written").with_code(130),
+        );
+    }
     let mut reporter = EpochReporter::new(settings.epochs, a.quiet, "");
-    let progress = |p| reporter.update(p);
+    let progress = |p| {
+        reporter.update(p);
+        go_on()
+    };
     let validation = validation.as_ref().map(|(x, y)| (x, y));
     let history = match a.float {
         Float::F64 => fit_validated(
@@ -219,13 +230,26 @@ pub fn run(a: TrainArgs) -> CliResult {
             history
         }
     };
+    reporter.clear();
     model.loss = Some(settings.loss); // what the outputs mean, for predict
+    let mut saved = Vec::new();
     if let Some(path) = &a.save {
         model.save(path)?;
         println!("Saved the model to {}", path.display());
+        let what = if history.stopped.is_some() {
+            "the weights so far"
+        } else {
+            "the model"
+        };
+        saved.push(format!("{what} to {}", path.display()));
     }
     if let Some(path) = &a.history {
         let mut json = json!({"loss": history.loss, "accuracy": history.accuracy});
+        if let Some(s) = history.stopped {
+            json["stopped"] = json!({
+                "epoch": s.epoch, "of": settings.epochs, "step": s.step, "steps": s.steps
+            });
+        }
         if validation.is_some() {
             json["val_loss"] = json!(history.val_loss);
             if !history.val_accuracy.is_empty() {
@@ -234,14 +258,32 @@ pub fn run(a: TrainArgs) -> CliResult {
         }
         write_text(path, &format!("{json:#}\n"))?;
         println!("Saved the history to {}", path.display());
+        saved.push(format!("the history to {}", path.display()));
     }
     if let Some(dir) = &a.plot {
         let files = plot::training_charts(dir, &history, &model, &data)?;
         for f in files {
             println!("Wrote {}", f.display());
         }
+        saved.push(format!("the charts to {}", dir.display()));
     }
-    Ok(())
+    let saved = match saved.as_slice() {
+        [] => "nothing was saved (no --save, --history or --plot)".to_string(),
+        [one] => format!("saved {one}"),
+        [first @ .., last] => format!("saved {} and {last}", first.join(", ")),
+    };
+    match history.stopped {
+        Some(s) => Err(Failure::input(format!(
+            "interrupted at epoch {} of {}, step {} of {}: {saved}",
+            s.epoch, settings.epochs, s.step, s.steps
+        ))
+        .with_code(130)),
+        // A Ctrl-C after the last step, while saving: everything is written.
+        None if interrupted() => {
+            Err(Failure::input(format!("interrupted after the last epoch: {saved}")).with_code(130))
+        }
+        None => Ok(()),
+    }
 }
 
 /// Refuses, before any work, outputs that name an input or each other, and
@@ -280,7 +322,7 @@ fn fit_in<T: Real>(
     data: &dualpath::io::data::Dataset,
     validation: Option<(&DMatrix<f64>, &DMatrix<f64>)>,
     settings: &FitSettings,
-    progress: impl FnMut(Progress),
+    progress: impl FnMut(Progress) -> ControlFlow<()>,
 ) -> CliResult<(History, Network<f64>)> {
     let mut net = network.cast::<T>();
     for (values, name) in net.parameters().zip(network.parameter_names()) {

@@ -10,6 +10,7 @@
 //!   on both paths;
 //! - `outputs`: no output may name an input or another output, however it
 //!   is spelled, and every output is checked before training;
+//! - `interrupts`: Ctrl-C and SIGTERM during `train` keep the weights so far;
 //! - `helpers`: running the program, shared by the modules above.
 //!
 //! Run one with `cargo test --test program bad_input` (any part of a test's
@@ -22,6 +23,8 @@ mod bad_input;
 mod commands;
 mod errors;
 mod helpers;
+#[cfg(unix)]
+mod interrupts;
 mod mistakes;
 mod outputs;
 mod weeks;
