@@ -522,7 +522,10 @@ fn check_file_output(flag: &str, path: &Path) -> CliResult {
         return fail("it names a directory; expected a file name".into());
     }
     // A link is written through: the file it points to must be writable.
-    let target = dualpath::io::files::follow_links(path).unwrap_or_else(|_| path.to_path_buf());
+    let target = match dualpath::io::files::follow_links(path) {
+        Ok(target) => target,
+        Err(e) => return fail(dualpath::io::files::io_reason(&e)),
+    };
     let dir = match target.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

@@ -28,6 +28,19 @@ pub fn catch_interrupts() -> CliResult {
     .map_err(|e| Failure::input(format!("cannot catch Ctrl-C: {e}")).with_code(1))
 }
 
+/// For a command with nothing to keep when stopped part way: from now on,
+/// Ctrl-C (or SIGTERM, or SIGHUP) ends the program at once with exit code
+/// 130, after removing the temporary file of any write in progress.
+pub fn stop_at_once_on_interrupt() -> CliResult {
+    ctrlc::set_handler(|| {
+        let _writes = dualpath::io::files::stop_writes();
+        // After the sweep's `\r` status line.
+        eprintln!("\ndualpath: interrupted: stopped at once, nothing more written");
+        std::process::exit(130);
+    })
+    .map_err(|e| Failure::input(format!("cannot catch Ctrl-C: {e}")).with_code(1))
+}
+
 /// Whether a Ctrl-C (or SIGTERM) has asked the command to stop.
 pub fn interrupted() -> bool {
     SIGNALS.load(Ordering::SeqCst) > 0

@@ -1,6 +1,7 @@
 //! `dualpath speedup`: a quick loop-versus-matrix timing sweep.
 
 use super::common::{CliResult, Failure, Output, check_outputs};
+use super::progress::stop_at_once_on_interrupt;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -19,6 +20,8 @@ pub fn run(a: SpeedupArgs) -> CliResult {
     use dualpath::speedup;
     if let Some(path) = &a.plot {
         check_outputs(&[], &[Output::File("--plot", path)], &[])?;
+        // The sweep has nothing to keep, but its chart must not be left half written.
+        stop_at_once_on_interrupt()?;
     }
     let mut sizes = speedup::sweep();
     if let Some(prefix) = &a.only {

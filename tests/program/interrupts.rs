@@ -3,7 +3,8 @@
 //! printed, and must finish the step it is taking, save the weights so far
 //! and the history, say where it stopped, and exit with 130, leaving no
 //! temporary file. A second signal stops it at once, still leaving no
-//! temporary file, whatever the moment it arrives.
+//! temporary file, whatever the moment it arrives. `speedup`, which has
+//! nothing to keep, stops at the first.
 
 use dualpath::io::model::Model;
 use dualpath::{Activation, Network};
@@ -196,4 +197,37 @@ fn a_second_signal_stops_at_once_and_leaves_no_temporary_file() {
             serde_json::from_str::<serde_json::Value>(&text).expect("a whole history");
         }
     }
+}
+
+/// `speedup` has nothing to keep from a sweep cut short: Ctrl-C stops it at
+/// once, with exit code 130 and no chart, whole or partial.
+#[test]
+fn sigint_stops_the_speedup_sweep_at_once_and_writes_no_chart() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dualpath"))
+        .args(["speedup", "--plot", "s.svg"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the dualpath binary starts");
+    // Its first line says what it does; the sweep starts after it.
+    let mut out = BufReader::new(child.stdout.take().expect("its stdout"));
+    let mut line = String::new();
+    out.read_line(&mut line).expect("read stdout");
+    assert!(line.starts_with("A quick"), "{line}");
+    std::thread::sleep(Duration::from_millis(200));
+    signal(&child, Signal::SIGINT);
+    let out = finish(child);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        err.trim_end()
+            .ends_with("dualpath: interrupted: stopped at once, nothing more written"),
+        "{err}"
+    );
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing written"
+    );
 }

@@ -253,6 +253,14 @@ fn outputs_are_checked_for_writing_before_training() {
             );
         }
         let _ = std::fs::remove_file(locked.join("probe"));
+        // Links that go round name no file to write.
+        std::os::unix::fs::symlink("loop-b", dir.path().join("loop-a")).unwrap();
+        std::os::unix::fs::symlink("loop-a", dir.path().join("loop-b")).unwrap();
+        refused(
+            dir.path(),
+            &["--data", "d.csv", "--save", "loop-a"],
+            &["--save loop-a: cannot write there", "symbolic links"],
+        );
         std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 }
