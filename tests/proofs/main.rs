@@ -2,6 +2,9 @@
 //! binary (one build of the crate's generic code for all of them, which
 //! keeps a fresh clone's first `cargo test` short):
 //!
+//! - `activation_accuracy`: `σ`, tanh, `e^x` and the derivatives as the
+//!   paths evaluate them, against a double-double reference, within the
+//!   evaluation errors the rounding bounds assume;
 //! - `bounds`: the dense layer's rounding bounds recomputed from their
 //!   formulas, each path within its share against exact arithmetic, and
 //!   crafted sums that reach a stated fraction of it;
@@ -25,6 +28,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod activation_accuracy;
 mod bounds;
 mod erratum;
 mod exact_arithmetic;
