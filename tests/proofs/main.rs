@@ -8,6 +8,8 @@
 //! - `bounds`: the dense layer's rounding bounds recomputed from their
 //!   formulas, each path within its share against exact arithmetic, and
 //!   crafted sums that reach a stated fraction of it;
+//! - `compare`: the comparison the program prints, row by row against the
+//!   paths and the bound, its worst row and its table;
 //! - `exact_arithmetic`: bit for bit on inputs where every operation is exact
 //!   (docs/DESIGN.md, "What identical means", layer 1);
 //! - `gradient_check`: both paths' gradients against central finite
@@ -30,6 +32,7 @@ mod common;
 
 mod activation_accuracy;
 mod bounds;
+mod compare;
 mod erratum;
 mod exact_arithmetic;
 mod gradient_check;
