@@ -109,18 +109,19 @@ pub fn rows<T: Real>(
     Ok(rows)
 }
 
-/// The row with the worst ratio of difference to bound (the default
-/// [`Agreement`] for no rows).
+/// The agreement of the first row with the worst ratio of difference to
+/// bound (the default [`Agreement`] for no rows).
 pub fn worst(rows: &[Row]) -> Agreement {
     rows.iter()
         .map(|r| r.agreement)
-        .fold(Agreement::default(), |worst, a| {
+        .reduce(|worst, a| {
             if a.worst_ratio > worst.worst_ratio {
                 a
             } else {
                 worst
             }
         })
+        .unwrap_or_default()
 }
 
 /// The rows whose quantity is in `names`, as a table with a header, each

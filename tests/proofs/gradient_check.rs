@@ -57,11 +57,20 @@
 //! not happen). A sigmoid output needs none of this: there the loss is
 //! computed from `z`, smooth everywhere. Labels for binary cross-entropy are
 //! in `[0, 1]`: hard 0 and 1, and soft labels between.
+//!
+//! # The library's own finite differences
+//!
+//! `dualpath::proof::gradcheck` (what the program's tour and the course
+//! tests use) is checked at the end against the same quantities worked by
+//! hand on one sigmoid unit: its `cost`, its central differences with their
+//! documented step `h·max(1, |θ|)`, and `max_relative_error` on gradients
+//! whose every ratio is known.
 
 use crate::common::{LayerSpec, mat, network};
 use dualpath::nn::loss::{BCE_EPSILON, LossKind};
-use dualpath::{Activation, Forward, Loss, Network, Path};
-use nalgebra::DMatrix;
+use dualpath::proof::gradcheck::{cost, max_relative_error, numerical_gradients};
+use dualpath::{Activation, Dense, Forward, Gradients, Loss, Network, Path};
+use nalgebra::{DMatrix, DVector, dmatrix};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -309,4 +318,124 @@ proptest! {
     fn bce_gradients_match_finite_differences_on_both_paths(c in case(Loss::BINARY_CROSSENTROPY)) {
         check(&c)?;
     }
+}
+
+// ---------------------------------------------------------------------------
+// `dualpath::proof::gradcheck`, by hand.
+
+/// One sigmoid unit on two inputs, `W = [w₁, w₂]`, `b`, with weights on both
+/// sides of 1 in size (so the step `h·max(1, |θ|)` is `h` for one and larger
+/// for the others), and two examples.
+fn one_unit(w1: f64, w2: f64, b: f64) -> Network<f64> {
+    let dense = Dense::new(
+        dmatrix![w1; w2],
+        DVector::from_element(1, b),
+        Activation::Sigmoid,
+    )
+    .expect("a valid layer");
+    Network::from_layers(vec![dense]).expect("a valid network")
+}
+
+const UNIT: (f64, f64, f64) = (3.0, -0.4, 1.5);
+
+fn unit_data() -> (DMatrix<f64>, DMatrix<f64>) {
+    (dmatrix![1.0, -0.5; 0.25, 2.0], dmatrix![1.0; 0.0])
+}
+
+/// The mean squared error of [`one_unit`] on [`unit_data`], from its
+/// definition with the standard library's `exp`: the mean over the two
+/// examples of `(σ(zᵢ) - yᵢ)²`.
+fn j_by_hand(w1: f64, w2: f64, b: f64) -> f64 {
+    let (x, y) = unit_data();
+    (0..2)
+        .map(|i| {
+            let z = w1 * x[(i, 0)] + w2 * x[(i, 1)] + b;
+            let a = 1.0 / (1.0 + (-z).exp());
+            (a - y[(i, 0)]).powi(2)
+        })
+        .sum::<f64>()
+        / 2.0
+}
+
+/// How far the library's `J` may be from [`j_by_hand`]: each `σ` is within
+/// `6u` of the exact value (the allowance `activation_accuracy` checks) and
+/// the hand one within `4u` (an `exp` within 1 ulp, an add, a divide), so
+/// each `(σ - y)²`, with `|σ - y| < 1`, moves by at most `2·10u`, and so
+/// does their mean; the squares, the sum and the mean round by a few `u`
+/// more.
+const J_TOLERANCE: f64 = 32.0 * f64::EPSILON / 2.0;
+
+#[test]
+fn gradcheck_cost_is_the_mean_loss_on_either_path() {
+    let (w1, w2, b) = UNIT;
+    let (x, y) = unit_data();
+    let want = j_by_hand(w1, w2, b);
+    for path in Path::BOTH {
+        let j = cost(&one_unit(w1, w2, b), &x, &y, Loss::MEAN_SQUARED_ERROR, path).unwrap();
+        assert!(
+            (j - want).abs() <= J_TOLERANCE,
+            "{path}: J = {j}, by hand {want}"
+        );
+    }
+}
+
+#[test]
+fn gradcheck_central_differences_take_the_documented_step() {
+    let (x, y) = unit_data();
+    let (w1, w2, b) = UNIT;
+    let h = 0.1; // large, so that the step's size shows in the result
+    let slopes =
+        numerical_gradients(&one_unit(w1, w2, b), &x, &y, Loss::MEAN_SQUARED_ERROR, h).unwrap();
+    // The parameters in the view's order (W column by column, then b).
+    let params = [w1, w2, b];
+    let got: Vec<f64> = slopes.slices().flatten().copied().collect();
+    assert_eq!(got.len(), 3);
+    for (i, (name, got)) in ["w1", "w2", "b"].into_iter().zip(got).enumerate() {
+        let theta = params[i];
+        // J as a function of this parameter alone.
+        let j = |v: f64| {
+            let mut p = params;
+            p[i] = v;
+            j_by_hand(p[0], p[1], p[2])
+        };
+        let central = |step: f64| (j(theta + step) - j(theta - step)) / (2.0 * step);
+        let step = h * theta.abs().max(1.0);
+        let want = central(step);
+        // Each J within J_TOLERANCE, so the quotient within 2·J_TOLERANCE/(2·step),
+        // and its own subtraction and division round by 2u of it.
+        let tolerance = J_TOLERANCE / step + f64::EPSILON * want.abs();
+        assert!(
+            (got - want).abs() <= tolerance,
+            "{name}: {got}, central difference with step {step}: {want}"
+        );
+        if theta.abs() > 1.0 {
+            // With the plain step h the result would be far outside that.
+            assert!((central(h) - want).abs() > 1e3 * tolerance, "{name}");
+        }
+    }
+}
+
+/// Gradients of [`one_unit`]'s shapes holding `values` (`w₁, w₂, b`).
+fn gradients(values: [f64; 3]) -> Gradients<f64> {
+    let mut g = Gradients::zeros_like(&one_unit(0.0, 0.0, 0.0));
+    for (slot, v) in g.slices_mut().flatten().zip(values) {
+        *slot = v;
+    }
+    g
+}
+
+#[test]
+fn gradcheck_max_relative_error_by_hand() {
+    let a = gradients([1.0, 1e-6, -2.0]);
+    // |1 - 1.5| / (1 + 1.5) = 0.2; |1e-6 - (-1e-6)| / max(2e-6, floor); 0.
+    let b = gradients([1.5, -1e-6, -2.0]);
+    assert_eq!(max_relative_error(&a, &b, 1e-3), 0.5 / 2.5);
+    assert_eq!(max_relative_error(&b, &a, 1e-3), 0.5 / 2.5);
+    // A floor above every |g| + |ĝ| makes every error absolute, over the floor.
+    assert_eq!(max_relative_error(&a, &b, 10.0), 0.5 / 10.0);
+    // Where |g| + |ĝ| is below the floor, the floor divides: 2e-6 / 1e-3
+    // (the other two agree).
+    let c = gradients([1.0, -1e-6, -2.0]);
+    assert_eq!(max_relative_error(&a, &c, 1e-3), 2e-6 / 1e-3);
+    assert_eq!(max_relative_error(&a, &a, 1e-3), 0.0);
 }

@@ -2,9 +2,14 @@
 //! binary (one build of the crate's generic code for all of them, which
 //! keeps a fresh clone's first `cargo test` short):
 //!
+//! - `activation_accuracy`: `σ`, tanh, `e^x` and the derivatives as the
+//!   paths evaluate them, against a double-double reference, within the
+//!   evaluation errors the rounding bounds assume;
 //! - `bounds`: the dense layer's rounding bounds recomputed from their
 //!   formulas, each path within its share against exact arithmetic, and
 //!   crafted sums that reach a stated fraction of it;
+//! - `compare`: the comparison the program prints, row by row against the
+//!   paths and the bound, its worst row and its table;
 //! - `exact_arithmetic`: bit for bit on inputs where every operation is exact
 //!   (docs/DESIGN.md, "What identical means", layer 1);
 //! - `gradient_check`: both paths' gradients against central finite
@@ -25,7 +30,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod activation_accuracy;
 mod bounds;
+mod compare;
 mod erratum;
 mod exact_arithmetic;
 mod gradient_check;
