@@ -73,6 +73,121 @@ impl Dataset {
     pub fn has_targets(&self) -> bool {
         self.n_targets() > 0
     }
+
+    /// The columns named `features` and `targets`, in that order, picked by
+    /// name from all of this data's columns (features and targets alike):
+    /// how a model that records its column names reads a file whose columns
+    /// are in any order, or that has more columns than it needs.
+    ///
+    /// ```
+    /// use dualpath::io::data::{read_csv_from, TargetChoice};
+    /// let text = "duration,temperature,good\n13.5,200,1\n";
+    /// let all = read_csv_from(text.as_bytes(), "roasts.csv", &TargetChoice::None)?;
+    /// let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    /// let d = all.select(&names(&["temperature", "duration"]), &names(&["good"]))?;
+    /// assert_eq!((d.x[(0, 0)], d.x[(0, 1)], d.y[(0, 0)]), (200.0, 13.5, 1.0));
+    ///
+    /// let missing = all.select(&names(&["temp"]), &[]).unwrap_err();
+    /// assert_eq!(
+    ///     missing.to_string(),
+    ///     r#"roasts.csv: there is no column named "temp", which is a feature here; the columns are "duration", "temperature", "good""#
+    /// );
+    /// # Ok::<(), dualpath::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Data`] naming the first name that is not a column (and
+    /// listing the columns there are), or a name asked for twice.
+    pub fn select(&self, features: &[String], targets: &[String]) -> Result<Dataset> {
+        let mut index =
+            std::collections::HashMap::with_capacity(self.n_features() + self.n_targets());
+        for (j, name) in self.feature_names.iter().enumerate() {
+            index.entry(name.as_str()).or_insert((false, j));
+        }
+        for (j, name) in self.target_names.iter().enumerate() {
+            index.entry(name.as_str()).or_insert((true, j));
+        }
+        let mut taken = std::collections::HashSet::with_capacity(features.len() + targets.len());
+        let mut pick = |names: &[String], role: &str| -> Result<Vec<(bool, usize)>> {
+            names
+                .iter()
+                .map(|name| {
+                    if !taken.insert(name.clone()) {
+                        return Err(Error::Data {
+                            path: self.source.clone(),
+                            line: None,
+                            column: Some(name.clone()),
+                            detail: "is asked for twice (as a feature and as a target?); \
+                                     each column can be used once"
+                                .into(),
+                        });
+                    }
+                    index.get(name.as_str()).copied().ok_or_else(|| {
+                        let all: Vec<String> = self
+                            .feature_names
+                            .iter()
+                            .chain(&self.target_names)
+                            .cloned()
+                            .collect();
+                        Error::Data {
+                            path: self.source.clone(),
+                            line: None,
+                            column: None,
+                            detail: format!(
+                                "there is no column named {:?}, which is {role}; the columns are {}",
+                                shorten(name),
+                                quoted_list(&all)
+                            ),
+                        }
+                    })
+                })
+                .collect()
+        };
+        let x_cols = pick(features, "a feature here")?;
+        let y_cols = pick(targets, "a target here")?;
+        let column = |(is_target, j): (bool, usize)| {
+            if is_target {
+                self.y.column(j)
+            } else {
+                self.x.column(j)
+            }
+        };
+        let build = |cols: &[(bool, usize)]| {
+            let mut m = DMatrix::zeros(self.len(), cols.len());
+            for (k, &c) in cols.iter().enumerate() {
+                m.set_column(k, &column(c));
+            }
+            m
+        };
+        Ok(Dataset {
+            x: build(&x_cols),
+            y: build(&y_cols),
+            feature_names: features.to_vec(),
+            target_names: targets.to_vec(),
+            source: self.source.clone(),
+            lines: self.lines.clone(),
+        })
+    }
+
+    /// Every column as a feature, targets after the features: data whose
+    /// columns are to be chosen by name with [`Dataset::select`].
+    pub fn all_columns(mut self) -> Dataset {
+        if self.y.ncols() == 0 {
+            return self;
+        }
+        let (m, nx, ny) = (self.len(), self.n_features(), self.n_targets());
+        let x = DMatrix::from_fn(m, nx + ny, |i, j| {
+            if j < nx {
+                self.x[(i, j)]
+            } else {
+                self.y[(i, j - nx)]
+            }
+        });
+        self.feature_names.append(&mut self.target_names);
+        self.x = x;
+        self.y = DMatrix::zeros(m, 0);
+        self
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -570,17 +685,134 @@ pub fn read_csv_features(path: &Path) -> Result<Dataset> {
     read_csv_with(path, &TargetChoice::None)
 }
 
-/// Reads a CSV file with the targets chosen by `targets`.
+/// Reads a CSV file with the targets chosen by `targets`, up to
+/// [`DEFAULT_MAX_FILE_SIZE`].
 ///
 /// # Errors
 /// As [`read_csv`].
 pub fn read_csv_with(path: &Path, targets: &TargetChoice) -> Result<Dataset> {
+    read_csv_limited(path, targets, DEFAULT_MAX_FILE_SIZE)
+}
+
+/// The largest data file read unless told otherwise: 1 GiB. The data is
+/// held in memory as text and then as numbers (about twice the text for
+/// short numbers), so the limit keeps a wrong file (a disk image, a log,
+/// `/dev/zero`) from filling the memory; `dualpath --max-file-size` raises it.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 1 << 30;
+
+/// How much of the start of a file is checked for being text before the
+/// rest is read: a binary file is refused at once, however large.
+const TEXT_PROBE: usize = 8 << 10;
+
+/// Reads a CSV file with the targets chosen by `targets`, refusing a file
+/// larger than `max_bytes` (a regular file before reading it; anything else,
+/// such as a pipe or a device, once that much has been read).
+///
+/// # Errors
+/// As [`read_csv`], and [`Error::Data`] for a file over `max_bytes`.
+pub fn read_csv_limited(path: &Path, targets: &TargetChoice, max_bytes: u64) -> Result<Dataset> {
     let source = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| Error::Io {
         path: source.clone(),
         detail: format!("cannot read the file: {}", io_reason(&e)),
     })?;
-    read_csv_from(file, &source, targets)
+    if let Ok(meta) = file.metadata() {
+        if meta.is_dir() {
+            return Err(Error::Io {
+                path: source,
+                detail: "cannot read the file: it is a directory; expected a CSV file".into(),
+            });
+        }
+        if meta.is_file() && meta.len() > max_bytes {
+            return Err(too_large(&source, max_bytes));
+        }
+    }
+    read_csv_from_limited(file, &source, targets, max_bytes)
+}
+
+fn too_large(source: &str, max_bytes: u64) -> Error {
+    Error::Data {
+        path: source.into(),
+        line: None,
+        column: None,
+        detail: format!(
+            "the file is larger than the {} limit for a data file; if it really is data, \
+             raise the limit (the program's --max-file-size)",
+            byte_size(max_bytes)
+        ),
+    }
+}
+
+/// `1 GiB`, `512 MiB`, `1000 bytes`: a size as it was most likely given.
+pub fn byte_size(n: u64) -> String {
+    for (shift, unit) in [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] {
+        if n >= 1 << shift && n.is_multiple_of(1 << shift) {
+            return format!("{} {unit}", n >> shift);
+        }
+    }
+    format!("{n} bytes")
+}
+
+/// All of `reader`, refused at once if its first bytes are not text (a NUL
+/// byte, or bytes that are not UTF-8), and refused once more than
+/// `max_bytes` have been read.
+fn read_text(mut reader: impl Read, source: &str, max_bytes: u64) -> Result<Vec<u8>> {
+    let io = |e: std::io::Error| Error::Io {
+        path: source.into(),
+        detail: format!("cannot read the file: {}", io_reason(&e)),
+    };
+    let mut bytes = Vec::new();
+    let probe = (TEXT_PROBE as u64).min(max_bytes.saturating_add(1));
+    (&mut reader)
+        .take(probe)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    check_text(&bytes, source)?;
+    if bytes.len() as u64 == probe {
+        let rest = max_bytes.saturating_add(1) - probe;
+        reader.take(rest).read_to_end(&mut bytes).map_err(io)?;
+    }
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(source, max_bytes));
+    }
+    Ok(bytes)
+}
+
+/// Refuses the start of a file that is not text: a NUL byte (no CSV holds
+/// one; UTF-16 text and binary files do), or bytes that are not UTF-8 (a
+/// character cut off at the end of the probe is allowed).
+fn check_text(head: &[u8], source: &str) -> Result<()> {
+    let refuse = |line: Option<usize>, why: String| Error::Data {
+        path: source.into(),
+        line,
+        column: None,
+        detail: format!(
+            "this is not a text file ({why}); expected CSV text: a header line naming the columns, \
+             then one line of numbers per example, saved as UTF-8"
+        ),
+    };
+    let line_of = |at: usize| Some(1 + head[..at].iter().filter(|&&b| b == b'\n').count());
+    let not_utf8 = match std::str::from_utf8(head) {
+        Err(e) if e.error_len().is_some() => Some(e.valid_up_to()),
+        _ => None,
+    };
+    if let Some(at) = head.iter().position(|&b| b == 0)
+        && not_utf8.is_none_or(|bad| at <= bad)
+    {
+        return Err(refuse(line_of(at), format!("byte {at} is a NUL byte")));
+    }
+    if let Some(at) = not_utf8 {
+        return Err(Error::Data {
+            path: source.into(),
+            line: line_of(at),
+            column: None,
+            detail: format!(
+                "the text is not valid UTF-8 (byte {at} is not): a file that is not text, or text \
+                 in another encoding; save the file as UTF-8 CSV"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Reads CSV text from `reader`; `source` names it in error messages (use the
@@ -607,16 +839,22 @@ pub fn read_csv_with(path: &Path, targets: &TargetChoice) -> Result<Dataset> {
 /// number of cells, a cell that is not a finite number (empty, text, NaN or
 /// infinite), text that is not UTF-8, a target column that does not exist or
 /// is named twice, and a choice that leaves no feature column.
-pub fn read_csv_from<R: Read>(
-    mut reader: R,
+pub fn read_csv_from<R: Read>(reader: R, source: &str, targets: &TargetChoice) -> Result<Dataset> {
+    read_csv_from_limited(reader, source, targets, DEFAULT_MAX_FILE_SIZE)
+}
+
+/// [`read_csv_from`], refusing text longer than `max_bytes`.
+///
+/// # Errors
+/// As [`read_csv_from`], and [`Error::Data`] once more than `max_bytes`
+/// have been read.
+pub fn read_csv_from_limited<R: Read>(
+    reader: R,
     source: &str,
     targets: &TargetChoice,
+    max_bytes: u64,
 ) -> Result<Dataset> {
-    let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes).map_err(|e| Error::Io {
-        path: source.into(),
-        detail: format!("cannot read the file: {}", io_reason(&e)),
-    })?;
+    let bytes = read_text(reader, source, max_bytes)?;
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let err = |line: Option<usize>, column: Option<&str>, detail: String| Error::Data {
         path: source.into(),
@@ -646,6 +884,50 @@ pub fn read_csv_from<R: Read>(
     };
     let header_line = lines.of(&header).unwrap_or(1);
     let names: Vec<String> = header.iter().map(String::from).collect();
+    if let [only] = names.as_slice()
+        && let Some((sep, word)) = [(';', "';'"), ('\t', "tabs"), ('|', "'|'")]
+            .into_iter()
+            .filter(|(c, _)| only.contains(*c))
+            .max_by_key(|(c, _)| only.matches(*c).count())
+    {
+        return Err(err(
+            Some(header_line),
+            None,
+            format!(
+                "the header {:?} looks separated by {word}: the program reads comma-separated files; \
+                 replace each {} with a comma",
+                shorten(only),
+                if sep == '\t' {
+                    "tab".to_string()
+                } else {
+                    format!("'{sep}'")
+                }
+            ),
+        ));
+    }
+    if names
+        .iter()
+        .all(|n| n.parse::<f64>().is_ok_and(f64::is_finite))
+    {
+        let n = names.len();
+        let example = if n == 1 {
+            "y".to_string()
+        } else if n <= 4 {
+            (1..n).map(|j| format!("x{j},")).collect::<String>() + "y"
+        } else {
+            format!("x1,x2,…,x{},y", n - 1)
+        };
+        return Err(err(
+            Some(header_line),
+            None,
+            format!(
+                "the first line ({}) is numbers, not column names: the file has no header; \
+                 add a first line naming the columns, e.g. {example}",
+                quoted_list(&names)
+            ),
+        ));
+    }
+    let mut seen = std::collections::HashMap::with_capacity(names.len());
     for (j, name) in names.iter().enumerate() {
         if name.is_empty() {
             return Err(err(
@@ -657,7 +939,7 @@ pub fn read_csv_from<R: Read>(
                 ),
             ));
         }
-        if let Some(k) = names[..j].iter().position(|n| n == name) {
+        if let Some(k) = seen.insert(name.as_str(), j) {
             return Err(err(
                 Some(header_line),
                 Some(name),
@@ -801,13 +1083,21 @@ fn shorten(cell: &str) -> String {
     }
 }
 
-/// `"a", "b", "c"`.
+/// `"a", "b", "c"`; past ten names, the first eight and how many more, so
+/// that a file of many columns still gives a one-line message.
 fn quoted_list(names: &[String]) -> String {
-    names
+    const SHOWN: usize = 8;
+    let listed = names
         .iter()
+        .take(if names.len() > 10 { SHOWN } else { names.len() })
         .map(|n| format!("{:?}", shorten(n)))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if names.len() > 10 {
+        format!("{listed}, … ({} more)", names.len() - SHOWN)
+    } else {
+        listed
+    }
 }
 
 /// Line numbers as an editor shows them. (The csv crate's own line count
