@@ -206,10 +206,7 @@ impl Model {
     /// [`Model::from_json_str`]).
     pub fn load(path: &Path) -> Result<Self> {
         let source = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::Io {
-            path: source.clone(),
-            detail: format!("cannot read the model file: {}", io_reason(&e)),
-        })?;
+        let bytes = read_bounded(path, &source)?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let line_start = before
@@ -674,6 +671,53 @@ impl ModelFile {
             target_names: self.targets.filter(|t| !t.is_empty()),
         })
     }
+}
+
+/// The largest model file read: far above any network a course exercise
+/// trains (the notes' network is 3 KB, a 1000-wide layer of 1000 inputs
+/// about 20 MB), and bounded so that a wrong path (`/dev/zero`, a disk
+/// image) is refused rather than read until the memory runs out.
+pub const MAX_MODEL_FILE_SIZE: u64 = 1 << 30;
+
+/// The file's bytes, refused at once if its start holds a NUL byte (no JSON
+/// text does), and once more than [`MAX_MODEL_FILE_SIZE`] have been read.
+fn read_bounded(path: &Path, source: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |e: std::io::Error| Error::Io {
+        path: source.into(),
+        detail: format!("cannot read the model file: {}", io_reason(&e)),
+    };
+    let refuse = |detail: String| Error::Model {
+        path: source.into(),
+        at: None,
+        layer: None,
+        field: None,
+        detail,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(io(std::io::Error::from(std::io::ErrorKind::IsADirectory)));
+    }
+    let mut bytes = Vec::new();
+    (&mut file)
+        .take(8 << 10)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(refuse(format!(
+            "this is not a text file (byte {at} is a NUL byte); expected a JSON model file"
+        )));
+    }
+    file.take(MAX_MODEL_FILE_SIZE + 1 - bytes.len() as u64)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_MODEL_FILE_SIZE {
+        return Err(refuse(format!(
+            "the file is larger than {} GiB, far more than any model; is it the model file?",
+            MAX_MODEL_FILE_SIZE >> 30
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Checks column names: one non-empty, distinct feature name per input,
