@@ -325,7 +325,7 @@ fn check_not_misspelled(spec: &str) -> CliResult {
         .copied()
         .unwrap_or("coffee");
     Err(Failure::input(format!(
-        "--data {spec}: there is no such file, and no built-in data set of that name; \
+        "{spec}: there is no such file, and no built-in data set of that name; \
          did you mean {closest}? The built-in sets are {} (or give a CSV file's path)",
         BUILT_IN.join(", ")
     )))
@@ -363,6 +363,12 @@ fn check_built_in_targets(spec: &str, data: &Dataset, targets: &[String]) -> Cli
         data.target_names.join(","),
         data.feature_names.join(", ")
     )))
+}
+
+/// Every column of a built-in data set or a CSV file as a feature, its
+/// targets after its features: data whose columns are chosen by name.
+pub fn load_all_columns(spec: &str, seed: u64, limit: u64) -> CliResult<Dataset> {
+    load_data_as(spec, &data::TargetChoice::None, seed, limit)
 }
 
 /// The features of a built-in data set or of a CSV file: every column of the
@@ -413,14 +419,34 @@ pub fn data_for_model(
             load_features(spec, targets, limit)
         };
     };
-    let all = load_data_as(spec, &data::TargetChoice::None, 0, limit)?;
+    let all = load_all_columns(spec, 0, limit)?;
+    let asked = match data::TargetChoice::from_names(targets) {
+        data::TargetChoice::Named(names) => names,
+        _ => Vec::new(),
+    };
+    if !with_targets {
+        // predict: --target names columns to leave out, which the model's
+        // names already do; a name that is no column, or is an input, is a mistake.
+        let have: std::collections::HashSet<&str> =
+            all.feature_names.iter().map(String::as_str).collect();
+        if let Some(name) = asked.iter().find(|n| !have.contains(n.as_str())) {
+            return Err(Failure::input(format!(
+                "--target {name}: {} has no such column; its columns are {}",
+                all.source,
+                quoted_names(&all.feature_names)
+            )));
+        }
+        if let Some(name) = asked.iter().find(|n| features.contains(n)) {
+            return Err(Failure::input(format!(
+                "--target {name}: the model {} takes {name:?} as an input, so it cannot be left out",
+                model_path.display()
+            )));
+        }
+    }
     let targets: Vec<String> = if !with_targets {
         Vec::new()
-    } else if !targets.is_empty() {
-        match data::TargetChoice::from_names(targets) {
-            data::TargetChoice::Named(names) => names,
-            _ => Vec::new(),
-        }
+    } else if !asked.is_empty() {
+        asked
     } else if let Some(recorded) = &model.target_names {
         recorded.clone()
     } else {

@@ -2,8 +2,8 @@
 
 use super::common::{
     CliResult, Failure, FileLimit, NOTES_LAYERS, Output, check_loss, check_outputs, data_file,
-    data_for_model, learning_rate, load_data, load_model, loss_for, model_input, open_fraction,
-    parse_layers_with_l2, whole, write_text,
+    data_for_model, learning_rate, load_all_columns, load_data, load_model, loss_for, model_input,
+    open_fraction, parse_layers_with_l2, whole, write_text,
 };
 use super::plot;
 use super::progress::{EpochReporter, catch_interrupts, go_on, interrupted};
@@ -172,8 +172,7 @@ pub fn run(a: TrainArgs) -> CliResult {
         }
         (None, Some(spec)) => {
             // The training data's columns, by name, in any order.
-            let val = load_data(spec, &[], a.seed, limit)?
-                .all_columns()
+            let val = load_all_columns(spec, a.seed, limit)?
                 .select(&data.feature_names, &data.target_names)
                 .map_err(|e| Failure::input(format!("--validation-data: {e}")))?;
             if val.feature_names != data.feature_names || val.target_names != data.target_names {

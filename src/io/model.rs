@@ -680,7 +680,8 @@ impl ModelFile {
 pub const MAX_MODEL_FILE_SIZE: u64 = 1 << 30;
 
 /// The file's bytes, refused at once if its start holds a NUL byte (no JSON
-/// text does), and once more than [`MAX_MODEL_FILE_SIZE`] have been read.
+/// text does), and once more than [`MAX_MODEL_FILE_SIZE`] have been read. A
+/// start that is not UTF-8 is returned alone, for [`Model::load`] to name.
 fn read_bounded(path: &Path, source: &str) -> Result<Vec<u8>> {
     use std::io::Read;
     let io = |e: std::io::Error| Error::Io {
@@ -703,6 +704,14 @@ fn read_bounded(path: &Path, source: &str) -> Result<Vec<u8>> {
         .take(8 << 10)
         .read_to_end(&mut bytes)
         .map_err(io)?;
+    if let Err(e) = std::str::from_utf8(&bytes)
+        && e.error_len().is_some()
+        && !bytes[..e.valid_up_to()].contains(&0)
+    {
+        // Not UTF-8 before any NUL: the start is enough for the message,
+        // which gives the line and column.
+        return Ok(bytes);
+    }
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return Err(refuse(format!(
             "this is not a text file (byte {at} is a NUL byte); expected a JSON model file"

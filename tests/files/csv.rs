@@ -472,7 +472,7 @@ fn csv_columns_are_chosen_by_name_in_any_order() {
     let missing = all.select(&names(&["time"]), &[]).unwrap_err().to_string();
     assert_eq!(
         missing,
-        "data.csv: there is no column named \"time\", which is a feature here; \
+        "data.csv: there is no column named \"time\", one of the features asked for; \
          the columns are \"temperature\", \"duration\", \"good\", \"score\""
     );
     let twice = all

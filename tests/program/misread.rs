@@ -154,6 +154,74 @@ fn a_file_without_a_models_column_is_refused_naming_it() {
 }
 
 #[test]
+fn predict_target_and_validation_data_are_checked_by_name() {
+    let dir = scratch(&[
+        ("swapped.csv", SWAPPED),
+        ("blobs.csv", "x1,x2,class\n1,2,0\n"),
+    ]);
+    let d = dir.path();
+    train_coffee(d);
+    let predict = |target: &str| {
+        vec![
+            "predict",
+            "--model",
+            "coffee.json",
+            "--data",
+            "swapped.csv",
+            "--target",
+            target,
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()
+    };
+    let out = dualpath(
+        d,
+        &predict("good_roast")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let bad = predict("good");
+    assert_bad_input(
+        d,
+        &bad.iter().map(String::as_str).collect::<Vec<_>>(),
+        &["--target good: swapped.csv has no such column"],
+    );
+    let input = predict("duration");
+    assert_bad_input(
+        d,
+        &input.iter().map(String::as_str).collect::<Vec<_>>(),
+        &["--target duration: the model coffee.json takes \"duration\" as an input"],
+    );
+    // Validation data is read by the training data's column names.
+    let train = |validation| {
+        dualpath(
+            d,
+            &[
+                "train",
+                "--epochs",
+                "1",
+                "--quiet",
+                "--layers",
+                "2:sigmoid,1:sigmoid",
+                "--validation-data",
+                validation,
+            ],
+        )
+    };
+    let out = train("swapped.csv");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("val_loss"), "{}", stdout(&out));
+    assert_bad_input(
+        d,
+        &["train", "--epochs", "1", "--validation-data", "blobs.csv"],
+        &[r#"--validation-data: blobs.csv: there is no column named "temperature""#],
+    );
+}
+
+#[test]
 fn an_old_model_file_without_names_reads_by_position_with_a_note() {
     let named = OLD_MODEL.replace(
         r#""loss":"bce""#,
@@ -388,7 +456,7 @@ fn a_misspelled_built_in_set_is_answered_with_the_built_in_sets() {
             d,
             &["train", "--data", given],
             &[
-                &format!("--data {given}: there is no such file"),
+                &format!("dualpath: {given}: there is no such file"),
                 &format!("did you mean {meant}?"),
                 "coffee, blobs, digits8x8",
             ],

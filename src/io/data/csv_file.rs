@@ -30,7 +30,7 @@ impl Dataset {
     /// let missing = all.select(&names(&["temp"]), &[]).unwrap_err();
     /// assert_eq!(
     ///     missing.to_string(),
-    ///     r#"roasts.csv: there is no column named "temp", which is a feature here; the columns are "duration", "temperature", "good""#
+    ///     r#"roasts.csv: there is no column named "temp", one of the features asked for; the columns are "duration", "temperature", "good""#
     /// );
     /// # Ok::<(), dualpath::Error>(())
     /// ```
@@ -74,7 +74,7 @@ impl Dataset {
                             line: None,
                             column: None,
                             detail: format!(
-                                "there is no column named {:?}, which is {role}; the columns are {}",
+                                "there is no column named {:?}, {role}; the columns are {}",
                                 shorten(name),
                                 quoted_list(&all)
                             ),
@@ -83,8 +83,8 @@ impl Dataset {
                 })
                 .collect()
         };
-        let x_cols = pick(features, "a feature here")?;
-        let y_cols = pick(targets, "a target here")?;
+        let x_cols = pick(features, "one of the features asked for")?;
+        let y_cols = pick(targets, "one of the targets asked for")?;
         let column = |(is_target, j): (bool, usize)| {
             if is_target {
                 self.y.column(j)
