@@ -316,17 +316,21 @@ fn check_not_misspelled(spec: &str) -> CliResult {
         return Ok(());
     }
     let lower = spec.to_ascii_lowercase();
+    // The closest name, if it is close: a prefix either way, or a few typos.
     let closest = BUILT_IN
         .iter()
-        .min_by_key(|name| {
-            let prefix = name.starts_with(&lower) || lower.starts_with(**name);
-            (!prefix, edit_distance(&lower, name))
+        .map(|name| {
+            let prefix = name.starts_with(&lower) || lower.starts_with(*name);
+            (!prefix, edit_distance(&lower, name), *name)
         })
-        .copied()
-        .unwrap_or("coffee");
+        .min()
+        .filter(|&(far, typos, _)| !far || typos <= 3)
+        .map_or("the".to_string(), |(_, _, name)| {
+            format!("did you mean {name}? The")
+        });
     Err(Failure::input(format!(
         "{spec}: there is no such file, and no built-in data set of that name; \
-         did you mean {closest}? The built-in sets are {} (or give a CSV file's path)",
+         {closest} built-in sets are {} (or give a CSV file's path)",
         BUILT_IN.join(", ")
     )))
 }

@@ -462,6 +462,15 @@ fn a_misspelled_built_in_set_is_answered_with_the_built_in_sets() {
             ],
         );
     }
+    // Nothing close: the list alone.
+    assert_bad_input(
+        d,
+        &["train", "--data", "roasts"],
+        &[
+            "roasts: there is no such file",
+            "; the built-in sets are coffee, blobs, digits8x8",
+        ],
+    );
     // A path is still a path.
     assert_bad_input(
         d,
