@@ -428,11 +428,11 @@ pub fn data_for_model(
         data::TargetChoice::Named(names) => names,
         _ => Vec::new(),
     };
+    let have: std::collections::HashSet<&str> =
+        all.feature_names.iter().map(String::as_str).collect();
     if !with_targets {
         // predict: --target names columns to leave out, which the model's
         // names already do; a name that is no column, or is an input, is a mistake.
-        let have: std::collections::HashSet<&str> =
-            all.feature_names.iter().map(String::as_str).collect();
         if let Some(name) = asked.iter().find(|n| !have.contains(n.as_str())) {
             return Err(Failure::input(format!(
                 "--target {name}: {} has no such column; its columns are {}",
@@ -465,8 +465,6 @@ pub fn data_for_model(
             }
         }
     };
-    let have: std::collections::HashSet<&str> =
-        all.feature_names.iter().map(String::as_str).collect();
     let lacking = |names: &[String]| names.iter().find(|n| !have.contains(n.as_str())).cloned();
     let columns = || quoted_names(&all.feature_names);
     if let Some(name) = lacking(features) {
@@ -634,7 +632,9 @@ pub fn loss_for(given: Option<Loss>, from_logits: bool, model: Option<&Model>) -
 /// this is set by how rows are written: a row of probabilities printed with
 /// seven decimals is off by at most 5e-8 per cell, within 1e-6 for up to 20
 /// classes. A row further off is not a distribution: `[0, 1, 1]`, or
-/// percentages.
+/// percentages. A refusal names the row by its line in the file, counted
+/// from 1 as an editor counts (the header is line 1, blank lines count), or
+/// for built-in data by its row, counted from 0 as NumPy does.
 pub const ROW_SUM_TOLERANCE: f64 = 1e-6;
 
 /// Checks that `loss` can train or evaluate `network` on `data`: the output
