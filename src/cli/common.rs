@@ -365,7 +365,7 @@ fn check_built_in_targets(spec: &str, data: &Dataset, targets: &[String]) -> Cli
          (features: {}); leave --target out, or write the data to a CSV file to choose another",
         targets.join(","),
         data.target_names.join(","),
-        data.feature_names.join(", ")
+        name_list(&data.feature_names)
     )))
 }
 
@@ -492,6 +492,16 @@ pub fn data_for_model(
         )));
     }
     Ok(all.select(features, &targets)?)
+}
+
+/// `a, b, c`, the first eight of many and how many more: a line about a
+/// file of a million columns stays a line.
+pub fn name_list(names: &[String]) -> String {
+    if names.len() > 10 {
+        format!("{}, … ({} more)", names[..8].join(", "), names.len() - 8)
+    } else {
+        names.join(", ")
+    }
 }
 
 /// `"a", "b", "c"`, the first eight of many and how many more.
@@ -656,7 +666,7 @@ pub fn check_loss(network: &Network<f64>, data: &Dataset, loss: Loss) -> CliResu
             loss.name(),
             data.source,
             data.y.ncols(),
-            data.target_names.join(", ")
+            name_list(&data.target_names)
         )));
     }
     dualpath::paths::contract::check_targets(network, &data.y, data.y.nrows(), loss)

@@ -3,7 +3,7 @@
 use super::common::{
     CliResult, Failure, FileLimit, NOTES_LAYERS, Output, check_loss, check_outputs, data_file,
     data_for_model, learning_rate, load_all_columns, load_data, load_model, loss_for, model_input,
-    open_fraction, parse_layers_with_l2, whole, write_text,
+    name_list, open_fraction, parse_layers_with_l2, whole, write_text,
 };
 use super::plot;
 use super::progress::{EpochReporter, catch_interrupts, go_on, interrupted};
@@ -179,10 +179,10 @@ pub fn run(a: TrainArgs) -> CliResult {
                 return Err(Failure::input(format!(
                     "--validation-data {}: its columns ({}; target {}) differ from the training data's ({}; target {})",
                     val.source,
-                    val.feature_names.join(", "),
-                    val.target_names.join(", "),
-                    data.feature_names.join(", "),
-                    data.target_names.join(", ")
+                    name_list(&val.feature_names),
+                    name_list(&val.target_names),
+                    name_list(&data.feature_names),
+                    name_list(&data.target_names)
                 )));
             }
             (data, Some(val))
@@ -208,8 +208,8 @@ pub fn run(a: TrainArgs) -> CliResult {
         model.network.param_count(),
         data.source,
         data.x.nrows(),
-        data.feature_names.join(", "),
-        data.target_names.join(", "),
+        name_list(&data.feature_names),
+        name_list(&data.target_names),
         settings.loss,
         settings.optimizer.name(),
         lr,

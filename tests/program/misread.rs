@@ -533,3 +533,30 @@ fn a_file_over_the_size_limit_is_refused_and_the_limit_can_be_raised() {
         &["--max-file-size 1Q: not a size"],
     );
 }
+
+#[test]
+fn a_file_of_many_columns_is_named_in_one_short_line() {
+    let header: Vec<String> = (0..50).map(|j| format!("c{j}")).collect();
+    let row = vec!["1"; 50].join(",");
+    let text = format!("{}\n{row}\n", header.join(","));
+    let dir = scratch(&[("wide.csv", &text)]);
+    let out = dualpath(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "wide.csv",
+            "--layers",
+            "1:sigmoid",
+            "--epochs",
+            "1",
+            "--quiet",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("features: c0, c1, c2, c3, c4, c5, c6, c7, … (41 more); target: c49"),
+        "{}",
+        stdout(&out)
+    );
+}
