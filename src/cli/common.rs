@@ -23,20 +23,62 @@ pub struct ModelData {
     /// Data: `coffee`, `blobs`, `digits8x8` (built in) or a CSV file with a header.
     #[arg(long, value_name = "coffee|blobs|digits8x8|FILE.csv")]
     pub data: Option<String>,
-    /// Target column(s) by name (repeatable or comma separated; default: the last column).
+    /// Target column(s) by name (repeatable or comma separated; default: the model's
+    /// recorded targets, else the last column).
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     pub target: Vec<String>,
+    #[command(flatten)]
+    pub limit: FileLimit,
+}
+
+/// The largest data file a command reads.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct FileLimit {
+    /// The largest data file to read, in bytes or with a unit: 500M, 2G (KiB, MiB, GiB
+    /// powers of 1024). A larger file is refused before it fills the memory.
+    #[arg(long, value_name = "SIZE", default_value = "1G", allow_hyphen_values = true, value_parser = file_size)]
+    pub max_file_size: u64,
+}
+
+/// A `--max-file-size` value: a whole number of bytes, or one followed by
+/// `K`, `M`, `G` or `T` (optionally `KiB`, `KB`, …: powers of 1024 all).
+pub fn file_size(text: &str) -> Result<u64, String> {
+    let expected = "expected a size of at least 1 byte such as 1G, 500M or 1048576 (bytes)";
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return Err(format!("not a size; {expected}")),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("not a size; {expected}"))?;
+    n.checked_mul(1u64 << shift)
+        .filter(|&v| v > 0)
+        .ok_or_else(|| format!("out of range; {expected}"))
 }
 
 impl ModelData {
     /// The model and the data these options name: both files, a model on
     /// the coffee data, or (with neither) the notes' network, seeded, on the
-    /// coffee data.
+    /// coffee data. A model that records its column names takes them from
+    /// the data by name ([`data_for_model`]).
     pub fn load(&self) -> CliResult<(Model, Dataset)> {
+        let limit = self.limit.max_file_size;
+        let with = |m: &Path, d: &str| -> CliResult<(Model, Dataset)> {
+            let model = load_model(m)?;
+            let data = data_for_model(&model, m, d, &self.target, true, limit)?;
+            Ok((model, data))
+        };
         match (&self.model, &self.data) {
             (None, None) => seed_model_and_data(&self.target),
-            (Some(m), Some(d)) => Ok((load_model(m)?, load_data(d, &self.target, 0)?)),
-            (Some(m), None) => Ok((load_model(m)?, load_data("coffee", &self.target, 0)?)),
+            (Some(m), Some(d)) => with(m, d),
+            (Some(m), None) => with(m, "coffee"),
             (None, Some(_)) => Err(Failure::input(
                 "--data needs --model too (or give neither, for the notes' network on the coffee data)",
             )),
@@ -47,8 +89,10 @@ impl ModelData {
 /// A whole-number flag's value parser: any integer is read, negative or too
 /// large for the flag too, so that a value out of range is answered with the
 /// flag's range (clap alone says "invalid digit", or takes `-1` for a flag).
-/// Use it with `allow_negative_numbers = true`; [`value_error`] turns what it
-/// refuses into the program's own message.
+/// Use it with `allow_hyphen_values = true` (clap's `allow_negative_numbers`
+/// takes only `-` and digits for a value: `-.5`, `-1e-3` and `-inf` would be
+/// read as unknown flags); [`value_error`] turns what it refuses into the
+/// program's own message.
 pub fn whole<T: TryFrom<u64>>(
     min: u64,
     max: u64,
@@ -70,11 +114,43 @@ pub fn whole<T: TryFrom<u64>>(
 }
 
 /// A real-number flag's value parser (`--lr`, `--validation-split`): any
-/// number is read, negative too, and the command checks its range.
+/// number is read, negative too (`-1e-3`, `-.5`, `-inf`; use it with
+/// `allow_hyphen_values = true`), and the command checks its range.
 pub fn number(text: &str) -> Result<f64, String> {
     text.trim()
         .parse()
         .map_err(|_| "not a number; expected a decimal number such as 0.01 or 1e-3".to_string())
+}
+
+/// `--lr`'s parser: a finite number greater than 0, in any notation.
+pub fn learning_rate(text: &str) -> Result<f64, String> {
+    let v = number(text)?;
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        let nan = if v.is_nan() {
+            " (NaN is not a number)"
+        } else {
+            ""
+        };
+        Err(format!(
+            "out of range{nan}; the learning rate must be a positive, finite number, such as 0.01 or 1e-3"
+        ))
+    }
+}
+
+/// `--validation-split`'s parser: a fraction strictly between 0 and 1.
+pub fn open_fraction(text: &str) -> Result<f64, String> {
+    let v = number(text)?;
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err(
+            "out of range; the validation split must be a fraction between 0 and 1 \
+             (both left out), such as 0.2 for the last fifth of the rows"
+                .into(),
+        )
+    }
 }
 
 /// The program's own line for a flag whose value its parser refused, such as
@@ -200,15 +276,82 @@ pub fn parse_layers_with_l2(spec: &str) -> CliResult<LayersWithL2> {
 /// `blobs` (the Softmax lab's four clusters of 2000 points, drawn with
 /// `seed`) and `digits8x8` (the UCI handwritten digits). Their targets are
 /// fixed: `targets`, when given, must name them.
-pub fn load_data(spec: &str, targets: &[String], seed: u64) -> CliResult<Dataset> {
+pub fn load_data(spec: &str, targets: &[String], seed: u64, limit: u64) -> CliResult<Dataset> {
+    load_data_as(spec, &data::TargetChoice::from_names(targets), seed, limit)
+}
+
+/// [`load_data`] with the targets chosen by `choice`. `TargetChoice::None`
+/// gives a built-in set's targets as features too, after its features.
+fn load_data_as(
+    spec: &str,
+    choice: &data::TargetChoice,
+    seed: u64,
+    limit: u64,
+) -> CliResult<Dataset> {
     let built_in = match spec.to_ascii_lowercase().as_str() {
         "coffee" => data::coffee(),
         "blobs" => data::softmax_lab_blobs(seed),
         "digits8x8" => data::digits8x8(),
-        _ => return Ok(data::read_csv(Path::new(spec), targets)?),
+        _ => {
+            check_not_misspelled(spec)?;
+            return Ok(data::read_csv_limited(Path::new(spec), choice, limit)?);
+        }
     };
-    check_built_in_targets(spec, &built_in, targets)?;
-    Ok(built_in)
+    match choice {
+        data::TargetChoice::None => Ok(built_in.all_columns()),
+        data::TargetChoice::Last => Ok(built_in),
+        data::TargetChoice::Named(targets) => {
+            check_built_in_targets(spec, &built_in, targets)?;
+            Ok(built_in)
+        }
+    }
+}
+
+/// Refuses a `--data` value that is no file and looks like the name of a
+/// built-in set rather than a path (no folder, no extension): it lists the
+/// built-in sets, the closest first.
+fn check_not_misspelled(spec: &str) -> CliResult {
+    let path = Path::new(spec);
+    if path.exists() || spec.contains(['/', '\\', '.']) || spec.is_empty() {
+        return Ok(());
+    }
+    let lower = spec.to_ascii_lowercase();
+    // The closest name, if it is close: a prefix either way, or a few typos.
+    let closest = BUILT_IN
+        .iter()
+        .map(|name| {
+            let prefix = name.starts_with(&lower) || lower.starts_with(*name);
+            (!prefix, edit_distance(&lower, name), *name)
+        })
+        .min()
+        .filter(|&(far, typos, _)| !far || typos <= 3)
+        .map_or("the".to_string(), |(_, _, name)| {
+            format!("did you mean {name}? The")
+        });
+    Err(Failure::input(format!(
+        "{spec}: there is no such file, and no built-in data set of that name; \
+         {closest} built-in sets are {} (or give a CSV file's path)",
+        BUILT_IN.join(", ")
+    )))
+}
+
+/// The number of one-character insertions, deletions and substitutions
+/// that turn `a` into `b` (Levenshtein).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let here = (prev + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = here;
+        }
+    }
+    row[b.len()]
 }
 
 /// Refuses `--target` names other than a built-in set's own target columns,
@@ -222,24 +365,176 @@ fn check_built_in_targets(spec: &str, data: &Dataset, targets: &[String]) -> Cli
          (features: {}); leave --target out, or write the data to a CSV file to choose another",
         targets.join(","),
         data.target_names.join(","),
-        data.feature_names.join(", ")
+        name_list(&data.feature_names)
     )))
+}
+
+/// Every column of a built-in data set or a CSV file as a feature, its
+/// targets after its features: data whose columns are chosen by name.
+pub fn load_all_columns(spec: &str, seed: u64, limit: u64) -> CliResult<Dataset> {
+    load_data_as(spec, &data::TargetChoice::None, seed, limit)
 }
 
 /// The features of a built-in data set or of a CSV file: every column of the
 /// file but those named in `targets`.
-pub fn load_features(spec: &str, targets: &[String]) -> CliResult<Dataset> {
+pub fn load_features(spec: &str, targets: &[String], limit: u64) -> CliResult<Dataset> {
     match data_file(spec) {
-        None => load_data(spec, targets, 0),
-        Some(path) => {
+        None => load_data(spec, targets, 0, limit),
+        Some(_) => {
             let choice = if targets.is_empty() {
                 data::TargetChoice::None
             } else {
                 data::TargetChoice::from_names(targets)
             };
-            Ok(data::read_csv_with(path, &choice)?)
+            load_data_as(spec, &choice, 0, limit)
         }
     }
+}
+
+/// The data `spec` names, as `model` reads it.
+///
+/// A model that records its features' names takes those columns by name, in
+/// its own order, wherever they are in the file; a column it lacks is
+/// refused, naming it and listing the file's columns. With `with_targets`,
+/// the targets are the `--target` columns if given, else the model's
+/// recorded targets, else the last column that is not a feature; without,
+/// every other column is left out.
+///
+/// A model file without names (written before they were recorded) reads
+/// the data by position, as before, with a note.
+pub fn data_for_model(
+    model: &Model,
+    model_path: &Path,
+    spec: &str,
+    targets: &[String],
+    with_targets: bool,
+    limit: u64,
+) -> CliResult<Dataset> {
+    let Some(features) = &model.feature_names else {
+        note(format!(
+            "{} records no column names (it was saved by an older version), so the columns of {spec} \
+             are read by position; add \"features\": [...] to it, one name per input in order, \
+             to have them read by name",
+            model_path.display()
+        ));
+        return if with_targets {
+            load_data(spec, targets, 0, limit)
+        } else {
+            load_features(spec, targets, limit)
+        };
+    };
+    let all = load_all_columns(spec, 0, limit)?;
+    let asked = match data::TargetChoice::from_names(targets) {
+        data::TargetChoice::Named(names) => names,
+        _ => Vec::new(),
+    };
+    let have: std::collections::HashSet<&str> =
+        all.feature_names.iter().map(String::as_str).collect();
+    if !with_targets {
+        // predict: --target names columns to leave out, which the model's
+        // names already do; a name that is no column, or is an input, is a mistake.
+        if let Some(name) = asked.iter().find(|n| !have.contains(n.as_str())) {
+            return Err(Failure::input(format!(
+                "--target {name}: {} has no such column; its columns are {}",
+                all.source,
+                quoted_names(&all.feature_names)
+            )));
+        }
+        if let Some(name) = asked.iter().find(|n| features.contains(n)) {
+            return Err(Failure::input(format!(
+                "--target {name}: the model {} takes {name:?} as an input, so it cannot be left out",
+                model_path.display()
+            )));
+        }
+    }
+    let targets: Vec<String> = if !with_targets {
+        Vec::new()
+    } else if !asked.is_empty() {
+        asked
+    } else if let Some(recorded) = &model.target_names {
+        recorded.clone()
+    } else {
+        match all.feature_names.last() {
+            Some(last) if !features.contains(last) => vec![last.clone()],
+            _ => {
+                return Err(Failure::input(format!(
+                    "{}: the last column is one of the model's features and the model records no \
+                     target; name the target column with --target",
+                    all.source
+                )));
+            }
+        }
+    };
+    let lacking = |names: &[String]| names.iter().find(|n| !have.contains(n.as_str())).cloned();
+    let columns = || quoted_names(&all.feature_names);
+    if let Some(name) = lacking(features) {
+        return Err(Failure::input(format!(
+            "{} has no column {name:?}, which the model {} takes as an input (it reads its inputs \
+             by name, in any order); its columns are {}",
+            all.source,
+            model_path.display(),
+            columns()
+        )));
+    }
+    if let Some(name) = lacking(&targets) {
+        let whose = if with_targets && model.target_names.as_deref() == Some(&targets[..]) {
+            format!(
+                "the target the model {} was trained on",
+                model_path.display()
+            )
+        } else {
+            "the target asked for".to_string()
+        };
+        return Err(Failure::input(format!(
+            "{} has no column {name:?}, {whose}; its columns are {} (name another with --target)",
+            all.source,
+            columns()
+        )));
+    }
+    Ok(all.select(features, &targets)?)
+}
+
+/// `a, b, c`, the first eight of many and how many more: a line about a
+/// file of a million columns stays a line.
+pub fn name_list(names: &[String]) -> String {
+    if names.len() > 10 {
+        format!("{}, … ({} more)", names[..8].join(", "), names.len() - 8)
+    } else {
+        names.join(", ")
+    }
+}
+
+/// `"a", "b", "c"`, the first eight of many and how many more.
+fn quoted_names(names: &[String]) -> String {
+    let shown: Vec<String> = names.iter().take(8).map(|n| format!("{n:?}")).collect();
+    if names.len() > 10 {
+        format!("{}, … ({} more)", shown.join(", "), names.len() - 8)
+    } else {
+        names
+            .iter()
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Notes for stderr, said once the command has done its work (a failure
+/// says only what failed, in one line).
+static NOTES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Keeps a note to print on stderr after the command's work.
+pub fn note(text: String) {
+    if let Ok(mut notes) = NOTES.lock() {
+        notes.push(text);
+    }
+}
+
+/// The notes kept so far, emptied.
+pub fn take_notes() -> Vec<String> {
+    NOTES
+        .lock()
+        .map(|mut notes| std::mem::take(&mut *notes))
+        .unwrap_or_default()
 }
 
 /// Fails, naming `source`, when a forward pass over `x` overflows: a
@@ -330,6 +625,28 @@ pub fn loss_of(loss: Loss, from_logits: bool) -> CliResult<Loss> {
     Ok(loss.with_from_logits(from_logits)?)
 }
 
+/// The loss to use with `model`: the `--loss` given (with `--from-logits`),
+/// else the loss the model was saved with (`--from-logits` alone turns its
+/// logits on), else binary cross-entropy.
+pub fn loss_for(given: Option<Loss>, from_logits: bool, model: Option<&Model>) -> CliResult<Loss> {
+    match (given, model.and_then(|m| m.loss)) {
+        (Some(loss), _) => loss_of(loss, from_logits),
+        (None, Some(saved)) if from_logits => loss_of(saved, true),
+        (None, Some(saved)) => Ok(saved),
+        (None, None) => loss_of(Loss::BINARY_CROSSENTROPY, from_logits),
+    }
+}
+
+/// How far a categorical cross-entropy target row may sum from 1. The
+/// rounding of adding up to a few thousand `f64` values is below 1e-12, so
+/// this is set by how rows are written: a row of probabilities printed with
+/// seven decimals is off by at most 5e-8 per cell, within 1e-6 for up to 20
+/// classes. A row further off is not a distribution: `[0, 1, 1]`, or
+/// percentages. A refusal names the row by its line in the file, counted
+/// from 1 as an editor counts (the header is line 1, blank lines count), or
+/// for built-in data by its row, counted from 0 as NumPy does.
+pub const ROW_SUM_TOLERANCE: f64 = 1e-6;
+
 /// Checks that `loss` can train or evaluate `network` on `data`: the output
 /// layer suits the loss, there are as many target columns as the loss needs
 /// (one class id, or one per output), and every label is in range (named by
@@ -349,11 +666,28 @@ pub fn check_loss(network: &Network<f64>, data: &Dataset, loss: Loss) -> CliResu
             loss.name(),
             data.source,
             data.y.ncols(),
-            data.target_names.join(", ")
+            name_list(&data.target_names)
         )));
     }
     dualpath::paths::contract::check_targets(network, &data.y, data.y.nrows(), loss)
-        .map_err(|e| label_error(data, e))
+        .map_err(|e| label_error(data, e))?;
+    if loss.kind() == dualpath::nn::loss::LossKind::CategoricalCrossentropy {
+        for (i, row) in data.y.row_iter().enumerate() {
+            let sum: f64 = row.iter().sum();
+            if (sum - 1.0).abs() > ROW_SUM_TOLERANCE {
+                let cells: Vec<String> = row.iter().take(8).map(f64::to_string).collect();
+                return Err(Failure::input(format!(
+                    "{}: the targets [{}{}] sum to {sum}; categorical cross-entropy needs one-hot \
+                     (or probability) rows that sum to 1 (within {ROW_SUM_TOLERANCE:e}); \
+                     use --loss scce for class ids, or bce for several independent labels",
+                    data.place_of_row(i),
+                    cells.join(", "),
+                    if row.len() > 8 { ", …" } else { "" }
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A file a command reads, and the flag that named it.
@@ -614,7 +948,7 @@ pub fn write_text(path: &Path, text: &str) -> CliResult {
 /// The seed network and data of `compare` without files: the notes' network
 /// (Glorot-uniform, seed 0) on the normalised coffee data.
 pub fn seed_model_and_data(targets: &[String]) -> CliResult<(Model, Dataset)> {
-    let data = load_data("coffee", targets, 0)?;
+    let data = load_data("coffee", targets, 0, data::DEFAULT_MAX_FILE_SIZE)?;
     let network = Network::new(2, &parse_layers(NOTES_LAYERS)?, 0)?;
     let normalization = Some(Normalization::adapt(&data.x)?);
     Ok((
@@ -622,6 +956,8 @@ pub fn seed_model_and_data(targets: &[String]) -> CliResult<(Model, Dataset)> {
             network,
             normalization,
             loss: None,
+            feature_names: None,
+            target_names: None,
         },
         data,
     ))

@@ -1,7 +1,7 @@
 //! `dualpath compare`: how far apart the two paths are, per layer and quantity, beside the bound.
 
 use super::common::{
-    CliResult, Failure, ModelData, check_forward_finite, check_loss, loss_of, model_input,
+    CliResult, Failure, ModelData, check_forward_finite, check_loss, loss_for, model_input,
 };
 use clap::Args;
 use dualpath::proof::compare::{self, QUANTITIES};
@@ -12,9 +12,9 @@ use nalgebra::DMatrix;
 pub struct CompareArgs {
     #[command(flatten)]
     input: ModelData,
-    /// Loss: bce, mse, scce or cce.
-    #[arg(long, default_value = "bce")]
-    loss: Loss,
+    /// Loss: bce, mse, scce or cce (default: the model's own, else bce).
+    #[arg(long)]
+    loss: Option<Loss>,
     /// Keras' `from_logits=True`: the last layer is linear and its outputs are logits.
     #[arg(long)]
     from_logits: bool,
@@ -26,7 +26,7 @@ pub struct CompareArgs {
 pub fn run(a: CompareArgs) -> CliResult {
     let (model, data) = a.input.load()?;
     let x = model_input(&model, &data.x, &data.source)?;
-    let loss = loss_of(a.loss, a.from_logits)?;
+    let loss = loss_for(a.loss, a.from_logits, Some(&model))?;
     check_loss(&model.network, &data, loss)?;
     println!(
         "Comparing the paths on {:?} with {} loss over {} ({} rows), in {}.",

@@ -1,6 +1,8 @@
 //! `dualpath grad`: one forward and backward pass, as JSON.
 
-use super::common::{CliResult, Failure, check_loss, load_data, load_model, loss_of, model_input};
+use super::common::{
+    CliResult, Failure, FileLimit, check_loss, data_for_model, load_model, loss_for, model_input,
+};
 use clap::Args;
 use dualpath::{Loss, Path};
 use nalgebra::DMatrix;
@@ -15,12 +17,12 @@ pub struct GradArgs {
     /// Data: `coffee`, `blobs`, `digits8x8` (built in) or a CSV file with a header.
     #[arg(long, value_name = "coffee|blobs|digits8x8|FILE.csv")]
     data: String,
-    /// Target column(s) by name (default: the last column).
+    /// Target column(s) by name (default: the model's recorded targets, else the last column).
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     target: Vec<String>,
-    /// Loss: bce, mse, scce or cce.
-    #[arg(long, default_value = "bce")]
-    loss: Loss,
+    /// Loss: bce, mse, scce or cce (default: the model's own, else bce).
+    #[arg(long)]
+    loss: Option<Loss>,
     /// Keras' `from_logits=True`: the last layer is linear and its outputs are logits
     /// (a sigmoid or softmax is applied inside the loss).
     #[arg(long)]
@@ -28,6 +30,8 @@ pub struct GradArgs {
     /// The path that computes the pass.
     #[arg(long, default_value = "matrix")]
     path: Path,
+    #[command(flatten)]
+    limit: FileLimit,
 }
 
 fn rows(m: &DMatrix<f64>) -> Value {
@@ -40,10 +44,17 @@ fn rows(m: &DMatrix<f64>) -> Value {
 
 pub fn run(a: GradArgs) -> CliResult {
     let model = load_model(&a.model)?;
-    let data = load_data(&a.data, &a.target, 0)?;
+    let data = data_for_model(
+        &model,
+        &a.model,
+        &a.data,
+        &a.target,
+        true,
+        a.limit.max_file_size,
+    )?;
     let x = model_input(&model, &data.x, &data.source)?;
     let net = &model.network;
-    let loss_fn = loss_of(a.loss, a.from_logits)?;
+    let loss_fn = loss_for(a.loss, a.from_logits, Some(&model))?;
     check_loss(net, &data, loss_fn)?;
     let fwd = a.path.forward(net, &x)?;
     let grads = a.path.backward(net, &fwd, &data.y, loss_fn)?;

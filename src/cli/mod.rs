@@ -69,6 +69,13 @@ pub fn main() -> ExitCode {
         Command::Speedup(a) => speedup::run(a),
         Command::Trace(a) => trace::run(a),
     };
+    // Notes (an old model file read by position) follow the work; a run
+    // refused for bad input says only what was wrong, in one line.
+    if !matches!(&outcome, Err(f) if f.code == 2) {
+        for line in common::take_notes() {
+            eprintln!("dualpath: note: {line}");
+        }
+    }
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {

@@ -1,6 +1,8 @@
 //! `dualpath predict`: a model's outputs for a CSV file, as CSV.
 
-use super::common::{CliResult, check_forward_finite, load_features, load_model, model_input};
+use super::common::{
+    CliResult, FileLimit, check_forward_finite, data_for_model, load_model, model_input,
+};
 use clap::Args;
 use dualpath::nn::loss::argmax_row;
 use dualpath::{Activation, Path};
@@ -12,7 +14,8 @@ pub struct PredictArgs {
     #[arg(long, value_name = "FILE.json")]
     model: PathBuf,
     /// Data: `coffee`, `blobs`, `digits8x8` (built in; their targets are left out) or a CSV file with a
-    /// header, one column per feature (target columns named by --target are left out).
+    /// header. The model's features are taken by name, in any order; other columns are left out.
+    /// (A model file without names takes every column but --target's, by position.)
     #[arg(long, value_name = "coffee|blobs|digits8x8|FILE.csv")]
     data: String,
     /// Column(s) to leave out (e.g. the label), by name.
@@ -21,11 +24,20 @@ pub struct PredictArgs {
     /// The path that computes the pass.
     #[arg(long, default_value = "matrix")]
     path: Path,
+    #[command(flatten)]
+    limit: FileLimit,
 }
 
 pub fn run(a: PredictArgs) -> CliResult {
     let model = load_model(&a.model)?;
-    let data = load_features(&a.data, &a.target)?;
+    let data = data_for_model(
+        &model,
+        &a.model,
+        &a.data,
+        &a.target,
+        false,
+        a.limit.max_file_size,
+    )?;
     let x = model_input(&model, &data.x, &data.source)?;
     check_forward_finite(&model.network, &x, &data.source)?;
     let fwd = a.path.forward(&model.network, &x)?;

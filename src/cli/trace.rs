@@ -2,7 +2,7 @@
 //! loop path, with the matrix path's value of each quantity beside it.
 
 use super::common::{
-    CliResult, Failure, ModelData, check_forward_finite, check_loss, loss_of, model_input, whole,
+    CliResult, Failure, ModelData, check_forward_finite, check_loss, loss_for, model_input, whole,
 };
 use clap::Args;
 use dualpath::{Loss, Network, Path, Workspace};
@@ -13,16 +13,16 @@ pub struct TraceArgs {
     #[command(flatten)]
     input: ModelData,
     /// The example to trace: its row in the data, counted from 0 as NumPy does.
-    #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = whole::<usize>(0, u64::MAX))]
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_parser = whole::<usize>(0, u64::MAX))]
     row: usize,
-    /// Loss: bce, mse, scce or cce.
-    #[arg(long, default_value = "bce")]
-    loss: Loss,
+    /// Loss: bce, mse, scce or cce (default: the model's own, else bce).
+    #[arg(long)]
+    loss: Option<Loss>,
     /// Keras' `from_logits=True`: the last layer is linear and its outputs are logits.
     #[arg(long)]
     from_logits: bool,
     /// How many terms of each sum `Σ_k w_kj·a_k` to write out.
-    #[arg(long, default_value_t = 3, allow_negative_numbers = true, value_parser = whole::<usize>(0, u64::MAX))]
+    #[arg(long, default_value_t = 3, allow_hyphen_values = true, value_parser = whole::<usize>(0, u64::MAX))]
     terms: usize,
 }
 
@@ -36,7 +36,7 @@ pub fn run(a: TraceArgs) -> CliResult {
             data.len().saturating_sub(1)
         )));
     }
-    let loss = loss_of(a.loss, a.from_logits)?;
+    let loss = loss_for(a.loss, a.from_logits, Some(&model))?;
     check_loss(&model.network, &data, loss)?;
     let x_all = model_input(&model, &data.x, &data.source)?;
     let x = x_all.rows(a.row, 1).into_owned();

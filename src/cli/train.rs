@@ -1,8 +1,9 @@
 //! `dualpath train`: `model.fit` on either path, then save the model, the history and charts.
 
 use super::common::{
-    CliResult, Failure, NOTES_LAYERS, Output, check_loss, check_outputs, data_file, load_data,
-    load_model, loss_of, model_input, number, parse_layers_with_l2, whole, write_text,
+    CliResult, Failure, FileLimit, NOTES_LAYERS, Output, check_loss, check_outputs, data_file,
+    data_for_model, learning_rate, load_all_columns, load_data, load_model, loss_for, model_input,
+    name_list, open_fraction, parse_layers_with_l2, whole, write_text,
 };
 use super::plot;
 use super::progress::{EpochReporter, catch_interrupts, go_on, interrupted};
@@ -27,20 +28,23 @@ pub struct TrainArgs {
         value_name = "coffee|blobs|digits8x8|FILE.csv"
     )]
     data: String,
-    /// Target column(s) by name (repeatable or comma separated; default: the last column).
+    /// Target column(s) by name (repeatable or comma separated; default: the last column, or
+    /// with --model the model's recorded targets).
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     target: Vec<String>,
     /// Layers as UNITS:ACTIVATION[:l2=NUMBER], comma separated (activations: linear, relu,
     /// sigmoid, tanh, softmax on the last layer; l2=0.1 is Keras' kernel_regularizer=L2(0.1)).
     #[arg(long, default_value = NOTES_LAYERS, conflicts_with = "model", allow_hyphen_values = true)]
     layers: String,
-    /// Start from the weights in this model file instead of a fresh network.
+    /// Start from the weights in this model file instead of a fresh network. Its features are
+    /// taken from the data by name, and its loss is used unless --loss is given.
     #[arg(long, value_name = "FILE.json")]
     model: Option<PathBuf>,
     /// Loss: bce (binary cross-entropy), mse (mean squared error), scce (sparse categorical
-    /// cross-entropy: class ids) or cce (categorical cross-entropy: one-hot rows).
-    #[arg(long, default_value = "bce")]
-    loss: Loss,
+    /// cross-entropy: class ids) or cce (categorical cross-entropy: one-hot rows). Default:
+    /// bce, or with --model the loss it was saved with.
+    #[arg(long)]
+    loss: Option<Loss>,
     /// Keras' `from_logits=True`: the last layer is linear and its outputs are logits
     /// (a sigmoid or softmax is applied inside the loss).
     #[arg(long)]
@@ -49,19 +53,19 @@ pub struct TrainArgs {
     #[arg(long, default_value = "adam")]
     optimizer: Optimizer,
     /// Learning rate (default: Keras' default for the optimizer, 0.01 for sgd, 0.001 for adam).
-    #[arg(long, allow_negative_numbers = true, value_parser = number)]
+    #[arg(long, allow_hyphen_values = true, value_parser = learning_rate)]
     lr: Option<f64>,
     /// Passes over the data.
-    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = whole::<usize>(1, u64::MAX))]
+    #[arg(long, default_value_t = 10, allow_hyphen_values = true, value_parser = whole::<usize>(1, u64::MAX))]
     epochs: usize,
     /// Examples per gradient step.
-    #[arg(long, default_value_t = 32, allow_negative_numbers = true, value_parser = whole::<usize>(1, u64::MAX))]
+    #[arg(long, default_value_t = 32, allow_hyphen_values = true, value_parser = whole::<usize>(1, u64::MAX))]
     batch_size: usize,
     /// Keep row order instead of reshuffling every epoch.
     #[arg(long)]
     no_shuffle: bool,
     /// Seed of the initial weights and of the shuffling.
-    #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = whole::<u64>(0, u64::MAX))]
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_parser = whole::<u64>(0, u64::MAX))]
     seed: u64,
     /// The path that computes every pass: sequential (loops) or matrix.
     #[arg(long, default_value = "matrix")]
@@ -82,8 +86,8 @@ pub struct TrainArgs {
     #[arg(
         long,
         value_name = "F",
-        allow_negative_numbers = true,
-        value_parser = number,
+        allow_hyphen_values = true,
+        value_parser = open_fraction,
         conflicts_with = "validation_data"
     )]
     validation_split: Option<f64>,
@@ -100,6 +104,8 @@ pub struct TrainArgs {
     /// One plain line per epoch, no progress bar.
     #[arg(long)]
     quiet: bool,
+    #[command(flatten)]
+    limit: FileLimit,
 }
 
 pub fn run(a: TrainArgs) -> CliResult {
@@ -110,8 +116,12 @@ pub fn run(a: TrainArgs) -> CliResult {
     };
     let lr = a.lr.unwrap_or(a.optimizer.default_learning_rate());
     let optimizer = a.optimizer.with_learning_rate(lr);
+    let start = match &a.model {
+        Some(path) => Some(load_model(path)?),
+        None => None,
+    };
     let settings = FitSettings {
-        loss: loss_of(a.loss, a.from_logits)?,
+        loss: loss_for(a.loss, a.from_logits, start.as_ref())?,
         optimizer,
         epochs: a.epochs,
         batch_size: a.batch_size,
@@ -123,26 +133,26 @@ pub fn run(a: TrainArgs) -> CliResult {
     check_paths(&a)?;
     // From here on, Ctrl-C stops training and keeps what it has learned.
     catch_interrupts()?;
-    let data = load_data(&a.data, &a.target, a.seed)?;
+    let limit = a.limit.max_file_size;
+    let data = match (&start, &a.model) {
+        (Some(model), Some(path)) => data_for_model(model, path, &a.data, &a.target, true, limit)?,
+        _ => load_data(&a.data, &a.target, a.seed, limit)?,
+    };
     if data.y.ncols() == 0 {
         return Err(Failure::input(format!(
             "{}: no target column to train on",
             data.source
         )));
     }
-    let mut model = match &a.model {
-        Some(path) => load_model(path)?,
+    let mut model = match start {
+        Some(model) => model,
         None => {
             let (spec, l2s) = layers.unwrap_or_default();
             let mut network = Network::new(data.x.ncols(), &spec, a.seed)?;
             for (l, &l2) in l2s.iter().enumerate() {
                 network = network.with_l2(l, l2)?;
             }
-            Model {
-                network,
-                normalization: None,
-                loss: None,
-            }
+            Model::new(network, None)?
         }
     };
     // The rows to train on and, apart from them, the rows to validate on.
@@ -161,15 +171,18 @@ pub fn run(a: TrainArgs) -> CliResult {
             (train, Some(val))
         }
         (None, Some(spec)) => {
-            let val = load_data(spec, &a.target, a.seed)?;
+            // The training data's columns, by name, in any order.
+            let val = load_all_columns(spec, a.seed, limit)?
+                .select(&data.feature_names, &data.target_names)
+                .map_err(|e| Failure::input(format!("--validation-data: {e}")))?;
             if val.feature_names != data.feature_names || val.target_names != data.target_names {
                 return Err(Failure::input(format!(
                     "--validation-data {}: its columns ({}; target {}) differ from the training data's ({}; target {})",
                     val.source,
-                    val.feature_names.join(", "),
-                    val.target_names.join(", "),
-                    data.feature_names.join(", "),
-                    data.target_names.join(", ")
+                    name_list(&val.feature_names),
+                    name_list(&val.target_names),
+                    name_list(&data.feature_names),
+                    name_list(&data.target_names)
                 )));
             }
             (data, Some(val))
@@ -195,8 +208,8 @@ pub fn run(a: TrainArgs) -> CliResult {
         model.network.param_count(),
         data.source,
         data.x.nrows(),
-        data.feature_names.join(", "),
-        data.target_names.join(", "),
+        name_list(&data.feature_names),
+        name_list(&data.target_names),
         settings.loss,
         settings.optimizer.name(),
         lr,
@@ -232,6 +245,9 @@ pub fn run(a: TrainArgs) -> CliResult {
     };
     reporter.clear();
     model.loss = Some(settings.loss); // what the outputs mean, for predict
+    // The columns it learned from, so that data is read by name from now on.
+    model.feature_names = Some(data.feature_names.clone());
+    model.target_names = Some(data.target_names.clone());
     let mut saved = Vec::new();
     if let Some(path) = &a.save {
         model.save(path)?;

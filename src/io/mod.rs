@@ -5,7 +5,7 @@
 //! | module | holds |
 //! | --- | --- |
 //! | [`files`] | atomic writes, I/O reasons for error messages |
-//! | [`data`] | the labs' data sets, CSV reading, `Normalization` |
+//! | [`data`] | the labs' data sets, `Normalization`; CSV files read by column name, bounded |
 //! | [`model`] | JSON model files |
 //! | `chart` | SVG charts, with a bundled font (feature `charts`) |
 

@@ -21,6 +21,8 @@
 //!     }
 //!   ],
 //!   "normalization": { "mean": [216.9, 13.5], "std": [39.7, 1.1] },
+//!   "features": ["temperature", "duration"],
+//!   "targets": ["good_roast"],
 //!   "loss": "bce"
 //! }
 //! ```
@@ -33,6 +35,8 @@
 //! | `bias` | `b`, `units` numbers | `layer.get_weights()[1]` |
 //! | `l2` | optional, default 0: the kernel's L2 factor, the loss gains `l2·ΣW²` | `kernel_regularizer=L2(l2)` |
 //! | `normalization` | optional: `mean` and `std`, one per input feature | `Normalization`'s `mean` and `sqrt(variance)` |
+//! | `features` | optional: the name of each input, in the order the network takes them | the columns given to `fit` |
+//! | `targets` | optional: the names of the target columns (one class id column for `scce`) | the label columns |
 //! | `loss` | optional: the loss it was trained with, `bce`, `mse`, `scce` or `cce` | `model.compile(loss=...)` |
 //! | `from_logits` | optional, default `false`: the last layer's outputs are logits | `from_logits=True` |
 //!
@@ -42,6 +46,14 @@
 //!
 //! The network's input size is the first kernel's number of rows, and each
 //! kernel has as many rows as the layer before it has units.
+//!
+//! `features` is what lets a data file's columns be read by name, in any
+//! order, rather than by position: `dualpath train` records the names of the
+//! columns it trained on, and every command that reads data for a model picks
+//! those columns. Files written before the names were recorded have neither
+//! `features` nor `targets`; they still load, and their data is read by
+//! position. Names must be non-empty and distinct, with one `features` name
+//! per input; no name may be both a feature and a target.
 //!
 //! Numbers are written in the shortest form that reads back as the same
 //! `f64`, and read with correct rounding (`serde_json`'s `float_roundtrip`
@@ -80,6 +92,11 @@ pub struct Model {
     /// The loss it was trained with, if known: it says what the outputs are
     /// (probabilities, or logits when [`Loss::from_logits`]).
     pub loss: Option<Loss>,
+    /// The name of each input feature, in the network's input order, when
+    /// known: data is then read by column name (see [`Model::with_names`]).
+    pub feature_names: Option<Vec<String>>,
+    /// The names of the target columns it was trained on, when known.
+    pub target_names: Option<Vec<String>>,
 }
 
 impl Model {
@@ -95,7 +112,37 @@ impl Model {
             network,
             normalization,
             loss: None,
+            feature_names: None,
+            target_names: None,
         })
+    }
+
+    /// The same model, recording the names of its input features (one per
+    /// input, in the network's order) and of its target columns.
+    ///
+    /// ```
+    /// use dualpath::io::model::Model;
+    /// use dualpath::{Activation, Network};
+    /// let net = Network::<f64>::new(2, &[(1, Activation::Sigmoid)], 0)?;
+    /// let model = Model::new(net, None)?.with_names(
+    ///     vec!["temperature".into(), "duration".into()],
+    ///     vec!["good_roast".into()],
+    /// )?;
+    /// assert_eq!(model.feature_names.as_deref(), Some(&["temperature".to_string(), "duration".to_string()][..]));
+    /// # Ok::<(), dualpath::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidSetting`] if there is not one feature name per input,
+    /// a name is empty or repeated, or a name is both a feature and a target.
+    pub fn with_names(mut self, features: Vec<String>, targets: Vec<String>) -> Result<Self> {
+        check_names(&features, &targets, self.n_in()).map_err(|detail| Error::InvalidSetting {
+            name: "column names".into(),
+            detail,
+        })?;
+        self.feature_names = Some(features);
+        self.target_names = (!targets.is_empty()).then_some(targets);
+        Ok(self)
     }
 
     /// The model's outputs for the network's outputs `a`, `(m, n_out)`, as
@@ -159,10 +206,7 @@ impl Model {
     /// [`Model::from_json_str`]).
     pub fn load(path: &Path) -> Result<Self> {
         let source = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::Io {
-            path: source.clone(),
-            detail: format!("cannot read the model file: {}", io_reason(&e)),
-        })?;
+        let bytes = read_bounded(path, &source)?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let line_start = before
@@ -303,6 +347,21 @@ impl Model {
                 number_list(norm.std.iter())
             );
         }
+        if let Some(features) = &self.feature_names {
+            check_names(
+                features,
+                self.target_names.as_deref().unwrap_or_default(),
+                self.n_in(),
+            )
+            .map_err(|detail| Error::InvalidSetting {
+                name: "column names".into(),
+                detail,
+            })?;
+            let _ = write!(out, ",\n  \"features\": {}", string_list(features));
+        }
+        if let Some(targets) = &self.target_names {
+            let _ = write!(out, ",\n  \"targets\": {}", string_list(targets));
+        }
         if let Some(loss) = self.loss {
             let _ = write!(out, ",\n  \"loss\": \"{}\"", loss.name());
             if loss.from_logits() {
@@ -322,6 +381,8 @@ impl Model {
 struct ModelFile {
     layers: Vec<Object<LayerFile>>,
     normalization: Option<Object<NormFile>>,
+    features: Option<Vec<String>>,
+    targets: Option<Vec<String>>,
     loss: Option<String>,
     from_logits: Option<bool>,
 }
@@ -563,12 +624,155 @@ impl ModelFile {
                 Some(loss)
             }
         };
+        if self.targets.is_some() && self.features.is_none() {
+            return Err(bad(
+                None,
+                "targets",
+                "is given without \"features\"; name the inputs too, or leave both out".into(),
+            ));
+        }
+        if let Some(features) = &self.features {
+            let targets = self.targets.as_deref().unwrap_or_default();
+            check_names(features, targets, network.n_in()).map_err(|detail| {
+                let field = if detail.starts_with("targets") {
+                    "targets"
+                } else {
+                    "features"
+                };
+                bad(
+                    None,
+                    field,
+                    detail.trim_start_matches("targets ").to_string(),
+                )
+            })?;
+            if let (Some(l), Some(t)) = (loss, &self.targets) {
+                let want = l.target_columns(network.n_out());
+                if t.len() != want {
+                    return Err(bad(
+                        None,
+                        "targets",
+                        format!(
+                            "has {} {} but {} on {} {} needs {want}",
+                            t.len(),
+                            plural(t.len(), "name", "names"),
+                            l.name(),
+                            network.n_out(),
+                            plural(network.n_out(), "output", "outputs"),
+                        ),
+                    ));
+                }
+            }
+        }
         Ok(Model {
             network,
             normalization,
             loss,
+            feature_names: self.features,
+            target_names: self.targets.filter(|t| !t.is_empty()),
         })
     }
+}
+
+/// The largest model file read: far above any network a course exercise
+/// trains (the notes' network is 3 KB, a 1000-wide layer of 1000 inputs
+/// about 20 MB), and bounded so that a wrong path (`/dev/zero`, a disk
+/// image) is refused rather than read until the memory runs out.
+pub const MAX_MODEL_FILE_SIZE: u64 = 1 << 30;
+
+/// The file's bytes, refused at once if its start holds a NUL byte (no JSON
+/// text does), and once more than [`MAX_MODEL_FILE_SIZE`] have been read. A
+/// start that is not UTF-8 is returned alone, for [`Model::load`] to name.
+fn read_bounded(path: &Path, source: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |e: std::io::Error| Error::Io {
+        path: source.into(),
+        detail: format!("cannot read the model file: {}", io_reason(&e)),
+    };
+    let refuse = |detail: String| Error::Model {
+        path: source.into(),
+        at: None,
+        layer: None,
+        field: None,
+        detail,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(io(std::io::Error::from(std::io::ErrorKind::IsADirectory)));
+    }
+    let mut bytes = Vec::new();
+    (&mut file)
+        .take(8 << 10)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if let Err(e) = std::str::from_utf8(&bytes)
+        && e.error_len().is_some()
+        && !bytes[..e.valid_up_to()].contains(&0)
+    {
+        // Not UTF-8 before any NUL: the start is enough for the message,
+        // which gives the line and column.
+        return Ok(bytes);
+    }
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(refuse(format!(
+            "this is not a text file (byte {at} is a NUL byte); expected a JSON model file"
+        )));
+    }
+    file.take(MAX_MODEL_FILE_SIZE + 1 - bytes.len() as u64)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_MODEL_FILE_SIZE {
+        return Err(refuse(format!(
+            "the file is larger than {} GiB, far more than any model; is it the model file?",
+            MAX_MODEL_FILE_SIZE >> 30
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Checks column names: one non-empty, distinct feature name per input,
+/// target names non-empty and distinct from each other and the features.
+/// The message starts "targets " when the target names are at fault.
+fn check_names(
+    features: &[String],
+    targets: &[String],
+    n_in: usize,
+) -> std::result::Result<(), String> {
+    if features.len() != n_in {
+        return Err(format!(
+            "has {} {} but the network takes {n_in} {} (layer 1 \"kernel\" has {n_in} {})",
+            features.len(),
+            plural(features.len(), "name", "names"),
+            plural(n_in, "input", "inputs"),
+            plural(n_in, "row", "rows"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(features.len() + targets.len());
+    for (list, names) in [("", features), ("targets ", targets)] {
+        for (i, name) in names.iter().enumerate() {
+            if name.trim().is_empty() {
+                return Err(format!(
+                    "{list}name {} is empty; every column needs a name",
+                    i + 1
+                ));
+            }
+            if !seen.insert(name.as_str()) {
+                return Err(format!(
+                    "{list}name {} ({name:?}) is used twice; every column needs its own name",
+                    i + 1
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `["a", "b"]`, as JSON strings.
+fn string_list(names: &[String]) -> String {
+    let items: Vec<String> = names
+        .iter()
+        .map(|n| serde_json::to_string(n).unwrap_or_else(|_| "\"\"".into()))
+        .collect();
+    format!("[{}]", items.join(", "))
 }
 
 /// A JSON error (syntax, a value of the wrong type, a missing, unknown or

@@ -3,7 +3,10 @@
 //! and the line or column, never as a panic.
 
 use dualpath::Error;
-use dualpath::io::data::{TargetChoice, read_csv, read_csv_features, read_csv_from, read_csv_with};
+use dualpath::io::data::{
+    DEFAULT_MAX_FILE_SIZE, TargetChoice, byte_size, read_csv, read_csv_features, read_csv_from,
+    read_csv_from_limited, read_csv_limited, read_csv_with,
+};
 use nalgebra::dmatrix;
 use proptest::prelude::*;
 use std::path::Path;
@@ -382,4 +385,130 @@ fn csv_line_numbers_count_blank_lines_and_every_line_ending() {
     let (line, _, message) = data_error("a,b\n\n\n", &TargetChoice::Last);
     assert_eq!(line, None, "{message}");
     assert!(message.contains("(line 1)"), "{message}");
+}
+
+// ---------------------------------------------------------------------------
+// CSV: files that would otherwise be misread, or read without end
+// ---------------------------------------------------------------------------
+
+#[test]
+fn csv_first_line_of_numbers_is_refused_as_a_missing_header() {
+    let (line, _, message) = data_error("200,13.5,1\n150,11.5,0\n", &TargetChoice::Last);
+    assert_eq!(line, Some(1));
+    assert!(
+        message.contains("is numbers, not column names")
+            && message.contains("add a first line naming the columns, e.g. x1,x2,y"),
+        "{message}"
+    );
+    // A header that only has some numeric names is a header.
+    let data = parse("1,b,y\n1,2,3\n", &TargetChoice::Last).unwrap();
+    assert_eq!(data.feature_names, ["1", "b"]);
+}
+
+#[test]
+fn csv_with_another_separator_is_named() {
+    for (text, shown) in [
+        ("a;b;y\n1;2;0\n", "';'"),
+        ("a\tb\ty\n1\t2\t0\n", "tabs"),
+        ("a|b|y\n1|2|0\n", "'|'"),
+    ] {
+        for choice in [TargetChoice::Last, TargetChoice::None] {
+            let (line, _, message) = data_error(text, &choice);
+            assert_eq!(line, Some(1));
+            assert!(
+                message.contains(&format!("looks separated by {shown}"))
+                    && message.contains("reads comma-separated files"),
+                "{message}"
+            );
+        }
+    }
+}
+
+#[test]
+fn csv_reader_refuses_endless_binary_input_from_its_first_bytes() {
+    // An endless stream of NUL bytes, as /dev/zero: refused, not read.
+    let err = read_csv_from(std::io::repeat(0), "zeros", &TargetChoice::Last).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "zeros, line 1: this is not a text file (byte 0 is a NUL byte); expected CSV text: \
+         a header line naming the columns, then one line of numbers per example, saved as UTF-8"
+    );
+    let err = read_csv_from(std::io::repeat(0xff), "noise", &TargetChoice::Last).unwrap_err();
+    assert!(err.to_string().contains("not valid UTF-8"), "{err}");
+}
+
+#[test]
+fn csv_reader_stops_at_its_size_limit() {
+    // Endless text: read up to the limit, then refused.
+    let err = read_csv_from_limited(std::io::repeat(b'1'), "ones", &TargetChoice::Last, 10_000)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("ones: the file is larger than the 10000 bytes limit for a data file"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roasts.csv");
+    std::fs::write(&path, ROASTS).unwrap();
+    let err = read_csv_limited(&path, &TargetChoice::Last, 1 << 4).unwrap_err();
+    assert!(
+        err.to_string().contains("larger than the 16 bytes limit"),
+        "{err}"
+    );
+    assert!(read_csv_limited(&path, &TargetChoice::Last, 1 << 10).is_ok());
+    assert_eq!(byte_size(DEFAULT_MAX_FILE_SIZE), "1 GiB");
+}
+
+#[test]
+fn csv_columns_are_chosen_by_name_in_any_order() {
+    let all = parse(ROASTS, &TargetChoice::None).unwrap();
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let d = all
+        .select(&names(&["duration", "score"]), &names(&["good"]))
+        .unwrap();
+    assert_eq!(d.x, dmatrix![13.5, 0.9; 11.5, 0.1; 14.0, 0.7]);
+    assert_eq!(d.y, dmatrix![1.0; 0.0; 1.0]);
+    assert_eq!(d.lines, [2, 3, 4]);
+    let missing = all.select(&names(&["time"]), &[]).unwrap_err().to_string();
+    assert_eq!(
+        missing,
+        "data.csv: there is no column named \"time\", one of the features asked for; \
+         the columns are \"temperature\", \"duration\", \"good\", \"score\""
+    );
+    let twice = all
+        .select(&names(&["good"]), &names(&["good"]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        twice.contains("column \"good\": is asked for twice"),
+        "{twice}"
+    );
+}
+
+/// 200 000 columns and two rows. The duplicate-name check once compared
+/// every name with every earlier one, which took 15 s for 100 000 columns;
+/// it is a hash map now, and the whole read takes well under a second here
+/// (the bound leaves room for a loaded machine, and is far below the
+/// minutes the old check took).
+#[test]
+fn csv_with_200_000_columns_is_read_in_linear_time() {
+    let n = 200_000;
+    let header: Vec<String> = (0..n).map(|j| format!("c{j}")).collect();
+    let row = vec!["1"; n].join(",");
+    let text = format!("{}\n{row}\n{row}\n", header.join(","));
+    let start = std::time::Instant::now();
+    let data = parse(&text, &TargetChoice::Last).unwrap();
+    let took = start.elapsed();
+    assert_eq!(
+        (data.len(), data.n_features(), data.n_targets()),
+        (2, n - 1, 1)
+    );
+    assert!(took.as_secs_f64() < 3.0, "{took:?}");
+    // A message about such a header stays one short line.
+    let ragged = format!("{}\n1,2\n", header.join(","));
+    let (_, _, message) = data_error(&ragged, &TargetChoice::Last);
+    assert!(
+        message.len() < 300 && message.contains("(199992 more)"),
+        "{message}"
+    );
 }

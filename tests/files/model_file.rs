@@ -536,7 +536,7 @@ fn missing_and_unknown_keys_are_named() {
     let text = broken(r#""normalization""#, r#""normalisation""#);
     assert_eq!(
         message(&text),
-        "model.json, line 19, column 17: unknown field `normalisation`, expected one of `layers`, `normalization`, `loss`, `from_logits`"
+        "model.json, line 19, column 17: unknown field `normalisation`, expected one of `layers`, `normalization`, `features`, `targets`, `loss`, `from_logits`"
     );
     let text = broken(r#", "std": [1, 1]"#, "");
     assert_eq!(
@@ -863,4 +863,104 @@ fn an_l2_factor_reads_back_and_a_bad_one_is_named() {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Column names
+// ---------------------------------------------------------------------------
+
+/// A model file as written before column names were recorded: two inputs,
+/// one sigmoid unit, trained with binary cross-entropy.
+const WITHOUT_NAMES: &str = r#"{
+  "layers": [
+    {"units": 1, "activation": "sigmoid", "kernel": [[0.5], [-1.0]], "bias": [0.25]}
+  ],
+  "loss": "bce"
+}"#;
+
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn column_names_round_trip() {
+    let model = notes_model()
+        .with_names(names(&["temperature", "duration"]), names(&["good_roast"]))
+        .unwrap();
+    let text = model.to_json_string().unwrap();
+    assert!(
+        text.contains(
+            "\"features\": [\"temperature\", \"duration\"],\n  \"targets\": [\"good_roast\"]"
+        ),
+        "{text}"
+    );
+    let back = Model::from_json_str(&text, "model.json").unwrap();
+    assert_eq!(back, model);
+    assert_eq!(back.target_names, Some(names(&["good_roast"])));
+}
+
+#[test]
+fn a_file_from_before_names_were_recorded_still_loads() {
+    let model = Model::from_json_str(WITHOUT_NAMES, "old.json").unwrap();
+    assert_eq!((model.feature_names, model.target_names), (None, None));
+    assert_eq!(model.loss, Some(Loss::BINARY_CROSSENTROPY));
+    assert_eq!(model.network.layers()[0].w()[(1, 0)], -1.0);
+}
+
+#[test]
+fn wrong_column_names_are_named() {
+    let with = |extra: &str| WITHOUT_NAMES.replace("\"loss\"", &format!("{extra}, \"loss\""));
+    for (extra, expected) in [
+        (
+            r#""features": ["a"]"#,
+            r#"old.json: "features" has 1 name but the network takes 2 inputs"#,
+        ),
+        (
+            r#""features": ["a", "a"]"#,
+            r#"old.json: "features" name 2 ("a") is used twice"#,
+        ),
+        (
+            r#""features": ["a", " "]"#,
+            r#"old.json: "features" name 2 is empty"#,
+        ),
+        (
+            r#""features": ["a", "b"], "targets": ["b"]"#,
+            r#"old.json: "targets" name 1 ("b") is used twice"#,
+        ),
+        (
+            r#""targets": ["y"]"#,
+            r#"old.json: "targets" is given without "features""#,
+        ),
+        (
+            r#""features": ["a", "b"], "targets": ["y", "z"]"#,
+            r#"old.json: "targets" has 2 names but bce on 1 output needs 1"#,
+        ),
+        (
+            r#""features": ["a", 2]"#,
+            "old.json, line 5, column 21: invalid type: integer `2`, expected a string",
+        ),
+    ] {
+        let text = with(extra);
+        let message = Model::from_json_str(&text, "old.json")
+            .unwrap_err()
+            .to_string();
+        assert!(message.starts_with(expected), "{extra}: {message}");
+    }
+    let err = notes_model()
+        .with_names(names(&["t"]), Vec::new())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("has 1 name but the network takes 2 inputs"),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_device_given_as_a_model_file_is_refused_at_once() {
+    let start = std::time::Instant::now();
+    let err = Model::load(Path::new("/dev/zero")).unwrap_err();
+    assert!(err.to_string().contains("not a text file"), "{err}");
+    assert!(start.elapsed().as_secs_f64() < 1.0, "{:?}", start.elapsed());
 }

@@ -78,9 +78,10 @@ fn train_saves_a_model_that_predict_grad_and_compare_read() {
         assert_eq!(decision, if p > 0.5 { "1" } else { "0" });
     }
 
+    // The model reads its columns by name: the coffee data's label is good_roast.
     std::fs::write(
         d.join("labelled.csv"),
-        "temperature,duration,good\n200,13.9,1\n200,17,0\n",
+        "temperature,duration,good_roast\n200,13.9,1\n200,17,0\n",
     )
     .unwrap();
     for path in ["sequential", "matrix"] {

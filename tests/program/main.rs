@@ -10,6 +10,9 @@
 //!   on both paths;
 //! - `outputs`: no output may name an input or another output, however it
 //!   is spelled, and every output is checked before training;
+//! - `misread`: nothing in a file is read as something else: columns by
+//!   name, a model's own loss, a missing header, another separator, every
+//!   form of a negative number, a file that is not data;
 //! - `interrupts`: Ctrl-C and SIGTERM during `train` keep the weights so far;
 //! - `helpers`: running the program, shared by the modules above.
 //!
@@ -25,6 +28,7 @@ mod errors;
 mod helpers;
 #[cfg(unix)]
 mod interrupts;
+mod misread;
 mod mistakes;
 mod outputs;
 mod weeks;
