@@ -1,17 +1,19 @@
 //! The command line: argument parsing, the subcommands, and their error handling.
 
 //!
-//! One file per command (`train`, `predict`, `grad`, `compare`, `speedup`,
-//! `trace`, `tour`); none imports another. What they share lives below them, in
+//! One file per command (`train`, `predict`, `evaluate`, `summary`, `grad`,
+//! `compare`, `speedup`, `trace`, `tour`); none imports another. What they share lives below them, in
 //! `common`, `plot` and `progress`.
 
 mod common;
 mod compare;
+mod evaluate;
 mod grad;
 mod plot;
 mod predict;
 mod progress;
 mod speedup;
+mod summary;
 mod tour;
 mod trace;
 mod train;
@@ -38,6 +40,10 @@ enum Command {
     Train(train::TrainArgs),
     /// Print a model's predictions for a CSV file, as CSV.
     Predict(predict::PredictArgs),
+    /// A model's loss and metric on data (`model.evaluate`): `loss: … - accuracy: …`.
+    Evaluate(evaluate::EvaluateArgs),
+    /// A model's layers, output shapes and parameter counts (`model.summary()`).
+    Summary(summary::SummaryArgs),
     /// One forward and backward pass, as JSON: loss, activations, gradients.
     Grad(grad::GradArgs),
     /// How far apart the two paths are, per layer and quantity, beside the bound.
@@ -64,6 +70,8 @@ pub fn main() -> ExitCode {
         Command::Tour => tour::run(),
         Command::Train(a) => train::run(a),
         Command::Predict(a) => predict::run(a),
+        Command::Evaluate(a) => evaluate::run(a),
+        Command::Summary(a) => summary::run(a),
         Command::Grad(a) => grad::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Speedup(a) => speedup::run(a),

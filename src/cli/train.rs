@@ -216,6 +216,8 @@ pub fn run(a: TrainArgs) -> CliResult {
         settings.path,
         a.float.name()
     );
+    // Keras' model.summary(), in one line.
+    println!("  {}", dualpath::io::summary::brief(&model));
     if interrupted() {
         return Err(
             Failure::input("interrupted before training began; nothing was written").with_code(130),

@@ -7,6 +7,7 @@
 //! | [`files`] | atomic writes, I/O reasons for error messages |
 //! | [`data`] | the labs' data sets, `Normalization`; CSV files read by column name, bounded |
 //! | [`model`] | JSON model files |
+//! | [`summary`] | Keras' `model.summary()` table |
 //! | `chart` | SVG charts, with a bundled font (feature `charts`) |
 
 #[cfg(feature = "charts")]
@@ -14,3 +15,4 @@ pub mod chart;
 pub mod data;
 pub mod files;
 pub mod model;
+pub mod summary;

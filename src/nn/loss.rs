@@ -670,6 +670,38 @@ impl Metric {
     }
 }
 
+/// Keras' `mean_absolute_error` (`metrics=["mae"]`) summed over the rows of
+/// a batch: each row's mean over its outputs of `|y - a|`, added up. Divide
+/// by the number of rows for the batch's MAE; [`crate::train::fit`] and
+/// [`crate::train::evaluate_batches`] add the sums of their batches, then
+/// divide by all the rows, as Keras' metric accumulates.
+///
+/// ```
+/// use dualpath::nn::loss::absolute_error_sum;
+/// use nalgebra::dmatrix;
+/// let (a, y) = (dmatrix![1.0, 2.0; 0.5, 0.5], dmatrix![0.0, 2.0; 1.0, 1.5]);
+/// assert_eq!(absolute_error_sum(&a, &y), 0.5 + 0.75);
+/// ```
+///
+/// # Panics
+/// If the shapes differ.
+pub fn absolute_error_sum<T: Real>(a: &DMatrix<T>, y: &DMatrix<T>) -> f64 {
+    assert_eq!(
+        a.shape(),
+        y.shape(),
+        "absolute_error_sum: A and Y differ in shape"
+    );
+    let n = a.ncols() as f64;
+    (0..a.nrows())
+        .map(|i| {
+            let row: f64 = (0..a.ncols())
+                .map(|j| (y[(i, j)].as_f64() - a[(i, j)].as_f64()).abs())
+                .sum();
+            row / n
+        })
+        .sum()
+}
+
 impl fmt::Display for Loss {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -482,6 +482,86 @@ pub fn evaluate<T: Real>(
     Ok((j, accuracy))
 }
 
+/// What Keras' `model.evaluate` returns: the loss, penalties included, and
+/// the metric the course compiles with (`metrics=["accuracy"]` for the
+/// cross-entropies, `metrics=["mae"]` for mean squared error).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Evaluation {
+    /// The mean of the batches' losses (each with the L2 penalties) weighted
+    /// by their sizes: Keras' `loss`.
+    pub loss: f64,
+    /// The accuracy [`Loss::metric`] picks, for the cross-entropies.
+    pub accuracy: Option<f64>,
+    /// The mean absolute error, for mean squared error (Keras' `mae`).
+    pub mae: Option<f64>,
+}
+
+/// Keras' `model.evaluate(x, y, batch_size=batch_size)` on `path`: one
+/// forward pass per batch of `batch_size` rows, in order (Keras' default is
+/// 32; the last batch may be shorter). The loss is the mean of the batch
+/// losses weighted by batch size, as Keras' loss tracker averages them: for
+/// a mean loss this is the whole data's mean, up to the rounding of the sums,
+/// and each batch's loss includes the L2 penalties, so the reported loss
+/// does too. The accuracy counts right answers over all batches; the MAE
+/// adds each row's mean absolute error and divides by the rows.
+///
+/// ```
+/// use dualpath::train::evaluate_batches;
+/// use dualpath::{Activation::Sigmoid, Loss, Network, Path};
+/// use nalgebra::dmatrix;
+/// let net = Network::<f64>::new(1, &[(1, Sigmoid)], 0)?;
+/// let (x, y) = (dmatrix![-1.0; 1.0; 2.0], dmatrix![0.0; 1.0; 1.0]);
+/// let e = evaluate_batches(&net, &x, &y, Loss::BINARY_CROSSENTROPY, Path::Matrix, 2)?;
+/// assert!(e.loss > 0.0 && e.accuracy.is_some() && e.mae.is_none());
+/// # Ok::<(), dualpath::Error>(())
+/// ```
+///
+/// # Errors
+/// If the data does not fit the network or the loss, or the batch size is 0.
+pub fn evaluate_batches<T: Real>(
+    net: &Network<T>,
+    x: &DMatrix<T>,
+    y: &DMatrix<T>,
+    loss: Loss,
+    path: Path,
+    batch_size: usize,
+) -> Result<Evaluation> {
+    if batch_size == 0 {
+        return Err(Error::InvalidSetting {
+            name: "batch size".into(),
+            detail: "0 (expected at least 1)".into(),
+        });
+    }
+    net.check_input(x)?;
+    let m = x.nrows();
+    check_targets(net, y, m, loss)?;
+    let metric = loss.metric();
+    let with_mae = loss.kind() == crate::nn::loss::LossKind::MeanSquaredError;
+    let (mut loss_sum, mut correct, mut counted, mut abs_sum) = (0.0, 0usize, 0usize, 0.0);
+    let mut start = 0;
+    while start < m {
+        let rows = batch_size.min(m - start);
+        let xb = x.rows(start, rows).into_owned();
+        let yb = y.rows(start, rows).into_owned();
+        let fwd = path.forward(net, &xb)?;
+        let j = total_loss(net, loss, fwd.output_z(), fwd.output(), &yb).as_f64();
+        loss_sum += j * rows as f64;
+        if let Some(metric) = metric {
+            let (right, of) = metric.correct(fwd.output(), &yb);
+            (correct, counted) = (correct + right, counted + of);
+        }
+        if with_mae {
+            abs_sum += crate::nn::loss::absolute_error_sum(fwd.output(), &yb);
+        }
+        start += rows;
+    }
+    Ok(Evaluation {
+        loss: loss_sum / m as f64,
+        accuracy: metric.map(|_| correct as f64 / counted as f64),
+        mae: with_mae.then(|| abs_sum / m as f64),
+    })
+}
+
 /// Copies `rows` of `src` into `dst`, in order.
 fn gather_rows<T: Real>(src: &DMatrix<T>, rows: &[usize], dst: &mut DMatrix<T>) {
     for c in 0..src.ncols() {

@@ -1,6 +1,7 @@
 //! The `dualpath` program and the errors a user meets, in one test binary:
 //!
 //! - `commands`: every command's happy path;
+//! - `evaluate`: `evaluate` and `summary` beside Keras' own numbers and table;
 //! - `mistakes`: every kind of bad input answered with one clear line on
 //!   stderr and exit code 2, never a panic;
 //! - `weeks`: the program on weeks 2 and 3 (multiclass, validation, L2) and
@@ -25,6 +26,7 @@ mod common;
 mod bad_input;
 mod commands;
 mod errors;
+mod evaluate;
 mod helpers;
 #[cfg(unix)]
 mod interrupts;

@@ -1,0 +1,133 @@
+//! `dualpath evaluate`: a model's loss and metric on data (`model.evaluate`).
+
+use super::common::{
+    CliResult, Failure, FileLimit, check_forward_finite, check_loss, data_for_model, load_model,
+    loss_for, model_input,
+};
+use clap::Args;
+use dualpath::speedup::Float;
+use dualpath::train::{Evaluation, evaluate_batches};
+use dualpath::{Loss, Path, Real};
+use nalgebra::DMatrix;
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct EvaluateArgs {
+    /// Model file (JSON, Keras layout).
+    #[arg(long, value_name = "FILE.json")]
+    model: PathBuf,
+    /// Data: `coffee`, `blobs`, `digits8x8` (built in) or a CSV file with a header. The
+    /// model's features are taken by name, in any order.
+    #[arg(long, value_name = "coffee|blobs|digits8x8|FILE.csv")]
+    data: String,
+    /// Target column(s) by name (repeatable or comma separated; default: the model's
+    /// recorded targets, else the last column).
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    target: Vec<String>,
+    /// Loss: bce, mse, scce or cce (default: the loss the model was saved with, else bce).
+    #[arg(long)]
+    loss: Option<Loss>,
+    /// Keras' `from_logits=True`: the last layer's outputs are logits.
+    #[arg(long)]
+    from_logits: bool,
+    /// Examples per forward pass (Keras' evaluate default, 32). The loss is the mean of
+    /// the batches' losses weighted by their sizes, as Keras reports it.
+    #[arg(long, default_value_t = 32, allow_hyphen_values = true, value_parser = super::common::whole::<usize>(1, u64::MAX))]
+    batch_size: usize,
+    /// The path that computes the passes: sequential (loops) or matrix.
+    #[arg(long, default_value = "matrix")]
+    path: Path,
+    /// The precision to compute in: f64, or f32 (Keras' default, float32).
+    #[arg(long, default_value = "f64", value_name = "f64|f32")]
+    float: Float,
+    /// One JSON object with every number in full: {"loss": …, "accuracy": …}.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    limit: FileLimit,
+}
+
+pub fn run(a: EvaluateArgs) -> CliResult {
+    let model = load_model(&a.model)?;
+    let loss = loss_for(a.loss, a.from_logits, Some(&model))?;
+    let data = data_for_model(
+        &model,
+        &a.model,
+        &a.data,
+        &a.target,
+        true,
+        a.limit.max_file_size,
+    )?;
+    if data.y.ncols() == 0 {
+        return Err(Failure::input(format!(
+            "{}: no target column to evaluate against",
+            data.source
+        )));
+    }
+    check_loss(&model.network, &data, loss)?;
+    let x = model_input(&model, &data.x, &data.source)?;
+    let e = match a.float {
+        Float::F64 => {
+            check_forward_finite(&model.network, &x, &data.source)?;
+            evaluate_batches(&model.network, &x, &data.y, loss, a.path, a.batch_size)?
+        }
+        Float::F32 => {
+            let net = model.network.cast::<f32>();
+            let x = rounded::<f32>(&x, &data.source)?;
+            let y = rounded::<f32>(&data.y, &data.source)?;
+            check_forward_finite(&net, &x, &data.source)?;
+            evaluate_batches(&net, &x, &y, loss, a.path, a.batch_size)?
+        }
+    };
+    if !e.loss.is_finite() {
+        return Err(Failure::input(format!(
+            "{}: the loss is {} (the outputs are too extreme for {}); evaluate in f64",
+            data.source,
+            e.loss,
+            a.float.name()
+        )));
+    }
+    println!("{}", if a.json { as_json(&e) } else { keras_line(&e) });
+    Ok(())
+}
+
+/// Keras' progress-bar line: `loss: 0.2140 - accuracy: 0.9500`, four decimals.
+fn keras_line(e: &Evaluation) -> String {
+    let mut line = format!("loss: {:.4}", e.loss);
+    if let Some(v) = e.accuracy {
+        line.push_str(&format!(" - accuracy: {v:.4}"));
+    }
+    if let Some(v) = e.mae {
+        line.push_str(&format!(" - mae: {v:.4}"));
+    }
+    line
+}
+
+/// `evaluate(return_dict=True)`: every number in full (the shortest text
+/// that reads back as the same `f64`).
+fn as_json(e: &Evaluation) -> String {
+    let mut j = json!({"loss": e.loss});
+    if let Some(v) = e.accuracy {
+        j["accuracy"] = json!(v);
+    }
+    if let Some(v) = e.mae {
+        j["mae"] = json!(v);
+    }
+    j.to_string()
+}
+
+/// `m` rounded to `T`, refused when a value does not fit in it.
+fn rounded<T: Real>(m: &DMatrix<f64>, source: &str) -> CliResult<DMatrix<T>> {
+    let t = m.map(T::of_f64);
+    match t.iter().position(|v| !v.is_finite()) {
+        None => Ok(t),
+        Some(k) => Err(Failure::input(format!(
+            "{source}: row {}, column {}: {} does not fit in {}; evaluate in f64",
+            k % m.nrows() + 1,
+            k / m.nrows() + 1,
+            m[(k % m.nrows(), k / m.nrows())],
+            T::NAME
+        ))),
+    }
+}
