@@ -958,6 +958,7 @@ pub fn seed_model_and_data(targets: &[String]) -> CliResult<(Model, Dataset)> {
             loss: None,
             feature_names: None,
             target_names: None,
+            training: None,
         },
         data,
     ))

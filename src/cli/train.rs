@@ -3,15 +3,18 @@
 use super::common::{
     CliResult, Failure, FileLimit, NOTES_LAYERS, Output, check_loss, check_outputs, data_file,
     data_for_model, learning_rate, load_all_columns, load_data, load_model, loss_for, model_input,
-    name_list, open_fraction, parse_layers_with_l2, whole, write_text,
+    name_list, note, open_fraction, parse_layers_with_l2, whole, write_text,
 };
 use super::plot;
 use super::progress::{EpochReporter, catch_interrupts, go_on, interrupted};
 use clap::Args;
 use dualpath::io::data::Normalization;
 use dualpath::io::model::Model;
+use dualpath::io::model::Training;
 use dualpath::speedup::Float;
-use dualpath::train::{FitSettings, History, Optimizer, Progress, fit_validated, split_validation};
+use dualpath::train::{
+    FitSettings, History, Optimizer, Progress, Resume, fit_resumed, split_validation,
+};
 use dualpath::{Loss, Network, Path, Real};
 use nalgebra::DMatrix;
 use serde_json::json;
@@ -49,10 +52,12 @@ pub struct TrainArgs {
     /// (a sigmoid or softmax is applied inside the loss).
     #[arg(long)]
     from_logits: bool,
-    /// Optimizer: sgd (the notes' gradient descent) or adam (the course labs').
-    #[arg(long, default_value = "adam")]
-    optimizer: Optimizer,
-    /// Learning rate (default: Keras' default for the optimizer, 0.01 for sgd, 0.001 for adam).
+    /// Optimizer: sgd (the notes' gradient descent) or adam (the course labs'). Default: adam,
+    /// or with --model the optimizer it was trained with, whose state it continues.
+    #[arg(long)]
+    optimizer: Option<Optimizer>,
+    /// Learning rate (default: Keras' default for the optimizer, 0.01 for sgd, 0.001 for adam;
+    /// with --model and no --optimizer, the rate it was trained with).
     #[arg(long, allow_hyphen_values = true, value_parser = learning_rate)]
     lr: Option<f64>,
     /// Passes over the data.
@@ -64,9 +69,10 @@ pub struct TrainArgs {
     /// Keep row order instead of reshuffling every epoch.
     #[arg(long)]
     no_shuffle: bool,
-    /// Seed of the initial weights and of the shuffling.
-    #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_parser = whole::<u64>(0, u64::MAX))]
-    seed: u64,
+    /// Seed of the initial weights and of the shuffling (default 0, or with --model the seed
+    /// it was trained with: its shuffling goes on where it stopped).
+    #[arg(long, allow_hyphen_values = true, value_parser = whole::<u64>(0, u64::MAX))]
+    seed: Option<u64>,
     /// The path that computes every pass: sequential (loops) or matrix.
     #[arg(long, default_value = "matrix")]
     path: Path,
@@ -114,19 +120,22 @@ pub fn run(a: TrainArgs) -> CliResult {
     } else {
         None
     };
-    let lr = a.lr.unwrap_or(a.optimizer.default_learning_rate());
-    let optimizer = a.optimizer.with_learning_rate(lr);
     let start = match &a.model {
         Some(path) => Some(load_model(path)?),
         None => None,
     };
+    // Continuing a model: its optimizer, its state and its seed, unless others are asked for.
+    let saved = start.as_ref().and_then(|m| m.training.clone());
+    let (optimizer, resume) = resumed(&a, saved.as_ref());
+    let lr = optimizer.learning_rate();
+    let seed = a.seed.or(saved.as_ref().map(|t| t.seed)).unwrap_or(0);
     let settings = FitSettings {
         loss: loss_for(a.loss, a.from_logits, start.as_ref())?,
         optimizer,
         epochs: a.epochs,
         batch_size: a.batch_size,
         shuffle: !a.no_shuffle,
-        seed: a.seed,
+        seed,
         path: a.path,
     };
     settings.validate()?;
@@ -136,7 +145,7 @@ pub fn run(a: TrainArgs) -> CliResult {
     let limit = a.limit.max_file_size;
     let data = match (&start, &a.model) {
         (Some(model), Some(path)) => data_for_model(model, path, &a.data, &a.target, true, limit)?,
-        _ => load_data(&a.data, &a.target, a.seed, limit)?,
+        _ => load_data(&a.data, &a.target, seed, limit)?,
     };
     if data.y.ncols() == 0 {
         return Err(Failure::input(format!(
@@ -148,7 +157,7 @@ pub fn run(a: TrainArgs) -> CliResult {
         Some(model) => model,
         None => {
             let (spec, l2s) = layers.unwrap_or_default();
-            let mut network = Network::new(data.x.ncols(), &spec, a.seed)?;
+            let mut network = Network::new(data.x.ncols(), &spec, seed)?;
             for (l, &l2) in l2s.iter().enumerate() {
                 network = network.with_l2(l, l2)?;
             }
@@ -172,7 +181,7 @@ pub fn run(a: TrainArgs) -> CliResult {
         }
         (None, Some(spec)) => {
             // The training data's columns, by name, in any order.
-            let val = load_all_columns(spec, a.seed, limit)?
+            let val = load_all_columns(spec, seed, limit)?
                 .select(&data.feature_names, &data.target_names)
                 .map_err(|e| Failure::input(format!("--validation-data: {e}")))?;
             if val.feature_names != data.feature_names || val.target_names != data.target_names {
@@ -229,18 +238,26 @@ pub fn run(a: TrainArgs) -> CliResult {
         go_on()
     };
     let validation = validation.as_ref().map(|(x, y)| (x, y));
+    let mut resume = resume;
     let history = match a.float {
-        Float::F64 => fit_validated(
+        Float::F64 => fit_resumed(
             &mut model.network,
             &x,
             &data.y,
             validation,
             &settings,
+            &mut resume,
             progress,
         )?,
         Float::F32 => {
-            let (history, trained) =
-                fit_in::<f32>(&model.network, &x, &data, validation, &settings, progress)?;
+            let (history, trained) = fit_in::<f32>(
+                &model.network,
+                &x,
+                &data,
+                validation,
+                (&settings, &mut resume),
+                progress,
+            )?;
             model.network = trained;
             history
         }
@@ -250,6 +267,7 @@ pub fn run(a: TrainArgs) -> CliResult {
     // The columns it learned from, so that data is read by name from now on.
     model.feature_names = Some(data.feature_names.clone());
     model.target_names = Some(data.target_names.clone());
+    model.training = Some(Training { resume, seed });
     let mut saved = Vec::new();
     if let Some(path) = &a.save {
         model.save(path)?;
@@ -304,6 +322,59 @@ pub fn run(a: TrainArgs) -> CliResult {
     }
 }
 
+/// The optimizer to train with and where to start from: with `--model`, the
+/// optimizer it was trained with (at the rate `--lr` gives, else its own)
+/// and its state, so that training continues exactly; a model file without
+/// that state, or another `--optimizer`, starts the optimizer afresh, with
+/// a note.
+fn resumed(a: &TrainArgs, saved: Option<&Training>) -> (Optimizer, Resume) {
+    let saved_optimizer = saved.and_then(|t| t.resume.optimizer.as_ref());
+    let kind = a
+        .optimizer
+        .or(saved_optimizer.map(|s| s.optimizer))
+        .unwrap_or(Optimizer::adam(dualpath::train::optim::ADAM_LEARNING_RATE));
+    let same = saved_optimizer.is_some_and(|s| s.optimizer.name() == kind.name());
+    let lr = match (a.lr, saved_optimizer) {
+        (Some(lr), _) => lr,
+        (None, Some(s)) if same => s.optimizer.learning_rate(),
+        _ => kind.default_learning_rate(),
+    };
+    let optimizer = match saved_optimizer {
+        // The saved settings (Adam's betas and epsilon) with the rate chosen.
+        Some(s) if same => s.optimizer.with_learning_rate(lr),
+        _ => kind.with_learning_rate(lr),
+    };
+    if let Some(path) = &a.model {
+        match (saved, saved_optimizer) {
+            (Some(t), Some(s)) if !same => note(format!(
+                "{} was trained with {}; training with {} starts its state afresh \
+                 (after {} epochs)",
+                path.display(),
+                s.optimizer.name(),
+                kind.name(),
+                t.resume.epochs_done
+            )),
+            (None, _) | (_, None) => note(format!(
+                "{} holds no optimizer state (it was saved before the state was kept): {} starts \
+                 afresh, and the shuffling from the seed's first epoch",
+                path.display(),
+                kind.name()
+            )),
+            _ => {}
+        }
+    }
+    let resume = match saved {
+        Some(t) if same => t.resume.clone(),
+        // Another optimizer: its state is new, the shuffling goes on.
+        Some(t) => Resume {
+            epochs_done: t.resume.epochs_done,
+            optimizer: None,
+        },
+        None => Resume::default(),
+    };
+    (optimizer, resume)
+}
+
 /// Refuses, before any work, outputs that name an input or each other, and
 /// outputs that cannot be written (see [`check_outputs`]). `--save` may name
 /// the `--model` file: that continues a model in place.
@@ -339,7 +410,7 @@ fn fit_in<T: Real>(
     x: &DMatrix<f64>,
     data: &dualpath::io::data::Dataset,
     validation: Option<(&DMatrix<f64>, &DMatrix<f64>)>,
-    settings: &FitSettings,
+    (settings, resume): (&FitSettings, &mut Resume),
     progress: impl FnMut(Progress) -> ControlFlow<()>,
 ) -> CliResult<(History, Network<f64>)> {
     let mut net = network.cast::<T>();
@@ -361,12 +432,13 @@ fn fit_in<T: Real>(
         )),
         None => None,
     };
-    let history = fit_validated(
+    let history = fit_resumed(
         &mut net,
         &x_t,
         &y_t,
         val.as_ref().map(|(x, y)| (x, y)),
         settings,
+        resume,
         progress,
     )?;
     Ok((history, net.cast::<f64>()))

@@ -22,7 +22,7 @@ use crate::paths::buffers::Workspace;
 use crate::paths::contract::check_targets;
 use crate::paths::walk::{Pass, total_loss};
 use crate::real::Real;
-use crate::train::optim::Optimizer;
+use crate::train::optim::{Optimizer, OptimizerSnapshot, OptimizerState};
 use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -307,6 +307,57 @@ pub fn fit_validated<T: Real, R: ProgressReply>(
     y: &DMatrix<T>,
     validation: Option<(&DMatrix<T>, &DMatrix<T>)>,
     settings: &FitSettings,
+    progress: impl FnMut(Progress) -> R,
+) -> Result<History> {
+    let mut fresh = Resume::default();
+    fit_resumed(net, x, y, validation, settings, &mut fresh, progress)
+}
+
+/// Where an earlier run of `fit` left off, so that another continues it
+/// exactly: the epochs it completed and its optimizer's state (Keras keeps
+/// both, as `optimizer.iterations` and the optimizer's variables).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Resume {
+    /// Epochs completed so far, by every run before.
+    pub epochs_done: usize,
+    /// The optimizer's state at the end of the last run; `None` starts afresh.
+    pub optimizer: Option<OptimizerSnapshot>,
+}
+
+/// [`fit_validated`], continuing from `resume`: the optimizer takes up the
+/// saved state (Adam's moments and step count) when it is the same
+/// optimizer for the same network, and the shuffling goes on with the
+/// permutations of epochs `epochs_done + 1, …` of the seed's stream, as one
+/// longer run would draw them. So with the same seed and data, `fit` for 4
+/// epochs, then `fit_resumed` for 4 more, gives the weights of 8 epochs in
+/// one run, bit for bit. Afterwards `resume` holds where this run left off.
+///
+/// ```
+/// use dualpath::train::{fit, fit_resumed, FitSettings, Resume};
+/// use dualpath::{Activation::Sigmoid, Network};
+/// use nalgebra::dmatrix;
+/// let (x, y) = (dmatrix![-1.0; 1.0; 2.0; 0.5], dmatrix![0.0; 1.0; 1.0; 0.0]);
+/// let settings = |epochs| FitSettings { epochs, batch_size: 2, ..FitSettings::default() };
+/// let mut once = Network::<f64>::new(1, &[(1, Sigmoid)], 0)?;
+/// fit(&mut once, &x, &y, &settings(8))?;
+/// let mut twice = Network::<f64>::new(1, &[(1, Sigmoid)], 0)?;
+/// let mut resume = Resume::default();
+/// fit_resumed(&mut twice, &x, &y, None, &settings(4), &mut resume, |_| {})?;
+/// fit_resumed(&mut twice, &x, &y, None, &settings(4), &mut resume, |_| {})?;
+/// assert_eq!(twice.layers()[0].w(), once.layers()[0].w());
+/// assert_eq!(resume.epochs_done, 8);
+/// # Ok::<(), dualpath::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`fit`].
+pub fn fit_resumed<T: Real, R: ProgressReply>(
+    net: &mut Network<T>,
+    x: &DMatrix<T>,
+    y: &DMatrix<T>,
+    validation: Option<(&DMatrix<T>, &DMatrix<T>)>,
+    settings: &FitSettings,
+    resume: &mut Resume,
     mut progress: impl FnMut(Progress) -> R,
 ) -> Result<History> {
     settings.validate()?;
@@ -324,12 +375,27 @@ pub fn fit_validated<T: Real, R: ProgressReply>(
     let batches = m.div_ceil(batch_size);
     let mut order: Vec<usize> = (0..m).collect();
     let mut rng = Pcg64::seed_from_u64(settings.seed);
-    let mut optimizer = settings.optimizer.start(net);
+    let mut optimizer = resume
+        .optimizer
+        .as_ref()
+        .and_then(|saved| OptimizerState::resume(settings.optimizer, net, saved))
+        .unwrap_or_else(|| settings.optimizer.start(net));
+    let mut sgd_steps = match &resume.optimizer {
+        Some(saved) if matches!(optimizer, OptimizerState::Sgd(_)) => saved.iterations,
+        _ => 0,
+    };
     let metric = settings.loss.metric();
     // Everything a step needs, allocated once: one set of buffers for full
     // batches and one for a short last batch (none when m divides evenly).
     let short_size = m % batch_size;
     let whole_in_order = batch_size == m;
+    // The permutations the epochs before drew, drawn again: the stream goes
+    // on where the last run left it.
+    if settings.shuffle && !whole_in_order {
+        for _ in 0..resume.epochs_done {
+            order.shuffle(&mut rng);
+        }
+    }
     let mut full = Batch::new(net, batch_size, x.ncols(), y.ncols());
     let mut short = (short_size > 0).then(|| Batch::new(net, short_size, x.ncols(), y.ncols()));
     // Room for the epochs up front, but no more than a few pages' worth: a
@@ -381,6 +447,7 @@ pub fn fit_validated<T: Real, R: ProgressReply>(
             }
             pass.backward_unchecked(yb, settings.loss);
             optimizer.step(net, ws.gradients());
+            sgd_steps += 1;
             let reply = progress(Progress::Batch {
                 epoch,
                 done: k + 1,
@@ -405,6 +472,8 @@ pub fn fit_validated<T: Real, R: ProgressReply>(
                 step: done,
                 steps: batches,
             });
+            resume.epochs_done += history.loss.len();
+            resume.optimizer = Some(optimizer.snapshot(sgd_steps));
             return Ok(history);
         }
         let loss = loss_sum / m as f64;
@@ -440,6 +509,8 @@ pub fn fit_validated<T: Real, R: ProgressReply>(
             break;
         }
     }
+    resume.epochs_done += history.loss.len();
+    resume.optimizer = Some(optimizer.snapshot(sgd_steps));
     Ok(history)
 }
 

@@ -9,7 +9,7 @@ pub mod fit;
 pub mod optim;
 
 pub use fit::{
-    Evaluation, FitSettings, History, Progress, ProgressReply, Stopped, evaluate, evaluate_batches,
-    fit, fit_validated, fit_with_progress, split_validation,
+    Evaluation, FitSettings, History, Progress, ProgressReply, Resume, Stopped, evaluate,
+    evaluate_batches, fit, fit_resumed, fit_validated, fit_with_progress, split_validation,
 };
 pub use optim::Optimizer;

@@ -302,6 +302,71 @@ impl<T: Real> OptimizerState<T> {
     }
 }
 
+/// A running optimizer's state as plain `f64` numbers, for a model file:
+/// Keras keeps its optimizer's variables with the model, so that training
+/// continues where it stopped. Adam's moments are in the order of the
+/// parameter view ([`Network::parameters`]): layer by layer, the kernel
+/// column by column (one unit's weights after another), then the bias.
+/// Gradient descent has no state: `iterations` counts its steps, and the
+/// moments are empty.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptimizerSnapshot {
+    /// The optimizer and its settings.
+    pub optimizer: Optimizer,
+    /// Steps taken so far (Keras' `optimizer.iterations`).
+    pub iterations: u64,
+    /// Adam's first moments (empty for SGD).
+    pub m: Vec<f64>,
+    /// Adam's second moments (empty for SGD).
+    pub v: Vec<f64>,
+}
+
+impl<T: Real> OptimizerState<T> {
+    /// The state, as `f64` numbers (exactly: every `f32` is an `f64`).
+    pub fn snapshot(&self, steps_if_sgd: u64) -> OptimizerSnapshot {
+        match self {
+            OptimizerState::Sgd(s) => OptimizerSnapshot {
+                optimizer: Optimizer::Sgd(*s),
+                iterations: steps_if_sgd,
+                m: Vec::new(),
+                v: Vec::new(),
+            },
+            OptimizerState::Adam(a) => OptimizerSnapshot {
+                optimizer: Optimizer::Adam(a.settings),
+                iterations: a.steps,
+                m: a.m.iter().map(|x| x.as_f64()).collect(),
+                v: a.v.iter().map(|x| x.as_f64()).collect(),
+            },
+        }
+    }
+
+    /// `optimizer` running for `net`, continuing from `saved` when it is the
+    /// same kind of optimizer, for a network of as many parameters: its
+    /// moments and step count with `optimizer`'s settings (a new learning
+    /// rate applies from the next step). `None` when `saved` cannot continue
+    /// it (another optimizer, another network): then the state is fresh.
+    pub fn resume(
+        optimizer: Optimizer,
+        net: &Network<T>,
+        saved: &OptimizerSnapshot,
+    ) -> Option<Self> {
+        match (optimizer, saved.optimizer) {
+            (Optimizer::Sgd(s), Optimizer::Sgd(_)) => Some(OptimizerState::Sgd(s)),
+            (Optimizer::Adam(settings), Optimizer::Adam(_))
+                if saved.m.len() == net.param_count() && saved.v.len() == net.param_count() =>
+            {
+                Some(OptimizerState::Adam(Adam {
+                    settings,
+                    steps: saved.iterations,
+                    m: saved.m.iter().map(|&x| T::of_f64(x)).collect(),
+                    v: saved.v.iter().map(|&x| T::of_f64(x)).collect(),
+                }))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Panics unless `grads` has one slice of each parameter's length, in order.
 fn check_same_shapes<T: Real>(net: &Network<T>, grads: &Gradients<T>) {
     let fits = grads.layers.len() == net.layers().len()

@@ -536,7 +536,7 @@ fn missing_and_unknown_keys_are_named() {
     let text = broken(r#""normalization""#, r#""normalisation""#);
     assert_eq!(
         message(&text),
-        "model.json, line 19, column 17: unknown field `normalisation`, expected one of `layers`, `normalization`, `features`, `targets`, `loss`, `from_logits`"
+        "model.json, line 19, column 17: unknown field `normalisation`, expected one of `layers`, `normalization`, `features`, `targets`, `loss`, `from_logits`, `training`"
     );
     let text = broken(r#", "std": [1, 1]"#, "");
     assert_eq!(

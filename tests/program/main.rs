@@ -14,6 +14,7 @@
 //! - `misread`: nothing in a file is read as something else: columns by
 //!   name, a model's own loss, a missing header, another separator, every
 //!   form of a negative number, a file that is not data;
+//! - `resume`: `train --model` continues a run exactly (the optimizer's state);
 //! - `interrupts`: Ctrl-C and SIGTERM during `train` keep the weights so far;
 //! - `helpers`: running the program, shared by the modules above.
 //!
@@ -33,4 +34,5 @@ mod interrupts;
 mod misread;
 mod mistakes;
 mod outputs;
+mod resume;
 mod weeks;

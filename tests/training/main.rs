@@ -12,6 +12,8 @@
 //!   rounding bound (`dualpath::proof::bounds`), carried through the
 //!   training; `f32` follows `f64`;
 //! - `errors`: settings and data `fit` refuses, divergence and overflow;
+//! - `resume`: 4 epochs, then 4 more from where they left off (the
+//!   optimizer's state, the shuffling), equal 8 epochs in one run, bit for bit;
 //! - `stopping`: a progress callback that stops `fit` early, and what the
 //!   weights and the history then hold;
 //! - `allocations`: after the first step, a training step allocates nothing;
@@ -33,4 +35,5 @@ mod errors;
 mod fit;
 mod helpers;
 mod optimizers;
+mod resume;
 mod stopping;
