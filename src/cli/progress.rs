@@ -93,6 +93,7 @@ impl EpochReporter {
                 of,
                 loss,
                 accuracy,
+                mae,
             } => {
                 if self.plain {
                     return;
@@ -111,7 +112,7 @@ impl EpochReporter {
                 });
                 bar.set_prefix(format!("{}Epoch {epoch}/{}", self.indent, self.epochs));
                 bar.set_position(done as u64);
-                bar.set_message(metrics(loss, accuracy));
+                bar.set_message(metrics(loss, accuracy, mae));
             }
             Progress::Epoch {
                 epoch,
@@ -119,16 +120,21 @@ impl EpochReporter {
                 accuracy,
                 val_loss,
                 val_accuracy,
+                mae,
+                val_mae,
             } => {
                 if let Some(bar) = self.bar.take() {
                     bar.finish_and_clear();
                 }
-                let mut line = metrics(loss, accuracy);
+                let mut line = metrics(loss, accuracy, mae);
                 if let Some(v) = val_loss {
                     line.push_str(&format!(" - val_loss: {v:.4}"));
                 }
                 if let Some(v) = val_accuracy {
                     line.push_str(&format!(" - val_accuracy: {v:.4}"));
+                }
+                if let Some(v) = val_mae {
+                    line.push_str(&format!(" - val_mae: {v:.4}"));
                 }
                 println!(
                     "{}Epoch {epoch:>w$}/{} - {line}",
@@ -141,9 +147,14 @@ impl EpochReporter {
     }
 }
 
-fn metrics(loss: f64, accuracy: Option<f64>) -> String {
-    match accuracy {
-        Some(a) => format!("loss: {loss:.4} - accuracy: {a:.4}"),
-        None => format!("loss: {loss:.4}"),
+/// `loss: 0.2140 - accuracy: 0.9500`, or `loss: … - mae: …` for mean squared error.
+fn metrics(loss: f64, accuracy: Option<f64>, mae: Option<f64>) -> String {
+    let mut line = format!("loss: {loss:.4}");
+    if let Some(a) = accuracy {
+        line.push_str(&format!(" - accuracy: {a:.4}"));
     }
+    if let Some(m) = mae {
+        line.push_str(&format!(" - mae: {m:.4}"));
+    }
+    line
 }

@@ -286,10 +286,16 @@ pub fn run(a: TrainArgs) -> CliResult {
                 "epoch": s.epoch, "of": settings.epochs, "step": s.step, "steps": s.steps
             });
         }
+        if !history.mae.is_empty() {
+            json["mae"] = json!(history.mae);
+        }
         if validation.is_some() {
             json["val_loss"] = json!(history.val_loss);
             if !history.val_accuracy.is_empty() {
                 json["val_accuracy"] = json!(history.val_accuracy);
+            }
+            if !history.val_mae.is_empty() {
+                json["val_mae"] = json!(history.val_mae);
             }
         }
         write_text(path, &format!("{json:#}\n"))?;
@@ -355,8 +361,8 @@ fn resumed(a: &TrainArgs, saved: Option<&Training>) -> (Optimizer, Resume) {
                 t.resume.epochs_done
             )),
             (None, _) | (_, None) => note(format!(
-                "{} holds no optimizer state (it was saved before the state was kept): {} starts \
-                 afresh, and the shuffling from the seed's first epoch",
+                "{} holds no optimizer state (no \"training\" part): {} starts afresh, and the \
+                 shuffling from the seed's first epoch",
                 path.display(),
                 kind.name()
             )),

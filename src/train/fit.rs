@@ -111,6 +111,13 @@ pub struct History {
     /// Per epoch, with validation data and where accuracy applies: the
     /// accuracy on it (Keras' `val_accuracy`).
     pub val_accuracy: Vec<f64>,
+    /// Per epoch, for mean squared error: the mean absolute error of the
+    /// same pre-update predictions as the loss (Keras' `metrics=["mae"]`).
+    /// Empty for the cross-entropies.
+    pub mae: Vec<f64>,
+    /// Per epoch, with validation data and mean squared error: the mean
+    /// absolute error on it (Keras' `val_mae`).
+    pub val_mae: Vec<f64>,
     /// Where training stopped, when the progress callback stopped it before
     /// the last epoch's last step; `None` when every epoch ran. The lists
     /// above hold the epochs completed: an epoch stopped part way is left out.
@@ -166,6 +173,8 @@ pub enum Progress {
         loss: f64,
         /// The running accuracy so far (binary cross-entropy only).
         accuracy: Option<f64>,
+        /// The running mean absolute error so far (mean squared error only).
+        mae: Option<f64>,
     },
     /// An epoch has ended.
     Epoch {
@@ -179,6 +188,10 @@ pub enum Progress {
         val_loss: Option<f64>,
         /// The validation accuracy, as in [`History::val_accuracy`].
         val_accuracy: Option<f64>,
+        /// Its mean absolute error, as in [`History::mae`].
+        mae: Option<f64>,
+        /// The validation mean absolute error, as in [`History::val_mae`].
+        val_mae: Option<f64>,
     },
 }
 
@@ -385,6 +398,7 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
         _ => 0,
     };
     let metric = settings.loss.metric();
+    let with_mae = settings.loss.kind() == crate::nn::loss::LossKind::MeanSquaredError;
     // Everything a step needs, allocated once: one set of buffers for full
     // batches and one for a short last batch (none when m divides evenly).
     let short_size = m % batch_size;
@@ -409,6 +423,8 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
         accuracy: epochs_of(metric.is_some()),
         val_loss: epochs_of(validating),
         val_accuracy: epochs_of(validating && metric.is_some()),
+        mae: epochs_of(with_mae),
+        val_mae: epochs_of(validating && with_mae),
         stopped: None,
     };
 
@@ -417,6 +433,7 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
             order.shuffle(&mut rng);
         }
         let (mut loss_sum, mut correct, mut counted, mut seen) = (0.0, 0usize, 0usize, 0usize);
+        let mut abs_sum = 0.0;
         let (mut stop, mut done) = (false, 0);
         for (k, rows) in order.chunks(batch_size).enumerate() {
             let batch = match short.as_mut() {
@@ -445,6 +462,9 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
                 let (right, of) = metric.correct(pass.output(), yb);
                 (correct, counted) = (correct + right, counted + of);
             }
+            if with_mae {
+                abs_sum += crate::nn::loss::absolute_error_sum(pass.output(), yb);
+            }
             pass.backward_unchecked(yb, settings.loss);
             optimizer.step(net, ws.gradients());
             sgd_steps += 1;
@@ -454,6 +474,7 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
                 of: batches,
                 loss: loss_sum / seen as f64,
                 accuracy: metric.map(|_| correct as f64 / counted as f64),
+                mae: with_mae.then(|| abs_sum / seen as f64),
             });
             done = k + 1;
             if !reply.goes_on() {
@@ -480,7 +501,9 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
         let accuracy = metric.map(|_| correct as f64 / counted as f64);
         history.loss.push(loss);
         history.accuracy.extend(accuracy);
-        let (mut val_loss, mut val_accuracy) = (None, None);
+        let mae = with_mae.then(|| abs_sum / m as f64);
+        history.mae.extend(mae);
+        let (mut val_loss, mut val_accuracy, mut val_mae) = (None, None, None);
         if let (Some((xv, yv)), Some(ws)) = (validation, val_ws.as_mut()) {
             // With the weights at the end of the epoch, as Keras evaluates.
             let pass = Pass::unchecked(settings.path, ws, net, xv);
@@ -490,8 +513,12 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
                 let (right, of) = metric.correct(pass.output(), yv);
                 right as f64 / of as f64
             });
+            val_mae = with_mae.then(|| {
+                crate::nn::loss::absolute_error_sum(pass.output(), yv) / yv.nrows() as f64
+            });
             history.val_loss.push(j);
             history.val_accuracy.extend(val_accuracy);
+            history.val_mae.extend(val_mae);
         }
         let reply = progress(Progress::Epoch {
             epoch,
@@ -499,6 +526,8 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
             accuracy,
             val_loss,
             val_accuracy,
+            mae,
+            val_mae,
         });
         if (stop || !reply.goes_on()) && epoch < settings.epochs {
             history.stopped = Some(Stopped {

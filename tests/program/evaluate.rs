@@ -247,3 +247,63 @@ fn train_prints_the_summary_in_one_line() {
         stdout(&out)
     );
 }
+
+#[test]
+fn train_reports_mae_as_keras_does() {
+    // Keras: Dense(5, tanh), Dense(1), SGD(0.05), loss "mse", metrics=["mae"],
+    // batch 32, shuffle=False, validation_split=0.2, 3 epochs, from the same
+    // starting weights (mse-fit-mae.model.json).
+    let r = reference();
+    let fit = &r["fits"][0];
+    assert_eq!(fit["name"], "mse-fit-mae");
+    let keras = fit["history"].as_object().unwrap();
+    let dir = scratch(&[]);
+    for path in ["sequential", "matrix"] {
+        let history = dir.path().join(format!("{path}.json"));
+        let out = dualpath(
+            &folder(),
+            &[
+                "train",
+                "--model",
+                "mse-fit-mae.model.json",
+                "--data",
+                "mse-fit-mae.csv",
+                "--optimizer",
+                "sgd",
+                "--lr",
+                "0.05",
+                "--epochs",
+                "3",
+                "--no-shuffle",
+                "--validation-split",
+                "0.2",
+                "--quiet",
+                "--path",
+                path,
+                "--history",
+                history.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains(
+                "Epoch 1/3 - loss: 0.5476 - mae: 0.6084 - val_loss: 0.3744 - val_mae: 0.4964"
+            ),
+            "{}",
+            stdout(&out)
+        );
+        let ours: Value =
+            serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
+        for key in ["loss", "mae", "val_loss", "val_mae"] {
+            let (o, k) = (
+                ours[key].as_array().unwrap(),
+                keras[key].as_array().unwrap(),
+            );
+            assert_eq!(o.len(), 3, "{path} {key}");
+            for (o, k) in o.iter().zip(k) {
+                let (o, k) = (o.as_f64().unwrap(), k.as_f64().unwrap());
+                assert!(close(o, k), "{path} {key}: ours {o}, Keras {k}");
+            }
+        }
+    }
+}
