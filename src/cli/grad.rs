@@ -4,7 +4,8 @@ use super::common::{
     CliResult, Failure, FileLimit, check_loss, data_for_model, load_model, loss_for, model_input,
 };
 use clap::Args;
-use dualpath::{Loss, Path};
+use dualpath::speedup::Float;
+use dualpath::{Loss, Network, Path, Real};
 use nalgebra::DMatrix;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -30,14 +31,18 @@ pub struct GradArgs {
     /// The path that computes the pass.
     #[arg(long, default_value = "matrix")]
     path: Path,
+    /// The precision to compute in: f64, or f32 (Keras' default, float32); printed as f64
+    /// text either way (every f32 is exactly an f64).
+    #[arg(long, default_value = "f64", value_name = "f64|f32")]
+    float: Float,
     #[command(flatten)]
     limit: FileLimit,
 }
 
-fn rows(m: &DMatrix<f64>) -> Value {
+fn rows<T: Real>(m: &DMatrix<T>) -> Value {
     Value::Array(
         m.row_iter()
-            .map(|r| Value::Array(r.iter().map(|&v| json!(v)).collect()))
+            .map(|r| Value::Array(r.iter().map(|v| json!(v.as_f64())).collect()))
             .collect(),
     )
 }
@@ -53,13 +58,44 @@ pub fn run(a: GradArgs) -> CliResult {
         a.limit.max_file_size,
     )?;
     let x = model_input(&model, &data.x, &data.source)?;
-    let net = &model.network;
     let loss_fn = loss_for(a.loss, a.from_logits, Some(&model))?;
-    check_loss(net, &data, loss_fn)?;
-    let fwd = a.path.forward(net, &x)?;
-    let grads = a.path.backward(net, &fwd, &data.y, loss_fn)?;
-    let loss =
-        dualpath::paths::walk::total_loss(net, loss_fn, fwd.output_z(), fwd.output(), &data.y);
+    check_loss(&model.network, &data, loss_fn)?;
+    let json = match a.float {
+        Float::F64 => pass(&model.network, &x, &data.y, &data.source, a.path, loss_fn)?,
+        Float::F32 => {
+            let (x, y) = (x.map(f32::of_f64), data.y.map(f32::of_f64));
+            if x.iter().chain(y.iter()).any(|v| !v.is_finite()) {
+                return Err(Failure::input(format!(
+                    "{}: a value does not fit in f32; compute in f64",
+                    data.source
+                )));
+            }
+            pass(
+                &model.network.cast::<f32>(),
+                &x,
+                &y,
+                &data.source,
+                a.path,
+                loss_fn,
+            )?
+        }
+    };
+    println!("{json}");
+    Ok(())
+}
+
+/// One forward and backward pass in `T`, as the JSON `grad` prints.
+fn pass<T: Real>(
+    net: &Network<T>,
+    x: &DMatrix<T>,
+    y: &DMatrix<T>,
+    source: &str,
+    path: Path,
+    loss_fn: Loss,
+) -> CliResult<Value> {
+    let fwd = path.forward(net, x)?;
+    let grads = path.backward(net, &fwd, y, loss_fn)?;
+    let loss = dualpath::paths::walk::total_loss(net, loss_fn, fwd.output_z(), fwd.output(), y);
     let all_finite = loss.is_finite()
         && fwd
             .layers()
@@ -71,23 +107,21 @@ pub fn run(a: GradArgs) -> CliResult {
             .all(|g| g.dw.iter().chain(g.db.iter()).all(|v| v.is_finite()));
     if !all_finite {
         return Err(Failure::input(format!(
-            "{}: the pass overflowed (a value is infinite); the inputs or weights are too large for {} outputs",
-            data.source,
-            net.output_activation()
+            "{source}: the pass overflowed (a value is infinite); the inputs or weights are too large for {} outputs{}",
+            net.output_activation(),
+            if T::NAME == "f32" { " in f32" } else { "" }
         )));
     }
-    let json = json!({
-        "loss": loss,
+    Ok(json!({
+        "loss": loss.as_f64(),
         "output": rows(fwd.output()),
         "activations": fwd.layers().iter().map(|c| rows(&c.a)).collect::<Vec<_>>(),
         "preactivations": fwd.layers().iter().map(|c| rows(&c.z)).collect::<Vec<_>>(),
         "grads": grads.layers.iter().map(|g| json!({
             "kernel": rows(&g.dw),
-            "bias": g.db.iter().copied().collect::<Vec<f64>>(),
+            "bias": g.db.iter().map(|v| v.as_f64()).collect::<Vec<f64>>(),
         })).collect::<Vec<_>>(),
-        "path": a.path.name(),
+        "path": path.name(),
         "loss_function": loss_fn.name(),
-    });
-    println!("{json}");
-    Ok(())
+    }))
 }

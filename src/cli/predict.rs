@@ -1,11 +1,12 @@
 //! `dualpath predict`: a model's outputs for a CSV file, as CSV.
 
 use super::common::{
-    CliResult, FileLimit, check_forward_finite, data_for_model, load_model, model_input,
+    CliResult, Failure, FileLimit, check_forward_finite, data_for_model, load_model, model_input,
 };
 use clap::Args;
 use dualpath::nn::loss::argmax_row;
-use dualpath::{Activation, Path};
+use dualpath::speedup::Float;
+use dualpath::{Activation, Path, Real};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -24,6 +25,10 @@ pub struct PredictArgs {
     /// The path that computes the pass.
     #[arg(long, default_value = "matrix")]
     path: Path,
+    /// The precision of the forward pass: f64, or f32 (Keras' default, float32). The outputs
+    /// are printed in full either way (every f32 is exactly an f64).
+    #[arg(long, default_value = "f64", value_name = "f64|f32")]
+    float: Float,
     #[command(flatten)]
     limit: FileLimit,
 }
@@ -39,9 +44,25 @@ pub fn run(a: PredictArgs) -> CliResult {
         a.limit.max_file_size,
     )?;
     let x = model_input(&model, &data.x, &data.source)?;
-    check_forward_finite(&model.network, &x, &data.source)?;
-    let fwd = a.path.forward(&model.network, &x)?;
-    let out = fwd.output();
+    let out = match a.float {
+        Float::F64 => {
+            check_forward_finite(&model.network, &x, &data.source)?;
+            a.path.forward(&model.network, &x)?.output().clone()
+        }
+        Float::F32 => {
+            let net = model.network.cast::<f32>();
+            let x = x.map(f32::of_f64);
+            if x.iter().any(|v| !v.is_finite()) {
+                return Err(Failure::input(format!(
+                    "{}: a value does not fit in f32; predict in f64",
+                    data.source
+                )));
+            }
+            check_forward_finite(&net, &x, &data.source)?;
+            a.path.forward(&net, &x)?.output().map(|v| v.as_f64())
+        }
+    };
+    let out = &out;
     let g = model.network.output_activation();
     let loss = model.loss;
     // What the outputs are: class probabilities (a softmax, or logits of a

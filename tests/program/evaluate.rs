@@ -194,13 +194,13 @@ fn summary_is_keras_table_for_the_digits_network() {
     );
     let zeros = |n: usize| format!("[{}]", vec!["0"; n].join(","));
     let hidden = format!("[{}]", vec![zeros(15); 25].join(","));
+    let last = format!("[{}]", vec!["[0]"; 15].join(","));
     let model = format!(
         r#"{{"layers":[{{"units":25,"activation":"sigmoid","kernel":{kernel},"bias":{}}},
             {{"units":15,"activation":"sigmoid","kernel":{hidden},"bias":{}}},
-            {{"units":1,"activation":"sigmoid","kernel":{},"bias":[0]}}]}}"#,
+            {{"units":1,"activation":"sigmoid","kernel":{last},"bias":[0]}}]}}"#,
         zeros(25),
         zeros(15),
-        format!("[{}]", vec!["[0]"; 15].join(","))
     );
     let dir = scratch(&[("digits.json", &model)]);
     let out = dualpath(dir.path(), &["summary", "--model", "digits.json"]);
@@ -305,5 +305,46 @@ fn train_reports_mae_as_keras_does() {
                 assert!(close(o, k), "{path} {key}: ours {o}, Keras {k}");
             }
         }
+    }
+}
+
+#[test]
+fn float_and_path_mean_one_thing_on_every_command_that_computes() {
+    // predict, grad and evaluate in f32 on both paths: close to f64 (within
+    // what f32's rounding of a few layers allows), and the flags refused alike.
+    let m = "scce-softmax.model.json";
+    let d = "scce-softmax.csv";
+    let numbers = |args: &[&str]| -> Vec<f64> {
+        let out = dualpath(&folder(), args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+            .split(|c: char| !(c.is_ascii_digit() || "+-.e".contains(c)))
+            .filter_map(|t| t.parse::<f64>().ok())
+            .collect()
+    };
+    for command in ["predict", "grad", "evaluate"] {
+        for path in ["sequential", "matrix"] {
+            let base = [command, "--model", m, "--data", d, "--path", path];
+            let f64s = numbers(&base);
+            let f32s = numbers(&[&base[..], &["--float", "f32"]].concat());
+            assert_eq!(f64s.len(), f32s.len(), "{command} {path}");
+            assert!(!f64s.is_empty());
+            for (a, b) in f64s.iter().zip(&f32s) {
+                assert!(
+                    (a - b).abs() <= 1e-5 * a.abs().max(1e-3),
+                    "{command} {path}: {a} vs {b}"
+                );
+            }
+        }
+        assert_bad_input(
+            &folder(),
+            &[command, "--model", m, "--data", d, "--float", "f16"],
+            &["f16"],
+        );
+        assert_bad_input(
+            &folder(),
+            &[command, "--model", m, "--data", d, "--path", "loops"],
+            &["loops"],
+        );
     }
 }
