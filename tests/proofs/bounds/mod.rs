@@ -25,9 +25,11 @@
 //! | `definitions` | each bound against its formula, element by element |
 //! | `exact` | each path's error against exact (compensated) sums |
 //! | `tightness` | crafted sums that reach a stated fraction of the bound |
+//! | `softmax` | softmax and the categorical `J` and `dZ`: definitions, each path against double-double arithmetic, crafted rows |
 
 mod definitions;
 mod exact;
+mod softmax;
 mod tightness;
 
 use crate::common::kernels::{self, Loops, Matrices, OnPath};
