@@ -162,6 +162,8 @@ pub(super) fn clip_edges<T: Real>() -> (f64, f64) {
 ///   (p - y)/(p(1 - p))` has slope at most `2/q²`, `q = min(q(lo), q(hi))`,
 ///   `q(p) = p(1 - p)`, and size at most `h̄ = (r + d)/q`: carried
 ///   `s·(2/q²·d·ḡ' + h̄·δg')`, rounding `2γ₆·s·h̄·ḡ'` (six roundings);
+/// - clipped, the interval wholly below `ε` or above `1 - ε`: both paths
+///   clip, both give 0: the bound is 0 (and the `2η`);
 /// - clipped, the interval touching a clip edge: either path may give 0,
 ///   each lies within `(1 + γ₆)·s·ḡ'/q` of 0 with `q` the smallest `q(p)`
 ///   over the unclipped part of the interval, never below `q(ε)`: carried
@@ -216,6 +218,8 @@ pub(super) fn output_dz_parts<T: Real>(
                     s * (2.0 / (qmin * qmin) * d * gp_bar + h_bar * dgp),
                     2.0 * g6 * s * h_bar * gp_bar,
                 )
+            } else if hi < lo_clip || lo > hi_clip {
+                (0.0, 0.0)
             } else {
                 let qmin = q(lo.max(lo_clip)).min(q(hi.min(hi_clip))).max(q(lo_clip));
                 (2.0 * s * gp_bar / qmin, 2.0 * g6 * s * gp_bar / qmin)
@@ -252,9 +256,12 @@ pub(super) fn output_dz_definition<T: Real>(
 /// - squared: `(a_s - y)² - (a_m - y)²` is at most `d·(2r + d)`; per path
 ///   `a - y` rounds once, which the square doubles, and the square once:
 ///   within `γ₃` of `(a - y)² ≤ (r + d)²`, rounding `2γ₃·(r + d)²`;
-/// - clipped: `|dℓ/dp| ≤ 1/(p(1 - p))`, largest at an end of the clipped
-///   interval `[clamp(a - d), clamp(a + d)]` (`ε = 10⁻⁷` and `1 - ε` in
-///   `f64`): carried `d/q`; `|ln p| ≤ ln(10⁷) < 17`: rounding `16u·2·17`.
+/// - clipped: both paths' clipped `p` lie in `[p_lo, p_hi] = [clamp(a - d),
+///   clamp(a + d)]` (`ε = 10⁻⁷` and `1 - ε` in `f64`, an interval holding
+///   `T`'s), where `|dℓ/dp| ≤ 1/(p(1 - p))` is largest at an end, and differ
+///   by at most `d` and at most `p_hi - p_lo`: carried `min(d, p_hi - p_lo)/q`
+///   (0 when both clip at one edge); `|ln p| ≤ ln(10⁷) < 17`: rounding
+///   `16u·2·17`.
 pub(super) fn loss_parts<T: Real>(
     loss: Loss,
     g: Activation,
@@ -276,7 +283,7 @@ pub(super) fn loss_parts<T: Real>(
             let clamp = |p: f64| p.clamp(EPSILON, 1.0 - EPSILON);
             let (lo, hi) = (clamp(a.as_f64() - dev_a), clamp(a.as_f64() + dev_a));
             let q = (lo * (1.0 - lo)).min(hi * (1.0 - hi));
-            (dev_a / q, 16.0 * u * 2.0 * 17.0)
+            (dev_a.min(hi - lo) / q, 16.0 * u * 2.0 * 17.0)
         }
     }
 }
@@ -439,11 +446,20 @@ fn clip_edge_definitions_for<T: Real>() {
     let (eps, hi) = clip_edges::<T>();
     let loss = Loss::BINARY_CROSSENTROPY;
     let g = Activation::Relu;
-    let z = DMatrix::from_row_slice(1, 4, &[2.0 * eps, 0.5, 2.0 * eps, 0.5]).map(T::of_f64);
+    // Then both clipped (`hi < ε`, `lo > 1 - ε`) against touching at
+    // equality: relu outputs 0 and 1 with `δA = ε` and `δA = 1 - (1 - ε)`
+    // (exact), and the same with `δA` a little smaller (both clip).
+    let z = DMatrix::from_row_slice(1, 8, &[2.0 * eps, 0.5, 2.0 * eps, 0.5, 0.0, 1.0, 0.0, 1.0])
+        .map(T::of_f64);
     let a = z.clone();
-    let da = DMatrix::from_row_slice(1, 4, &[eps, hi - 0.5, eps * 1.5, (hi - 0.5) * 1.01]);
-    let dz = da.clone();
-    let y = DMatrix::from_row_slice(1, 4, &[1.0, 0.0, 0.4, 1.0]).map(T::of_f64);
+    let (e1, e2) = (hi - 0.5, 1.0 - hi);
+    let da = DMatrix::from_row_slice(
+        1,
+        8,
+        &[eps, e1, eps * 1.5, e1 * 1.01, eps, e2, eps * 0.5, e2 * 0.5],
+    );
+    let dz = da.map(|d| d * 0.5);
+    let y = DMatrix::from_row_slice(1, 8, &[1.0, 0.0, 0.4, 1.0, 1.0, 0.0, 0.3, 1.0]).map(T::of_f64);
     let got = output_dz_bound(loss, g, &z, &dz, &a, &da, &y);
     let want = output_dz_definition(loss, g, &z, &dz, &a, &da, &y);
     for (k, (&gb, &w)) in got.iter().zip(want.iter()).enumerate() {
@@ -456,7 +472,10 @@ fn clip_edge_definitions_for<T: Real>() {
     }
     // At an edge the unclipped formula and the touching one differ by a
     // factor of about `1/(1 - ε)`, far above `assert_same`'s tolerance, so
-    // taking the other branch there fails the comparison.
+    // taking the other branch there fails the comparison; touching and both
+    // clipped differ by the whole bound.
+    assert!(got[6] < 1e-40 && got[7] < 1e-40, "both clipped: {got}");
+    assert!(got[4] > 1.0 && got[5] > 1.0, "touching at equality: {got}");
 }
 
 #[test]
