@@ -404,7 +404,14 @@ fn definition_case<T: Real>(
         for i in 0..rows {
             for j in 0..cols {
                 let (zv, av) = (abs_f64(z[(i, j)]), abs_f64(a[(i, j)]));
-                let (x, w) = match (i * cols + j + rows) % 6 {
+                let mode = (i * cols + j + rows) % 6;
+                // Mode 4 keeps `δZ = |z|` exact; the others vary by a random factor.
+                let f = if mode == 4 {
+                    1.0
+                } else {
+                    rng.uniform(0.5, 1.0)
+                };
+                let (x, w) = match mode {
                     0 => (0.0, 0.0),
                     1 => (1e-6 * (zv + 1.0), 0.0),
                     2 => (0.0, 1e-6),
@@ -412,7 +419,7 @@ fn definition_case<T: Real>(
                     4 => (zv, 0.5 * av + 1e-9),
                     _ => (2.0 * zv + 1e-9, 2.0 * av + 1e-3),
                 };
-                dz[(i, j)] = x * rng.uniform(0.5, 1.0).max(f64::from(u8::from(x == zv)));
+                dz[(i, j)] = x * f;
                 da[(i, j)] = w;
             }
         }
