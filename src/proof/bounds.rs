@@ -463,8 +463,8 @@ pub fn loss_bound<T: Real>(
                     d_z + 16.0 * u * (2.0 * (zh.as_f64().abs() + d_z) + 1.0)
                 }
                 // (a_s - y)² - (a_m - y)² is at most d_a·(2r + d_a). Each path
-                // rounds a - y, which the square doubles, then the square:
-                // within γ₃ of (a - y)², not γ₂.
+                // rounds a - y, an error the square doubles, then the square
+                // itself: three roundings, within γ₃ of (a - y)².
                 (LossKind::MeanSquaredError, _, _) => {
                     d_a * (2.0 * r + d_a) + 2.0 * gamma::<T>(3) * (r + d_a) * (r + d_a)
                 }
