@@ -339,6 +339,9 @@ pub fn output_dz_bound<T: Real>(
                     let h_bar = (r + d_a) / qmin;
                     scale * (2.0 / (qmin * qmin) * d_a * gp_bar + h_bar * dgp)
                         + 2.0 * g6 * scale * h_bar * gp_bar
+                } else if hi < lo_clip || lo > hi_clip {
+                    // Both paths' a lie beyond the same edge: both clip, both give 0.
+                    0.0
                 } else {
                     // Either path may clip (gradient 0) or not: both lie within
                     // s·|h|·g' ≤ s·g'/q of zero, q ≥ ε(1 - ε).
@@ -484,16 +487,21 @@ pub fn loss_bound<T: Real>(
                 | (LossKind::BinaryCrossentropy, true, _) => {
                     d_z + 16.0 * u * (2.0 * (zh.as_f64().abs() + d_z) + 1.0)
                 }
+                // (a_s - y)² - (a_m - y)² is at most d_a·(2r + d_a). Each path
+                // rounds a - y, an error the square doubles, then the square
+                // itself: three roundings, within γ₃ of (a - y)².
                 (LossKind::MeanSquaredError, _, _) => {
-                    d_a * (2.0 * r + d_a) + 2.0 * gamma::<T>(2) * (r + d_a) * (r + d_a)
+                    d_a * (2.0 * r + d_a) + 2.0 * gamma::<T>(3) * (r + d_a) * (r + d_a)
                 }
-                // dℓ/dp = h(p), |h| ≤ 1/(p(1 - p)); the clip only shrinks
-                // differences; |ln p| ≤ ln(1/ε) < 17.
+                // dℓ/dp = h(p), |h| ≤ 1/(p(1 - p)); the clipped p differ by
+                // at most d_a, and both lie in [p_lo, p_hi] (T's clip interval
+                // lies within this one), so by at most p_hi - p_lo too: 0 when
+                // both clip at the same edge; |ln p| ≤ ln(1/ε) < 17.
                 _ => {
                     let p_lo = (ah.as_f64() - d_a).clamp(eps, 1.0 - eps);
                     let p_hi = (ah.as_f64() + d_a).clamp(eps, 1.0 - eps);
                     let q = (p_lo * (1.0 - p_lo)).min(p_hi * (1.0 - p_hi));
-                    d_a / q + 16.0 * u * 2.0 * 17.0
+                    d_a.min(p_hi - p_lo) / q + 16.0 * u * 2.0 * 17.0
                 }
             };
             diff += d;
