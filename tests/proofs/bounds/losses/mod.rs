@@ -485,12 +485,39 @@ fn clip_edge_definitions_for<T: Real>() {
     assert!(got[4] > 1.0 && got[5] > 1.0, "touching at equality: {got}");
 }
 
+/// A loss from logits whose `σ(z)` is subnormal (`z = -100` in `f32`, `-740`
+/// in `f64`), with `y = σ(z)` and `δZ = 0`: the residual is 0 and `σ`'s own
+/// rounding (`12u·σ(z)`) is far below the smallest number, so the bound is
+/// its underflow floors alone (the `8η` of `σ`'s deviation, then `2η`),
+/// which every other case hides under larger terms.
+fn logits_floor_definitions_for<T: Real>() {
+    let loss = Loss::BINARY_CROSSENTROPY.with_logits();
+    let g = Activation::Linear;
+    let deep = if T::NAME == "f32" { -100.0 } else { -740.0 };
+    let z = DMatrix::from_row_slice(1, 2, &[deep, deep]).map(T::of_f64);
+    let y = z.map(sigmoid);
+    assert!(
+        y[0] > T::zero() && y[0].as_f64() < 1e4 * eta::<T>(),
+        "σ({deep}) = {:e} is subnormal",
+        y[0].as_f64()
+    );
+    let zero = DMatrix::zeros(1, 2);
+    let got = output_dz_bound(loss, g, &z, &zero, &z, &zero, &y);
+    let want = output_dz_definition(loss, g, &z, &zero, &z, &zero, &y);
+    for (k, (&gb, &w)) in got.iter().zip(want.iter()).enumerate() {
+        assert!(w > 2.0 * eta::<T>(), "the floor of element {k} is {w:e}");
+        assert_same(&format!("{} logits floor #{k}", T::NAME), gb, w, 8);
+    }
+}
+
 #[test]
 fn output_dz_and_loss_bounds_are_their_definitions() {
     loss_definitions_for::<f64>();
     loss_definitions_for::<f32>();
     clip_edge_definitions_for::<f64>();
     clip_edge_definitions_for::<f32>();
+    logits_floor_definitions_for::<f64>();
+    logits_floor_definitions_for::<f32>();
 }
 
 /// Activation backward inputs reaching every branch, by element mode:
