@@ -31,6 +31,7 @@
 //! | How much faster the matrix path is | [`speedup`] | [`speedup::sweep`] | `benches/paths.rs` | `docs/performance.md` |
 //! | The labs' data: `load_coffee_data()`, `Normalization` | [`io::data`] | [`io::data::coffee`], [`io::data::Normalization::adapt`] | `tests/course/data.rs` | `docs/01-model.md` |
 //! | Week 2's data: the Softmax lab's blobs, handwritten digits 0-9 | [`io::data`] | [`io::data::softmax_lab_blobs`], [`io::data::digits8x8`] | `tests/course/data.rs` | `docs/07-softmax.md` |
+//! | Keras' habits: `model.evaluate`, `model.summary()`, `metrics=['mae']`, continuing `fit` | [`train`], [`io::summary`], [`io::training`] | [`train::evaluate_batches`], [`train::fit_resumed`], [`io::summary::table`] | `tests/program/evaluate.rs`, `tests/program/resume.rs`, `tests/training/resume.rs` | `docs/DESIGN.md` |
 //!
 //! ## The house: folders are layers
 //!

@@ -39,6 +39,7 @@
 //! | `targets` | optional: the names of the target columns (one class id column for `scce`) | the label columns |
 //! | `loss` | optional: the loss it was trained with, `bce`, `mse`, `scce` or `cce` | `model.compile(loss=...)` |
 //! | `from_logits` | optional, default `false`: the last layer's outputs are logits | `from_logits=True` |
+//! | `training` | optional: where training left off, the epochs done, the seed, the optimizer and its state (see [`crate::io::training`]) | the optimizer's variables, `optimizer.iterations` |
 //!
 //! `activation` may also be `softmax`, on the last layer only. The `loss`
 //! tells `dualpath predict` what the outputs mean: with `from_logits`, the

@@ -672,7 +672,7 @@ impl Metric {
 
 /// Keras' `mean_absolute_error` (`metrics=["mae"]`) summed over the rows of
 /// a batch: each row's mean over its outputs of `|y - a|`, added up. Divide
-/// by the number of rows for the batch's MAE; [`crate::train::fit`] and
+/// by the number of rows for the batch's MAE; [`crate::train::fit()`] and
 /// [`crate::train::evaluate_batches`] add the sums of their batches, then
 /// divide by all the rows, as Keras' metric accumulates.
 ///
