@@ -35,6 +35,12 @@ pub struct Training {
     pub seed: u64,
 }
 
+/// The most epochs done a model file may record. Continuing a run draws
+/// the shuffle of every epoch before again (microseconds each for the
+/// course's data sets), so a number far beyond any real run, typed by hand,
+/// would keep the program busy for hours before its first step.
+pub const MAX_EPOCHS_DONE: usize = 1_000_000;
+
 /// Where training left off, as written.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -128,6 +134,16 @@ pub(super) fn read_training(
     params: usize,
     bad: impl Fn(&str, String) -> Error,
 ) -> Result<Training> {
+    if t.epochs > MAX_EPOCHS_DONE {
+        return Err(bad(
+            "training.epochs",
+            format!(
+                "is {}; continuing draws every epoch's shuffle again, so at most \
+                 {MAX_EPOCHS_DONE} epochs done are taken (is the number right?)",
+                t.epochs
+            ),
+        ));
+    }
     let o = t.optimizer.0;
     let optimizer = match o.name.to_ascii_lowercase().as_str() {
         "sgd" => {

@@ -102,4 +102,19 @@ fn a_broken_state_is_refused_in_one_line() {
         &["train", "--quiet", "--epochs", "1", "--model", "short.json"],
         &["short.json", "training.optimizer.m", "parameters"],
     );
+    let mut m = read(d, "m.json");
+    m["training"]["epochs"] = serde_json::json!(1u64 << 60);
+    std::fs::write(d.join("endless.json"), m.to_string()).unwrap();
+    super::helpers::assert_bad_input(
+        d,
+        &[
+            "train",
+            "--quiet",
+            "--epochs",
+            "1",
+            "--model",
+            "endless.json",
+        ],
+        &["endless.json", "training.epochs", "1000000"],
+    );
 }
