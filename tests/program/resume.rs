@@ -118,3 +118,41 @@ fn a_broken_state_is_refused_in_one_line() {
         &["endless.json", "training.epochs", "1000000"],
     );
 }
+
+#[test]
+fn another_optimizer_starts_its_state_afresh_with_a_note() {
+    let dir = scratch(&[]);
+    let d = dir.path();
+    let out = dualpath(
+        d,
+        &["train", "--quiet", "--epochs", "2", "--save", "m.json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = dualpath(
+        d,
+        &[
+            "train",
+            "--quiet",
+            "--epochs",
+            "1",
+            "--model",
+            "m.json",
+            "--optimizer",
+            "sgd",
+            "--save",
+            "m.json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("was trained with adam; training with sgd starts its state afresh"),
+        "{err}"
+    );
+    let m = read(d, "m.json");
+    // The epochs go on counting; gradient descent keeps no moments.
+    assert_eq!(m["training"]["epochs"], 3);
+    assert_eq!(m["training"]["optimizer"]["name"], "sgd");
+    assert!(m["training"]["optimizer"].get("m").is_none());
+}
