@@ -8,13 +8,14 @@ use super::common::{
 use super::plot;
 use super::progress::{EpochReporter, catch_interrupts, go_on, interrupted};
 use clap::Args;
-use dualpath::io::data::Normalization;
+use dualpath::io::data::{Dataset, Normalization};
 use dualpath::io::model::Model;
 use dualpath::speedup::Float;
 use dualpath::train::{FitSettings, History, Optimizer, Progress, fit_validated, split_validation};
 use dualpath::{Loss, Network, Path, Real};
 use nalgebra::DMatrix;
 use serde_json::json;
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
@@ -61,6 +62,13 @@ pub struct TrainArgs {
     /// Examples per gradient step.
     #[arg(long, default_value_t = 32, allow_hyphen_values = true, value_parser = whole::<usize>(1, u64::MAX))]
     batch_size: usize,
+    /// Repeat the training rows this many times in every epoch, as the coffee lab's
+    /// `np.tile(Xn, (1000, 1))` does: more steps per epoch from a small data set. The copies
+    /// are shuffled together. A --validation-split is taken from the rows as read, before
+    /// they are repeated, so no validation row has a copy among the training rows (Keras,
+    /// given a tiled array, would take the last copies, which repeat rows it trains on).
+    #[arg(long, default_value_t = 1, value_name = "N", allow_hyphen_values = true, value_parser = whole::<usize>(1, 1_000_000))]
+    repeat: usize,
     /// Keep row order instead of reshuffling every epoch.
     #[arg(long)]
     no_shuffle: bool,
@@ -202,12 +210,16 @@ pub fn run(a: TrainArgs) -> CliResult {
         }
         None => None,
     };
+    let (x, fit_data) = repeated(x, &data, a.repeat)?;
+    let rows = match a.repeat {
+        1 => plural(data.x.nrows(), "row"),
+        n => format!("{} repeated {n} times", plural(data.x.nrows(), "row")),
+    };
     println!(
-        "Training {:?} ({} parameters) on {} ({} rows; features: {}; target: {}), {} loss, {} lr {}, {} path, {}",
+        "Training {:?} ({} parameters) on {} ({rows}; features: {}; target: {}), {} loss, {} lr {}, {} path, {}",
         model.network.widths(),
         model.network.param_count(),
         data.source,
-        data.x.nrows(),
         name_list(&data.feature_names),
         name_list(&data.target_names),
         settings.loss,
@@ -231,14 +243,20 @@ pub fn run(a: TrainArgs) -> CliResult {
         Float::F64 => fit_validated(
             &mut model.network,
             &x,
-            &data.y,
+            &fit_data.y,
             validation,
             &settings,
             progress,
         )?,
         Float::F32 => {
-            let (history, trained) =
-                fit_in::<f32>(&model.network, &x, &data, validation, &settings, progress)?;
+            let (history, trained) = fit_in::<f32>(
+                &model.network,
+                &x,
+                &fit_data,
+                validation,
+                &settings,
+                progress,
+            )?;
             model.network = trained;
             history
         }
@@ -302,6 +320,50 @@ pub fn run(a: TrainArgs) -> CliResult {
     }
 }
 
+/// The most values `--repeat` may make of the network's inputs (2 GiB of `f64`).
+const MAX_REPEATED_VALUES: usize = 1 << 28;
+
+/// The network's inputs `x` and the data's targets and line numbers,
+/// repeated `times` times one after the other, as NumPy's
+/// `np.tile(x, (times, 1))`; borrowed as they are when `times` is 1.
+fn repeated<'d>(
+    x: DMatrix<f64>,
+    data: &'d Dataset,
+    times: usize,
+) -> CliResult<(DMatrix<f64>, Cow<'d, Dataset>)> {
+    if times == 1 {
+        return Ok((x, Cow::Borrowed(data)));
+    }
+    let values = (x.ncols() + data.y.ncols()).max(1);
+    let rows = x.nrows().checked_mul(times);
+    if rows
+        .and_then(|r| r.checked_mul(values))
+        .is_none_or(|v| v > MAX_REPEATED_VALUES)
+    {
+        return Err(Failure::input(format!(
+            "--repeat {times}: {} of {values} values each, repeated {times} times, is more than \
+             {MAX_REPEATED_VALUES} values; repeat fewer times, or train for more epochs",
+            plural(x.nrows(), "row")
+        )));
+    }
+    let tile = |m: &DMatrix<f64>| {
+        DMatrix::from_fn(m.nrows() * times, m.ncols(), |i, j| m[(i % m.nrows(), j)])
+    };
+    let mut copy = data.clone();
+    copy.y = tile(&data.y);
+    copy.lines = data.lines.repeat(times);
+    Ok((tile(&x), Cow::Owned(copy)))
+}
+
+/// `n` and the noun, singular for one: "1 row", "200 rows".
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Refuses, before any work, outputs that name an input or each other, and
 /// outputs that cannot be written (see [`check_outputs`]). `--save` may name
 /// the `--model` file: that continues a model in place.
@@ -335,7 +397,7 @@ fn check_paths(a: &TrainArgs) -> CliResult {
 fn fit_in<T: Real>(
     network: &Network<f64>,
     x: &DMatrix<f64>,
-    data: &dualpath::io::data::Dataset,
+    data: &Dataset,
     validation: Option<(&DMatrix<f64>, &DMatrix<f64>)>,
     settings: &FitSettings,
     progress: impl FnMut(Progress) -> ControlFlow<()>,

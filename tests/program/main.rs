@@ -13,6 +13,9 @@
 //! - `misread`: nothing in a file is read as something else: columns by
 //!   name, a model's own loss, a missing header, another separator, every
 //!   form of a negative number, a file that is not data;
+//! - `docs_commands`: every `sh` block of the README and of `docs/` runs,
+//!   in order, against the built program;
+//! - `repeat`: `train --repeat`, the rows tiled as the coffee lab tiles them;
 //! - `interrupts`: Ctrl-C and SIGTERM during `train` keep the weights so far;
 //! - `helpers`: running the program, shared by the modules above.
 //!
@@ -24,6 +27,7 @@ mod common;
 
 mod bad_input;
 mod commands;
+mod docs_commands;
 mod errors;
 mod helpers;
 #[cfg(unix)]
@@ -31,4 +35,5 @@ mod interrupts;
 mod misread;
 mod mistakes;
 mod outputs;
+mod repeat;
 mod weeks;
