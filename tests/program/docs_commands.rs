@@ -5,12 +5,12 @@
 //! commands (`dualpath …`, or `cargo run --release -- …`, which is run as the
 //! built program; a bare `cargo run --release` is the tour), run in a
 //! temporary folder of that file's own, so that a model one command saves is
-//! there for the next. A block whose info string holds `file=NAME` (` ```csv
-//! file=roasts.csv `) is written to that folder as `NAME` when it is
+//! there for the next. A block whose info string holds `file:NAME` (` ```csv
+//! file:roasts.csv `) is written to that folder as `NAME` when it is
 //! reached. The info string also says what not to run and what else to
-//! expect: `no-run` (` ```sh no-run `) for commands that are not the
+//! expect: `skip` (` ```sh skip `) for commands that are not the
 //! program's or take too long (`cargo test`, `cargo bench`, an example), and
-//! `exit=N` for commands that end with exit code N instead of 0.
+//! `exit:N` for commands that end with exit code N instead of 0.
 //! `docs/DESIGN.md` ("Commands in the docs") states the convention.
 
 use super::helpers::stdout;
@@ -63,13 +63,13 @@ fn items(markdown: &str) -> Result<Vec<Item>, String> {
         let language = words.next().unwrap_or("");
         let (mut no_run, mut exit, mut file) = (false, 0, None);
         for w in words {
-            if w == "no-run" {
+            if w == "skip" {
                 no_run = true;
-            } else if let Some(n) = w.strip_prefix("exit=") {
+            } else if let Some(n) = w.strip_prefix("exit:") {
                 exit = n
                     .parse()
                     .map_err(|_| format!("line {}: `{w}`: not an exit code", i + 1))?;
-            } else if let Some(name) = w.strip_prefix("file=") {
+            } else if let Some(name) = w.strip_prefix("file:") {
                 file = Some(name.to_string());
             }
         }
@@ -175,13 +175,13 @@ fn program_args(line: &str) -> Result<Vec<String>, String> {
         _ => {
             return Err(format!(
                 "`{line}` is not a command of the program (`dualpath …` or \
-                 `cargo run --release -- …`); if it must not run here, mark its block ```sh no-run"
+                 `cargo run --release -- …`); if it must not run here, mark its block ```sh skip"
             ));
         }
     };
     if words[skip..].iter().any(|a| a == "…" || a == "...") {
         return Err(format!(
-            "`{line}`: `…` leaves words out; write the command in full or mark its block ```sh no-run"
+            "`{line}`: `…` leaves words out; write the command in full or mark its block ```sh skip"
         ));
     }
     Ok(words.split_off(skip))
@@ -213,7 +213,7 @@ fn run_file(name: &str) -> Result<Vec<Ran>, String> {
             } => {
                 if file.contains('/') || file.contains("..") {
                     return Err(format!(
-                        "{name}:{line}: file={file}: a bare file name, please"
+                        "{name}:{line}: file:{file}: a bare file name, please"
                     ));
                 }
                 std::fs::write(dir.path().join(&file), text).expect("write the file");
@@ -349,13 +349,13 @@ fn chapter_3_shows_the_epochs_the_program_prints() {
 #[test]
 fn the_convention_reads_blocks_files_marks_and_continuations() {
     let md = "text\n\
-        ```csv file=a.csv\nx,y\n1,2\n```\n\
+        ```csv file:a.csv\nx,y\n1,2\n```\n\
         ```sh\n# a comment\ncargo run --release -- train --data a.csv \\\n    --epochs 2   # why\n\n\
         dualpath predict --name 'two words'\ncargo run --release\n```\n\
-        ```sh no-run\ncargo test\n```\n\
-        ```sh exit=2\ndualpath train --lr 0\n```\n\
+        ```sh skip\ncargo test\n```\n\
+        ```sh exit:2\ndualpath train --lr 0\n```\n\
         ```text\ncargo bench\n```\n\
-        - a list item:\n\n  ```csv file=b.csv\n  x\n    1\n  ```\n";
+        - a list item:\n\n  ```csv file:b.csv\n  x\n    1\n  ```\n";
     let got = items(md).expect("read");
     let run = |line: usize, args: &[&str], exit: i32| {
         Item::Run(Step {
@@ -388,14 +388,14 @@ fn the_convention_reads_blocks_files_marks_and_continuations() {
 #[test]
 fn a_command_that_is_not_the_programs_must_be_marked() {
     for (block, needle) in [
-        ("```sh\ncargo test\n```\n", "no-run"),
+        ("```sh\ncargo test\n```\n", "skip"),
         (
             "```sh\ncargo run --release --example softmax\n```\n",
-            "no-run",
+            "skip",
         ),
         ("```sh\ndualpath train ...\n```\n", "leaves words out"),
         ("```sh\ndualpath predict | head\n```\n", "shell"),
-        ("```sh exit=x\ndualpath\n```\n", "exit code"),
+        ("```sh exit:x\ndualpath\n```\n", "exit code"),
     ] {
         let e = items(block).expect_err(block);
         assert!(e.contains(needle), "{block}: {e}");
