@@ -3,7 +3,7 @@
 use super::common::{
     CliResult, Failure, FileLimit, NOTES_LAYERS, Output, check_loss, check_outputs, data_file,
     data_for_model, learning_rate, load_all_columns, load_data, load_model, loss_for, model_input,
-    name_list, open_fraction, parse_layers_with_l2, whole, write_text,
+    name_list, open_fraction, parse_layers_with_l2, plural, whole, write_text,
 };
 use super::plot;
 use super::progress::{EpochReporter, catch_interrupts, go_on, interrupted};
@@ -353,15 +353,6 @@ fn repeated<'d>(
     copy.y = tile(&data.y);
     copy.lines = data.lines.repeat(times);
     Ok((tile(&x), Cow::Owned(copy)))
-}
-
-/// `n` and the noun, singular for one: "1 row", "200 rows".
-fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 /// Refuses, before any work, outputs that name an input or each other, and

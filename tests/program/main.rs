@@ -15,6 +15,7 @@
 //!   form of a negative number, a file that is not data;
 //! - `docs_commands`: every `sh` block of the README and of `docs/` runs,
 //!   in order, against the built program;
+//! - `readable`: what `trace`, `compare` and `speedup` print says what it is;
 //! - `repeat`: `train --repeat`, the rows tiled as the coffee lab tiles them;
 //! - `interrupts`: Ctrl-C and SIGTERM during `train` keep the weights so far;
 //! - `helpers`: running the program, shared by the modules above.
@@ -35,5 +36,6 @@ mod interrupts;
 mod misread;
 mod mistakes;
 mod outputs;
+mod readable;
 mod repeat;
 mod weeks;
