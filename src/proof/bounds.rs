@@ -75,8 +75,11 @@ fn constants(g: Activation) -> Constants {
         },
         // tanh' ≤ 1. tanh from e^x - 1: one rounding in e^x - 1 (after its
         // series' own), one in 2 + m, one in the division: about 3.5u
-        // relative; 2.5 ulp (5u) seen at most against 200-bit arithmetic. 6u allowed. tanh' = h(a) = 1 - a², |h'(a)| = 2|a| ≤ 2;
+        // relative; 6u allowed. tanh' = h(a) = 1 - a², |h'(a)| = 2|a| ≤ 2;
         // fl(1 - fl(a²)) is within u·a² + u·(1 - a²)·(1 + u) of h(a): 2u allowed.
+        // Measured against double-double arithmetic
+        // (tests/proofs/activation_accuracy.rs): tanh within 2.44u (f64) and
+        // 2.81u (f32), σ 2.68u, a(1 - a) 0.375u, 1 - a² 0.75u.
         Activation::Tanh => Constants {
             lip: 1.0,
             err: 6.0,
@@ -99,10 +102,17 @@ fn constants(g: Activation) -> Constants {
 /// **Each path's rounding** relative to the exact softmax of its own `z`:
 /// `z_j - max` rounds once (a relative error of `u·|z_j - max|` in
 /// `e^{z_j - max}`), `e^x` is within 1 ulp (`2u`, in either type),
-/// the sum of `K` positive terms within `γ_K`, the division `u`: in all at
-/// most `ρ_j = (|z_j - max| + δ + K + 4)·u·(1 + 10⁻³)`, since every factor
+/// the sum `S` of `K` positive terms within `γ_{K-1}`, the division `u`.
+/// `S` also inherits its terms' errors, weighted by `p_k = e^{z_k - max}/S`:
+/// `2u` from their `e^x`, and `u·Σ_k p_k·|z_k - max|` from their
+/// subtractions, which is at most `u·ln K` (it is `H(p) - ln S`, an entropy
+/// less `ln S ≥ 0`). In all at most
+/// `ρ_j = (|z_j - max| + δ + K + 4 + ln K)·u·(1 + 10⁻³)`, since every factor
 /// is `1 + O(Ku)`. Both paths: `2ρ_j`, on an `a_j` itself at most
-/// `â_j·(1 + ρ_j)/(1 - ρ_j)` and `e^{2δ}` times that.
+/// `â_j·(1 + ρ_j)/(1 - ρ_j)` and `e^{2δ}` times that. The other path's
+/// `|z'_j - max'|` may exceed `|z_j - max|` by `2δ`, not `δ`: the missing
+/// `δ·u·a_j` is far below the `2ρ_j·ā_j·(e^{2δ} - 1) ≥ 2ρ_j·ā_j·2δ` by which
+/// `ā_j`'s factor `e^{2δ}` enlarges the rounding term.
 pub fn softmax_bound<T: Real>(
     dev_z: &DMatrix<f64>,
     z: &DMatrix<T>,
@@ -117,8 +127,9 @@ pub fn softmax_bound<T: Real>(
             .map(|j| z[(i, j)].as_f64())
             .fold(f64::NEG_INFINITY, f64::max);
         let spread = (2.0 * delta).exp_m1(); // e^{2δ} - 1
+        let ln_k = (k as f64).ln();
         for j in 0..k {
-            let rho = ((max - z[(i, j)].as_f64()) + delta + k as f64 + 4.0) * u * 1.001;
+            let rho = ((max - z[(i, j)].as_f64()) + delta + k as f64 + 4.0 + ln_k) * u * 1.001;
             let a_hat = a[(i, j)].as_f64();
             let a_bar = a_hat * (1.0 + rho) / (1.0 - rho) * (1.0 + spread);
             out[(i, j)] = (a_bar * (spread + 2.0 * rho) + 8.0 * T::MIN_SUBNORMAL) * OWN_ROUNDING;
@@ -331,6 +342,9 @@ pub fn output_dz_bound<T: Real>(
                     let h_bar = (r + d_a) / qmin;
                     scale * (2.0 / (qmin * qmin) * d_a * gp_bar + h_bar * dgp)
                         + 2.0 * g6 * scale * h_bar * gp_bar
+                } else if hi < lo_clip || lo > hi_clip {
+                    // Both paths' a lie beyond the same edge: both clip, both give 0.
+                    0.0
                 } else {
                     // Either path may clip (gradient 0) or not: both lie within
                     // s·|h|·g' ≤ s·g'/q of zero, q ≥ ε(1 - ε).
@@ -347,7 +361,11 @@ pub fn output_dz_bound<T: Real>(
 /// `dZ_ij = (p_ij·Σ_k y_ik - y_ij)/m`, `p = softmax(z_i)` computed by each
 /// path from its own `z`: the softmax's difference ([`softmax_bound`])
 /// times `|Σ_k y_ik|`, plus each path's three roundings (`γ₃` on
-/// `|p·Σy| + |y|`, scaled by `1/m`).
+/// `|p·Σy| + |y|`, scaled by `1/m`), plus, for target rows (not class ids),
+/// the rounding of `Σ_k y_ik`, added in `T` one term after another from
+/// zero: only additions of a nonzero term to a nonzero sum round, so with
+/// `n` nonzero targets in the row it is within `γ_{n-1}·Σ_k |y_ik|`, times
+/// `p̄` (nothing for a one-hot row).
 fn categorical_dz_bound<T: Real>(
     loss: Loss,
     z: &DMatrix<T>,
@@ -362,8 +380,17 @@ fn categorical_dz_bound<T: Real>(
     DMatrix::from_fn(m, k, |i, j| {
         let (sum_y, y_j) = target_row(loss, y, i, j);
         let p_bar = p[(i, j)].as_f64() + dp[(i, j)];
-        let bound =
-            scale * (dp[(i, j)] * sum_y.abs() + 2.0 * g3 * (p_bar * sum_y.abs() + y_j.abs()));
+        let sum_err = if loss.takes_class_ids() {
+            0.0 // Σy is the exact 1
+        } else {
+            let nonzero = y.row(i).iter().filter(|v| v.as_f64() != 0.0).count();
+            gamma::<T>(nonzero.saturating_sub(1))
+                * y.row(i).iter().map(|v| v.as_f64().abs()).sum::<f64>()
+        };
+        let bound = scale
+            * (dp[(i, j)] * sum_y.abs()
+                + 2.0 * g3 * (p_bar * sum_y.abs() + y_j.abs())
+                + 2.0 * p_bar * sum_err);
         (bound + 2.0 * T::MIN_SUBNORMAL) * OWN_ROUNDING
     })
 }
@@ -396,7 +423,10 @@ fn softmax_of<T: Real>(z: &DMatrix<T>) -> DMatrix<T> {
 /// `S`'s relative error (`ρ` of [`softmax_bound`] at its largest, `(spread +
 /// K + 4)·u`) as an absolute one, plus `2u·|ln S|`; each term
 /// `(z_j - max) - ln S` two more roundings, the products and the sum
-/// `γ_{K+1}` of `Σ|y_j|·(|z_j - max| + |ln S|)`; the mean over rows `γ_m`.
+/// `γ_{n+1}` of `Σ|y_j|·(|z_j - max| + |ln S|)`, where `n` is the number of
+/// nonzero `y_j` (a zero target's term is an exact zero, and adding it is
+/// exact; the sparse loss computes its one term with two roundings); the
+/// mean over rows `γ_m`.
 fn categorical_loss_bound<T: Real>(
     loss: Loss,
     z: &DMatrix<T>,
@@ -412,15 +442,16 @@ fn categorical_loss_bound<T: Real>(
         let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let spread = row.iter().map(|&v| max - v).fold(0.0, f64::max) + delta;
         let ln_s = row.iter().map(|&v| (v - max).exp()).sum::<f64>().ln();
-        let (mut weight, mut terms, mut loss_i) = (0.0, 0.0, 0.0);
+        let (mut weight, mut terms, mut loss_i, mut nonzero) = (0.0, 0.0, 0.0, 0);
         for (j, &zj) in row.iter().enumerate() {
             let (_, y_j) = target_row(loss, y, i, j);
+            nonzero += usize::from(y_j != 0.0);
             weight += y_j.abs();
             terms += y_j.abs() * ((max - zj) + delta + ln_s.abs() + 1.0);
             loss_i += y_j * (ln_s - (zj - max));
         }
         let eval = weight * ((spread + k as f64 + 4.0) * u * 1.001 + 2.0 * u * ln_s.abs())
-            + 2.0 * gamma::<T>(k + 3) * terms;
+            + 2.0 * gamma::<T>(nonzero + 3) * terms;
         let d = 2.0 * delta * weight + 2.0 * eval;
         diff += d;
         size += loss_i.abs() + d;
@@ -459,16 +490,21 @@ pub fn loss_bound<T: Real>(
                 | (LossKind::BinaryCrossentropy, true, _) => {
                     d_z + 16.0 * u * (2.0 * (zh.as_f64().abs() + d_z) + 1.0)
                 }
+                // (a_s - y)² - (a_m - y)² is at most d_a·(2r + d_a). Each path
+                // rounds a - y, an error the square doubles, then the square
+                // itself: three roundings, within γ₃ of (a - y)².
                 (LossKind::MeanSquaredError, _, _) => {
-                    d_a * (2.0 * r + d_a) + 2.0 * gamma::<T>(2) * (r + d_a) * (r + d_a)
+                    d_a * (2.0 * r + d_a) + 2.0 * gamma::<T>(3) * (r + d_a) * (r + d_a)
                 }
-                // dℓ/dp = h(p), |h| ≤ 1/(p(1 - p)); the clip only shrinks
-                // differences; |ln p| ≤ ln(1/ε) < 17.
+                // dℓ/dp = h(p), |h| ≤ 1/(p(1 - p)); the clipped p differ by
+                // at most d_a, and both lie in [p_lo, p_hi] (T's clip interval
+                // lies within this one), so by at most p_hi - p_lo too: 0 when
+                // both clip at the same edge; |ln p| ≤ ln(1/ε) < 17.
                 _ => {
                     let p_lo = (ah.as_f64() - d_a).clamp(eps, 1.0 - eps);
                     let p_hi = (ah.as_f64() + d_a).clamp(eps, 1.0 - eps);
                     let q = (p_lo * (1.0 - p_lo)).min(p_hi * (1.0 - p_hi));
-                    d_a / q + 16.0 * u * 2.0 * 17.0
+                    d_a.min(p_hi - p_lo) / q + 16.0 * u * 2.0 * 17.0
                 }
             };
             diff += d;

@@ -25,9 +25,15 @@
 //! | `definitions` | each bound against its formula, element by element |
 //! | `exact` | each path's error against exact (compensated) sums |
 //! | `tightness` | crafted sums that reach a stated fraction of the bound |
+//! | `softmax` | softmax and the categorical `J` and `dZ`: definitions, each path against double-double arithmetic, crafted rows |
+//! | `losses` | the output `dZ`, the loss and `dA ⊙ g'`: definition, each end of the deviation, crafted slopes |
+//! | `carried` | deviations carried into a layer, and `network_bound` as the composition of the layers' bounds |
 
+mod carried;
 mod definitions;
 mod exact;
+mod losses;
+mod softmax;
 mod tightness;
 
 use crate::common::kernels::{self, Loops, Matrices, OnPath};
