@@ -148,3 +148,59 @@ fn a_repeat_out_of_range_or_too_large_is_refused() {
         &["--repeat 1000000", "1797 rows", "repeat fewer times"],
     );
 }
+
+#[test]
+fn without_repeat_ten_epochs_of_the_coffee_data_call_every_roast_bad() {
+    // What the README and chapter 3 say of the command without --repeat:
+    // accuracy 0.785 (the share of bad roasts) in every epoch, no roast good.
+    let dir = scratch(&[]);
+    let out = dualpath(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "coffee",
+            "--normalize",
+            "--epochs",
+            "10",
+            "--lr",
+            "0.01",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    let accuracies: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("Epoch "))
+        .filter_map(|l| l.rsplit(' ').next())
+        .collect();
+    assert_eq!(accuracies, ["0.7850"; 10], "{text}");
+    let out = dualpath(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "coffee",
+            "--normalize",
+            "--epochs",
+            "10",
+            "--lr",
+            "0.01",
+            "--save",
+            "m.json",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let out = dualpath(
+        dir.path(),
+        &["predict", "--model", "m.json", "--data", "coffee"],
+    );
+    let text = stdout(&out);
+    let decisions: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.rsplit(',').next())
+        .collect();
+    assert_eq!(decisions.len(), 200);
+    assert!(decisions.iter().all(|d| *d == "0"), "{text}");
+}
