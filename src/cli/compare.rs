@@ -77,7 +77,8 @@ fn comparison_table<T: Real>(
 /// difference between the paths (and in ulps), the largest of the elements'
 /// rounding bounds, and the worst ratio of an element's difference to its
 /// own bound. A bound of 0 (nothing can round: every product and sum is
-/// exact) is shown as such, with no ratio.
+/// exact) is shown as such, with no ratio, and a ratio too small for four
+/// decimals in scientific notation, so that 0.0000 means no difference.
 fn table(rows: &[Row]) -> String {
     let mut out = String::from(
         "Per element: diff = |loop − matrix|, bound = the most rounding allows; at most 1 holds.\n",
@@ -94,6 +95,9 @@ fn table(rows: &[Row]) -> String {
         let ratio = if a.max_bound == 0.0 && a.holds() {
             exact = true;
             "exact (bound 0)".to_string()
+        } else if a.worst_ratio > 0.0 && a.worst_ratio < 5e-5 {
+            // Not 0.0000: the paths differ there, by a sliver of the bound.
+            format!("{:.1e}", a.worst_ratio)
         } else {
             format!("{:.4}", a.worst_ratio)
         };
@@ -146,6 +150,9 @@ mod tests {
         assert!(lines[1].contains("largest bound") && lines[1].contains("worst diff/bound"));
         assert!(lines[2].ends_with("exact (bound 0)"), "{text}");
         assert!(lines[3].ends_with("0.1000"), "{text}");
+        let tiny = table(&[row("dW", 1e-21, 1e-16), row("J", 0.0, 1e-16)]);
+        assert!(tiny.lines().nth(2).unwrap().ends_with("1.0e-5"), "{tiny}");
+        assert!(tiny.lines().nth(3).unwrap().ends_with("0.0000"), "{tiny}");
         assert!(lines[4].starts_with("exact (bound 0): "), "{text}");
         // Without a bound of 0, no note.
         assert_eq!(table(&[row("A", 1e-17, 1e-16)]).lines().count(), 3);
