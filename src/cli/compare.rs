@@ -95,7 +95,7 @@ fn table(rows: &[Row]) -> String {
         let ratio = if a.max_bound == 0.0 && a.holds() {
             exact = true;
             "exact (bound 0)".to_string()
-        } else if a.worst_ratio > 0.0 && a.worst_ratio < 5e-5 {
+        } else if a.worst_ratio > 0.0 && a.worst_ratio < 1e-4 {
             // Not 0.0000: the paths differ there, by a sliver of the bound.
             format!("{:.1e}", a.worst_ratio)
         } else {
