@@ -97,11 +97,19 @@ pub mod train;
 
 pub use paths::{matrix, sequential};
 
-/// The chapters of `docs/`, compiled and run as doctests, so that their Rust
-/// blocks cannot drift from the code (`cargo test --doc`). Blocks that show
-/// program output are fenced as `text`. `docs/performance.md` holds no Rust.
+/// The matrix library the crate computes with, re-exported so that a
+/// library user's matrices are the crate's own type, whatever version of
+/// nalgebra they name themselves: `dualpath::nalgebra::DMatrix`.
+pub use nalgebra;
+
+/// The README and the chapters of `docs/`, compiled and run as doctests, so
+/// that their Rust blocks cannot drift from the code (`cargo test --doc`).
+/// Blocks that show program output are fenced as `text`, commands as `sh`.
+/// `docs/performance.md` holds no Rust.
 #[cfg(doctest)]
 mod docs_chapters {
+    #[doc = include_str!("../README.md")]
+    struct ReadmeOfTheCrate;
     #[doc = include_str!("../docs/01-model.md")]
     struct Chapter01Model;
     #[doc = include_str!("../docs/02-loss-and-cost.md")]

@@ -22,7 +22,7 @@ use dualpath::{Activation, Loss, Network, Path, Real};
 use libtest_mimic::{Arguments, Failed, Trial};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -362,6 +362,13 @@ fn check_softmax_bits(z: &[f64]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The failing cases proptest has kept, replayed first, beside the other
+/// binaries' in `tests/proptest-regressions/`.
+const REGRESSIONS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/proptest-regressions/equivalence.txt"
+);
+
 /// A property: `cases` draws from `strategy`, each checked by `check`
 /// (proptest's runner, with this file's regressions replayed first).
 fn property<S>(
@@ -376,9 +383,11 @@ where
     S::Value: std::fmt::Debug,
 {
     Trial::test(test, move || {
+        // This file is no module of a folder with a `main.rs`, where
+        // proptest's default (`SourceParallel`) looks, so the file is named.
         let config = Config {
             cases,
-            source_file: Some(file!()),
+            failure_persistence: Some(Box::new(FileFailurePersistence::Direct(REGRESSIONS))),
             ..Config::default()
         };
         let mut runner = TestRunner::new(config);

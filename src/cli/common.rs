@@ -113,6 +113,15 @@ pub fn whole<T: TryFrom<u64>>(
     }
 }
 
+/// `n` and the noun, singular for one: "1 row", "200 rows", "1 unit".
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// A real-number flag's value parser (`--lr`, `--validation-split`): any
 /// number is read, negative too (`-1e-3`, `-.5`, `-inf`; use it with
 /// `allow_hyphen_values = true`), and the command checks its range.

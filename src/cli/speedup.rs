@@ -3,6 +3,7 @@
 use super::common::{CliResult, Failure, Output, check_outputs};
 use super::progress::stop_at_once_on_interrupt;
 use clap::Args;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -38,10 +39,17 @@ pub fn run(a: SpeedupArgs) -> CliResult {
         "A quick loop-versus-matrix sweep: a few repetitions per size, timed with the clock.\n\
          This is an estimate on a shared machine; `cargo bench` is the careful measurement."
     );
+    // A line rewritten in place is for a terminal; in a file or a pipe it
+    // would pile up as one long line of carriage returns.
+    let terminal = std::io::stderr().is_terminal();
     let rows = speedup::quick_sweep(&sizes, |size| {
-        eprint!("\r  timing {:<40}", size.label());
+        if terminal {
+            eprint!("\r  timing {:<40}", size.label());
+        }
     })?;
-    eprintln!("\r{:<50}", "");
+    if terminal {
+        eprint!("\r{:<50}\r", "");
+    }
     print!("{}", speedup::format_table(&rows));
     if let Some(path) = &a.plot {
         speedup::write_chart(&rows, "dualpath speedup (quick sweep)", path)?;

@@ -2,7 +2,8 @@
 //! loop path, with the matrix path's value of each quantity beside it.
 
 use super::common::{
-    CliResult, Failure, ModelData, check_forward_finite, check_loss, loss_for, model_input, whole,
+    CliResult, Failure, ModelData, check_forward_finite, check_loss, loss_for, model_input,
+    name_list, plural, whole,
 };
 use clap::Args;
 use dualpath::{Loss, Network, Path, Workspace};
@@ -46,9 +47,12 @@ pub fn run(a: TraceArgs) -> CliResult {
 
     // Both paths, forward and backward, on this one example.
     let mut runs = Vec::with_capacity(2);
+    let mut losses = Vec::with_capacity(2);
     for path in Path::BOTH {
         let mut ws = Workspace::new(net, 1);
-        path.forward_into(&mut ws, net, &x)?.backward(&y, loss)?;
+        let mut pass = path.forward_into(&mut ws, net, &x)?;
+        losses.push(pass.loss(&y, loss)?);
+        pass.backward(&y, loss)?;
         runs.push(ws);
     }
     let (seq, mat) = (&runs[0], &runs[1]);
@@ -67,6 +71,19 @@ pub fn run(a: TraceArgs) -> CliResult {
         inputs.join(", ")
     );
     forward(net, &x, seq, mat, a.terms);
+    let last = net.layers().len() - 1;
+    let labels: Vec<String> = y.iter().map(|v| format!("{v}")).collect();
+    let dz: Vec<String> = seq.dz(last).iter().map(|v| format!("{v:.6e}")).collect();
+    println!(
+        "\nThe label: y = [{}] ({}). The loss on this example: J = {}",
+        labels.join(", "),
+        name_list(&data.target_names),
+        beside(losses[0], losses[1])
+    );
+    println!(
+        "The output layer's dz = ∂J/∂z, where backward propagation starts: [{}]",
+        dz.join(", ")
+    );
     backward(net, seq, mat);
     Ok(())
 }
@@ -106,29 +123,31 @@ fn forward(
     for (l, layer) in net.layers().iter().enumerate() {
         let a_in = if l == 0 { x } else { &seq.layers()[l - 1].a };
         println!(
-            "\nForward, layer {} ({} → {} units, {}): z_j = Σ_k w_kj·a_k + b_j, a = {}(z)",
+            "\nForward, layer {} ({} → {}, {}): z_j = Σ_k w_kj·a_k + b_j, a = {}(z)",
             l + 1,
             layer.n_in(),
-            layer.units(),
+            plural(layer.units(), "unit"),
             layer.activation(),
             layer.activation()
         );
         for j in 0..layer.units() {
-            let shown: Vec<String> = (0..layer.n_in().min(terms))
+            let mut shown: Vec<String> = (0..layer.n_in().min(terms))
                 .map(|k| format!("{}·{}", signed(layer.w()[(k, j)]), signed(a_in[(0, k)])))
                 .collect();
-            let more = if layer.n_in() > terms {
-                format!(" + … ({} more)", layer.n_in() - terms)
-            } else {
-                String::new()
-            };
+            if layer.n_in() > terms {
+                shown.push(if terms == 0 {
+                    format!("Σ_k w_kj·a_k ({})", plural(layer.n_in(), "term"))
+                } else {
+                    format!("… ({} more)", layer.n_in() - terms)
+                });
+            }
             let (zs, zm) = (seq.layers()[l].z[(0, j)], mat.layers()[l].z[(0, j)]);
             let (a_s, a_m) = (seq.layers()[l].a[(0, j)], mat.layers()[l].a[(0, j)]);
             println!(
-                "  unit {:>2}: z = {}{more} + {:.3} = {}",
+                "  unit {:>2}: z = {} + {} = {}",
                 j + 1,
                 shown.join(" + "),
-                layer.b()[j],
+                signed(layer.b()[j]),
                 beside(zs, zm)
             );
             println!("           a = {}", beside(a_s, a_m));

@@ -3,12 +3,12 @@
 use super::common::{
     CliResult, Failure, FileLimit, NOTES_LAYERS, Output, check_loss, check_outputs, data_file,
     data_for_model, learning_rate, load_all_columns, load_data, load_model, loss_for, model_input,
-    name_list, note, open_fraction, parse_layers_with_l2, whole, write_text,
+    name_list, note, open_fraction, parse_layers_with_l2, plural, whole, write_text,
 };
 use super::plot;
 use super::progress::{EpochReporter, catch_interrupts, go_on, interrupted};
 use clap::Args;
-use dualpath::io::data::Normalization;
+use dualpath::io::data::{Dataset, Normalization};
 use dualpath::io::model::Model;
 use dualpath::io::model::Training;
 use dualpath::speedup::Float;
@@ -18,6 +18,7 @@ use dualpath::train::{
 use dualpath::{Loss, Network, Path, Real};
 use nalgebra::DMatrix;
 use serde_json::json;
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
@@ -66,6 +67,13 @@ pub struct TrainArgs {
     /// Examples per gradient step.
     #[arg(long, default_value_t = 32, allow_hyphen_values = true, value_parser = whole::<usize>(1, u64::MAX))]
     batch_size: usize,
+    /// Repeat the training rows this many times in every epoch, as the coffee lab's
+    /// `np.tile(Xn, (1000, 1))` does: more steps per epoch from a small data set. The copies
+    /// are shuffled together. A --validation-split is taken from the rows as read, before
+    /// they are repeated, so no validation row has a copy among the training rows (Keras,
+    /// given a tiled array, would take the last copies, which repeat rows it trains on).
+    #[arg(long, default_value_t = 1, value_name = "N", allow_hyphen_values = true, value_parser = whole::<usize>(1, 1_000_000))]
+    repeat: usize,
     /// Keep row order instead of reshuffling every epoch.
     #[arg(long)]
     no_shuffle: bool,
@@ -211,12 +219,16 @@ pub fn run(a: TrainArgs) -> CliResult {
         }
         None => None,
     };
+    let (x, fit_data) = repeated(x, &data, a.repeat)?;
+    let rows = match a.repeat {
+        1 => plural(data.x.nrows(), "row"),
+        n => format!("{} repeated {n} times", plural(data.x.nrows(), "row")),
+    };
     println!(
-        "Training {:?} ({} parameters) on {} ({} rows; features: {}; target: {}), {} loss, {} lr {}, {} path, {}",
+        "Training {:?} ({} parameters) on {} ({rows}; features: {}; target: {}), {} loss, {} lr {}, {} path, {}",
         model.network.widths(),
         model.network.param_count(),
         data.source,
-        data.x.nrows(),
         name_list(&data.feature_names),
         name_list(&data.target_names),
         settings.loss,
@@ -243,7 +255,7 @@ pub fn run(a: TrainArgs) -> CliResult {
         Float::F64 => fit_resumed(
             &mut model.network,
             &x,
-            &data.y,
+            &fit_data.y,
             validation,
             &settings,
             &mut resume,
@@ -253,7 +265,7 @@ pub fn run(a: TrainArgs) -> CliResult {
             let (history, trained) = fit_in::<f32>(
                 &model.network,
                 &x,
-                &data,
+                &fit_data,
                 validation,
                 (&settings, &mut resume),
                 progress,
@@ -381,6 +393,41 @@ fn resumed(a: &TrainArgs, saved: Option<&Training>) -> (Optimizer, Resume) {
     (optimizer, resume)
 }
 
+/// The most values `--repeat` may make of the network's inputs (2 GiB of `f64`).
+const MAX_REPEATED_VALUES: usize = 1 << 28;
+
+/// The network's inputs `x` and the data's targets and line numbers,
+/// repeated `times` times one after the other, as NumPy's
+/// `np.tile(x, (times, 1))`; borrowed as they are when `times` is 1.
+fn repeated<'d>(
+    x: DMatrix<f64>,
+    data: &'d Dataset,
+    times: usize,
+) -> CliResult<(DMatrix<f64>, Cow<'d, Dataset>)> {
+    if times == 1 {
+        return Ok((x, Cow::Borrowed(data)));
+    }
+    let values = (x.ncols() + data.y.ncols()).max(1);
+    let rows = x.nrows().checked_mul(times);
+    if rows
+        .and_then(|r| r.checked_mul(values))
+        .is_none_or(|v| v > MAX_REPEATED_VALUES)
+    {
+        return Err(Failure::input(format!(
+            "--repeat {times}: {} of {values} values each, repeated {times} times, is more than \
+             {MAX_REPEATED_VALUES} values; repeat fewer times, or train for more epochs",
+            plural(x.nrows(), "row")
+        )));
+    }
+    let tile = |m: &DMatrix<f64>| {
+        DMatrix::from_fn(m.nrows() * times, m.ncols(), |i, j| m[(i % m.nrows(), j)])
+    };
+    let mut copy = data.clone();
+    copy.y = tile(&data.y);
+    copy.lines = data.lines.repeat(times);
+    Ok((tile(&x), Cow::Owned(copy)))
+}
+
 /// Refuses, before any work, outputs that name an input or each other, and
 /// outputs that cannot be written (see [`check_outputs`]). `--save` may name
 /// the `--model` file: that continues a model in place.
@@ -414,7 +461,7 @@ fn check_paths(a: &TrainArgs) -> CliResult {
 fn fit_in<T: Real>(
     network: &Network<f64>,
     x: &DMatrix<f64>,
-    data: &dualpath::io::data::Dataset,
+    data: &Dataset,
     validation: Option<(&DMatrix<f64>, &DMatrix<f64>)>,
     (settings, resume): (&FitSettings, &mut Resume),
     progress: impl FnMut(Progress) -> ControlFlow<()>,

@@ -14,6 +14,10 @@
 //! - `misread`: nothing in a file is read as something else: columns by
 //!   name, a model's own loss, a missing header, another separator, every
 //!   form of a negative number, a file that is not data;
+//! - `docs_commands`: every `sh` block of the README and of `docs/` runs,
+//!   in order, against the built program;
+//! - `readable`: what `trace`, `compare` and `speedup` print says what it is;
+//! - `repeat`: `train --repeat`, the rows tiled as the coffee lab tiles them;
 //! - `resume`: `train --model` continues a run exactly (the optimizer's state);
 //! - `interrupts`: Ctrl-C and SIGTERM during `train` keep the weights so far;
 //! - `helpers`: running the program, shared by the modules above.
@@ -26,6 +30,7 @@ mod common;
 
 mod bad_input;
 mod commands;
+mod docs_commands;
 mod errors;
 mod evaluate;
 mod helpers;
@@ -34,5 +39,7 @@ mod interrupts;
 mod misread;
 mod mistakes;
 mod outputs;
+mod readable;
+mod repeat;
 mod resume;
 mod weeks;
