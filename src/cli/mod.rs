@@ -37,7 +37,7 @@ enum Command {
     /// Walk through the notes on both paths (the default).
     Tour,
     /// Train a network (`model.fit`) and optionally save it.
-    Train(train::TrainArgs),
+    Train(Box<train::TrainArgs>),
     /// Print a model's predictions for a CSV file, as CSV.
     Predict(predict::PredictArgs),
     /// A model's loss and metric on data (`model.evaluate`): `loss: … - accuracy: …`.
@@ -68,7 +68,7 @@ pub fn main() -> ExitCode {
     };
     let outcome = match cli.command.unwrap_or(Command::Tour) {
         Command::Tour => tour::run(),
-        Command::Train(a) => train::run(a),
+        Command::Train(a) => train::run(*a),
         Command::Predict(a) => predict::run(a),
         Command::Evaluate(a) => evaluate::run(a),
         Command::Summary(a) => summary::run(a),
