@@ -122,6 +122,15 @@ mod tests {
         );
     }
 
+    /// Narrowest first: the baseline, which every processor runs, then each
+    /// wider variant up to the detected one, and nothing wider.
+    #[test]
+    fn available_runs_from_the_baseline_to_the_detected_variant() {
+        let all = [Vectors::Baseline, Vectors::Avx2, Vectors::Avx512];
+        let widest = all.iter().position(|&v| v == Vectors::detected()).unwrap();
+        assert_eq!(Vectors::available(), all[..=widest].to_vec());
+    }
+
     /// `e^x` and `e^x - 1` over a slice, compiled for each variant this
     /// processor has, give the values of the baseline, which every processor
     /// runs (no AVX, no FMA): the element-wise math's fallback checked here
