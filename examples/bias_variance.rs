@@ -212,6 +212,10 @@ fn write_chart(path: &str, sweep: &[(f64, f64, f64)]) {
             .unwrap();
         root.present().unwrap();
     }
-    dualpath::io::files::write_atomically(std::path::Path::new(path), svg.as_bytes())
-        .expect("the chart is written");
+    let path = std::path::Path::new(path);
+    // `target/` is where cargo builds, unless CARGO_TARGET_DIR puts that elsewhere.
+    if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder).expect("the chart's folder can be made");
+    }
+    dualpath::io::files::write_atomically(path, svg.as_bytes()).expect("the chart is written");
 }
