@@ -204,6 +204,44 @@ fn trace_prints_every_unit_of_the_notes_network_on_both_paths() {
     );
 }
 
+#[test]
+fn trace_path_names_the_path_whose_numbers_lead() {
+    let dir = scratch(&[]);
+    let loops = dualpath(dir.path(), &["trace"]);
+    let matrix = dualpath(dir.path(), &["trace", "--path", "matrix"]);
+    assert_eq!(loops.status.code(), Some(0), "{}", stderr(&loops));
+    assert_eq!(matrix.status.code(), Some(0), "{}", stderr(&matrix));
+    let (loops, matrix) = (stdout(&loops), stdout(&matrix));
+    assert!(
+        loops
+            .lines()
+            .next()
+            .unwrap_or("")
+            .contains("on the loop path; the matrix path's value beside each"),
+        "{loops}"
+    );
+    assert!(
+        matrix
+            .lines()
+            .next()
+            .unwrap_or("")
+            .contains("on the matrix path; the loop path's value beside each"),
+        "{matrix}"
+    );
+    let unit = |text: &str, beside: &str| {
+        text.lines()
+            .find(|l| l.contains("unit  1: z = "))
+            .map(|l| l.contains(&format!("   {beside} ")))
+            .unwrap_or(false)
+    };
+    assert!(unit(&loops, "matrix") && unit(&matrix, "loop"));
+    assert_bad_input(
+        dir.path(),
+        &["trace", "--path", "loops"],
+        &["--path loops", "expected sequential or matrix"],
+    );
+}
+
 /// `docs/06-what-identical-means.md` shows `dualpath compare`'s output
 /// between `compare:begin` and `compare:end`: it must be what the program
 /// prints. The matrix path's last bits depend on whether the processor has
