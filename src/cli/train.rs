@@ -251,6 +251,7 @@ pub fn run(a: TrainArgs) -> CliResult {
     };
     let validation = validation.as_ref().map(|(x, y)| (x, y));
     let mut resume = resume;
+    let causes = divergence_causes(&model, &data);
     let history = match a.float {
         Float::F64 => fit_resumed(
             &mut model.network,
@@ -260,14 +261,15 @@ pub fn run(a: TrainArgs) -> CliResult {
             &settings,
             &mut resume,
             progress,
-        )?,
+        )
+        .map_err(|e| explained(e, &causes))?,
         Float::F32 => {
             let (history, trained) = fit_in::<f32>(
                 &model.network,
                 &x,
                 &fit_data,
                 validation,
-                (&settings, &mut resume),
+                (&settings, &mut resume, &causes),
                 progress,
             )?;
             model.network = trained;
@@ -463,7 +465,7 @@ fn fit_in<T: Real>(
     x: &DMatrix<f64>,
     data: &Dataset,
     validation: Option<(&DMatrix<f64>, &DMatrix<f64>)>,
-    (settings, resume): (&FitSettings, &mut Resume),
+    (settings, resume, causes): (&FitSettings, &mut Resume, &str),
     progress: impl FnMut(Progress) -> ControlFlow<()>,
 ) -> CliResult<(History, Network<f64>)> {
     let mut net = network.cast::<T>();
@@ -493,8 +495,66 @@ fn fit_in<T: Real>(
         settings,
         resume,
         progress,
-    )?;
+    )
+    .map_err(|e| explained(e, causes))?;
     Ok((history, net.cast::<f64>()))
+}
+
+/// Features this large, unnormalised, are a likely cause of divergence.
+const LARGE_FEATURE: f64 = 100.0;
+/// An L2 factor this large is a likely cause of divergence (Keras' usual is 0.01 or less).
+const LARGE_L2: f64 = 1.0;
+
+/// What in the setup, besides the learning rate, can make training diverge:
+/// a large L2 factor in `--layers`, or features of large magnitude that are
+/// not normalised. Empty when neither holds.
+fn divergence_causes(model: &Model, data: &Dataset) -> String {
+    let mut causes = Vec::new();
+    let large: Vec<String> = model
+        .network
+        .layers()
+        .iter()
+        .enumerate()
+        .filter(|(_, layer)| layer.l2() >= LARGE_L2)
+        .map(|(l, layer)| format!("layer {} l2={}", l + 1, layer.l2()))
+        .collect();
+    if !large.is_empty() {
+        causes.push(format!(
+            "--layers gives {}, a large penalty (Keras' usual is 0.01 or less)",
+            large.join(", ")
+        ));
+    }
+    if model.normalization.is_none() {
+        let widest = (0..data.x.ncols())
+            .map(|j| (j, data.x.column(j).amax()))
+            .fold(None, |best: Option<(usize, f64)>, (j, m)| match best {
+                Some((_, b)) if b >= m => best,
+                _ => Some((j, m)),
+            });
+        if let Some((j, m)) = widest.filter(|&(_, m)| m >= LARGE_FEATURE) {
+            let name = data
+                .feature_names
+                .get(j)
+                .cloned()
+                .unwrap_or_else(|| format!("column {}", j + 1));
+            causes.push(format!(
+                "the features are not normalised and {name} reaches {m:e} in magnitude (add --normalize)"
+            ));
+        }
+    }
+    if causes.is_empty() {
+        String::new()
+    } else {
+        format!("; the setup may cause it too: {}", causes.join("; and "))
+    }
+}
+
+/// A divergence, with what in the setup may have caused it.
+fn explained(e: dualpath::Error, causes: &str) -> Failure {
+    match e {
+        dualpath::Error::Diverged { .. } => Failure::input(format!("{e}{causes}")),
+        e => e.into(),
+    }
 }
 
 /// `m` rounded to `T`, or an error naming the first value out of `T`'s

@@ -280,3 +280,60 @@ fn a_closed_pipe_ends_the_program_without_a_panic() {
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     assert_eq!(stdout(&out).lines().count(), 1);
 }
+
+#[test]
+fn a_diverged_run_names_unnormalised_features_and_a_large_l2() {
+    let dir = scratch(&[
+        (
+            "houses.csv",
+            "size,rooms,price\n2100,3,400\n1500,2,300\n3000,4,560\n900,1,190\n",
+        ),
+        ("small.csv", "x,y\n0.1,0\n0.5,1\n0.9,1\n0.2,0\n"),
+    ]);
+    let d = dir.path();
+    let houses = [
+        "train",
+        "--data",
+        "houses.csv",
+        "--layers",
+        "1:linear",
+        "--loss",
+        "mse",
+        "--epochs",
+        "50",
+        "--optimizer",
+        "sgd",
+        "--quiet",
+    ];
+    assert_bad_input(
+        d,
+        &houses,
+        &[
+            "diverged in epoch",
+            "smaller learning rate",
+            "not normalised and size reaches 3e3",
+            "--normalize",
+        ],
+    );
+    // The same data, normalised, trains: the note was about the cause.
+    let out = dualpath(d, &[&houses[..], &["--normalize"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_bad_input(
+        d,
+        &[
+            "train",
+            "--data",
+            "small.csv",
+            "--layers",
+            "4:tanh:l2=5000,1:sigmoid",
+            "--epochs",
+            "200",
+            "--lr",
+            "0.1",
+            "--optimizer",
+            "sgd",
+            "--quiet",
+        ],
+        &["diverged in epoch", "layer 1 l2=5000, a large penalty"],
+    );
+}
