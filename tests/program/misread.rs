@@ -3,7 +3,7 @@
 //! another separator is named as such, every numeric flag reads every form
 //! of a negative number, and a file that is not data is refused at once.
 
-use crate::helpers::{assert_bad_input, dualpath, scratch, stderr, stdout};
+use crate::helpers::{MODEL_3_INPUTS, assert_bad_input, dualpath, scratch, stderr, stdout};
 use std::path::Path;
 
 /// Roasts in the coffee data's column order, and the same roasts with the
@@ -557,5 +557,25 @@ fn a_file_of_many_columns_is_named_in_one_short_line() {
         stdout(&out).contains("features: c0, c1, c2, c3, c4, c5, c6, c7, … (41 more); target: c49"),
         "{}",
         stdout(&out)
+    );
+}
+
+#[test]
+fn a_model_file_with_a_byte_order_mark_is_read_and_a_csv_model_is_named() {
+    let bom = format!("\u{feff}{MODEL_3_INPUTS}");
+    let dir = scratch(&[
+        ("bom.json", &bom),
+        ("data.csv", "a,b,c\n1,2,3\n0,0,0\n"),
+    ]);
+    let d = dir.path();
+    let out = dualpath(d, &["predict", "--model", "bom.json", "--data", "data.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_bad_input(
+        d,
+        &["predict", "--model", "data.csv", "--data", "data.csv"],
+        &[
+            "data.csv: this looks like a CSV data file, not a model file",
+            "a model file is JSON written by train --save",
+        ],
     );
 }
