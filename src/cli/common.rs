@@ -86,6 +86,17 @@ impl ModelData {
     }
 }
 
+/// The note that the last column was taken as the target, the model
+/// recording none.
+fn target_taken(model_path: &Path, source: &str, taken: &[String]) -> String {
+    format!(
+        "{} records no target, so the last column of {source}, {}, is taken as the target; \
+         name the target column with --target if it is another",
+        model_path.display(),
+        quoted_names(taken)
+    )
+}
+
 /// A whole-number flag's value parser: any integer is read, negative or too
 /// large for the flag too, so that a value out of range is answered with the
 /// flag's range (clap alone says "invalid digit", or takes `-1` for a flag).
@@ -427,7 +438,11 @@ pub fn data_for_model(
             model_path.display()
         ));
         return if with_targets {
-            load_data(spec, targets, 0, limit)
+            let data = load_data(spec, targets, 0, limit)?;
+            if targets.is_empty() {
+                note(target_taken(model_path, &data.source, &data.target_names));
+            }
+            Ok(data)
         } else {
             load_features(spec, targets, limit)
         };
@@ -464,7 +479,14 @@ pub fn data_for_model(
         recorded.clone()
     } else {
         match all.feature_names.last() {
-            Some(last) if !features.contains(last) => vec![last.clone()],
+            Some(last) if !features.contains(last) => {
+                note(target_taken(
+                    model_path,
+                    &all.source,
+                    std::slice::from_ref(last),
+                ));
+                vec![last.clone()]
+            }
             _ => {
                 return Err(Failure::input(format!(
                     "{}: the last column is one of the model's features and the model records no \
