@@ -208,7 +208,29 @@ pub fn run(a: TrainArgs) -> CliResult {
     };
     if a.normalize {
         // Learned from the training rows only: the validation rows stay unseen.
-        model.normalization = Some(Normalization::adapt(&data.x)?);
+        let learned = Normalization::adapt(&data.x)?;
+        match (&a.model, &model.normalization) {
+            // The weights were learned on inputs scaled the kept way: another
+            // scaling under them is not a continuation but a different model.
+            (Some(path), Some(kept)) if *kept != learned => {
+                return Err(Failure::input(format!(
+                    "--normalize: {} keeps the normalisation learned from the data it was trained on, and its \
+                     weights expect inputs scaled that way; {} gives another one. Leave out \
+                     --normalize to go on with the kept one, or leave out --model to train a new \
+                     model with this data's normalisation",
+                    path.display(),
+                    data.source
+                )));
+            }
+            (Some(path), None) => note(format!(
+                "--normalize: {}'s weights were learned on unnormalised inputs; from now on they \
+                 see inputs normalised with {}'s mean and standard deviation",
+                path.display(),
+                data.source
+            )),
+            _ => {}
+        }
+        model.normalization = Some(learned);
     }
     let x = model_input(&model, &data.x, &data.source)?;
     check_loss(&model.network, &data, settings.loss)?;

@@ -337,3 +337,83 @@ fn a_diverged_run_names_unnormalised_features_and_a_large_l2() {
         &["diverged in epoch", "layer 1 l2=5000, a large penalty"],
     );
 }
+
+#[test]
+fn normalize_with_a_model_keeps_its_normalisation_or_says_what_changes() {
+    let dir = scratch(&[
+        (
+            "houses.csv",
+            "size,rooms,price\n2100,3,400\n1500,2,300\n3000,4,560\n900,1,190\n",
+        ),
+        (
+            "other.csv",
+            "size,rooms,price\n2000,3,400\n1000,2,300\n2500,4,560\n",
+        ),
+    ]);
+    let d = dir.path();
+    let first = [
+        "train",
+        "--data",
+        "houses.csv",
+        "--layers",
+        "1:linear",
+        "--loss",
+        "mse",
+        "--epochs",
+        "2",
+        "--quiet",
+    ];
+    let out = dualpath(
+        d,
+        &[&first[..], &["--normalize", "--save", "n.json"]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = dualpath(d, &[&first[..], &["--save", "raw.json"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let again = |model: &str, data: &str| {
+        dualpath(
+            d,
+            &[
+                "train",
+                "--model",
+                model,
+                "--data",
+                data,
+                "--epochs",
+                "1",
+                "--quiet",
+                "--normalize",
+            ],
+        )
+    };
+    // The same data gives the same normalisation: nothing to say.
+    let out = again("n.json", "houses.csv");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    assert_bad_input(
+        d,
+        &[
+            "train",
+            "--model",
+            "n.json",
+            "--data",
+            "other.csv",
+            "--epochs",
+            "1",
+            "--normalize",
+        ],
+        &[
+            "--normalize: n.json keeps the normalisation learned from the data it was trained on",
+            "other.csv gives another one",
+            "Leave out --normalize",
+        ],
+    );
+    let out = again("raw.json", "houses.csv");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("note: --normalize: raw.json's weights were learned on unnormalised inputs"),
+        "{}",
+        stderr(&out)
+    );
+}
