@@ -922,6 +922,18 @@ fn check_folder_output(flag: &str, dir: &Path, files: &[&str]) -> CliResult {
     if dir.exists() && !dir.is_dir() {
         return fail("it is a file; expected a directory (created if missing)".into());
     }
+    // `--plot loss.svg` would make a folder called loss.svg: surely not what
+    // was meant.
+    let chart_like = dir.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["svg", "png", "jpg", "jpeg", "pdf"].contains(&e.to_ascii_lowercase().as_str())
+    });
+    if chart_like && !dir.is_dir() {
+        return Err(Failure::input(format!(
+            "{flag} names a folder for the charts; {} looks like a file name (give a folder, \
+             e.g. {flag} charts, and the charts are written into it)",
+            dir.display()
+        )));
+    }
     // The folder, or the nearest folder above it that exists, where it
     // would be created.
     let mut existing = dir;

@@ -161,7 +161,7 @@ fn speedup_prints_the_table_and_draws_the_chart() {
     // the same code.
     let out = dualpath(
         dir.path(),
-        &["speedup", "--only", "2-25-15-1", "--plot", "speedup.svg"],
+        &["speedup", "--only", "2-25-15-1", "--plot", "charts"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
@@ -176,7 +176,8 @@ fn speedup_prints_the_table_and_draws_the_chart() {
             "no {pass} row for the notes' network at batch 1:\n{text}"
         );
     }
-    let svg = std::fs::read_to_string(dir.path().join("speedup.svg")).unwrap();
+    assert!(text.contains("Wrote charts/speedup.svg"), "{text}");
+    let svg = std::fs::read_to_string(dir.path().join("charts/speedup.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
 }
 

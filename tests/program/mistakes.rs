@@ -205,13 +205,34 @@ fn speedup_names_the_sizes_when_only_matches_none() {
 }
 
 #[test]
-fn speedup_refuses_a_chart_in_a_missing_folder_before_timing() {
-    let dir = scratch(&[]);
-    assert_bad_input(
-        dir.path(),
-        &["speedup", "--plot", "missing/speedup.svg"],
-        &["speedup.svg", "does not exist"],
+fn plot_names_a_folder_in_every_command_and_a_file_name_is_refused() {
+    let dir = scratch(&[("taken", "a file")]);
+    let d = dir.path();
+    for command in [&["speedup"][..], &["train", "--epochs", "1", "--quiet"][..]] {
+        for name in ["x.svg", "charts/loss.PNG"] {
+            assert_bad_input(
+                d,
+                &[command, &["--plot", name]].concat(),
+                &[&format!(
+                    "--plot names a folder for the charts; {name} looks like a file name"
+                )],
+            );
+            assert!(!d.join(name).exists(), "{command:?} {name}");
+        }
+        assert_bad_input(
+            d,
+            &[command, &["--plot", "taken"]].concat(),
+            &["--plot taken", "it is a file; expected a directory"],
+        );
+    }
+    // A folder that exists keeps its name, whatever it ends with.
+    std::fs::create_dir(d.join("old.svg")).unwrap();
+    let out = dualpath(
+        d,
+        &["train", "--epochs", "1", "--quiet", "--plot", "old.svg"],
     );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(d.join("old.svg/loss.svg").is_file());
 }
 
 // ---- Rough edges a newcomer meets ----
