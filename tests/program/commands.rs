@@ -402,3 +402,24 @@ fn train_in_f32_is_fit_in_f32_and_saves_f32_weights() {
         stderr(&out)
     );
 }
+
+#[test]
+fn grad_pretty_prints_the_same_json_indented() {
+    let dir = scratch(&[]);
+    let out = dualpath(
+        dir.path(),
+        &["train", "--epochs", "1", "--quiet", "--save", "m.json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let args = ["grad", "--model", "m.json", "--data", "coffee"];
+    let plain = dualpath(dir.path(), &args);
+    let pretty = dualpath(dir.path(), &[&args[..], &["--pretty"]].concat());
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    assert_eq!(pretty.status.code(), Some(0), "{}", stderr(&pretty));
+    let (plain, pretty) = (stdout(&plain), stdout(&pretty));
+    assert_eq!(plain.lines().count(), 1, "{plain}");
+    assert!(pretty.starts_with("{\n  \""), "{pretty}");
+    assert!(pretty.lines().count() > 10, "{pretty}");
+    let read = |t: &str| serde_json::from_str::<serde_json::Value>(t).expect("JSON");
+    assert_eq!(read(&plain), read(&pretty));
+}
