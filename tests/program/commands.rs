@@ -423,3 +423,46 @@ fn grad_pretty_prints_the_same_json_indented() {
     let read = |t: &str| serde_json::from_str::<serde_json::Value>(t).expect("JSON");
     assert_eq!(read(&plain), read(&pretty));
 }
+
+/// The labels of a chart's horizontal axis: the centred texts that are numbers.
+fn x_tick_labels(svg: &str) -> Vec<String> {
+    svg.split("</text>")
+        .filter_map(|part| {
+            let start = part.rfind("<text ")?;
+            let (attributes, text) = part[start..].split_once('>')?;
+            let text = text.trim();
+            (attributes.contains("text-anchor=\"middle\"") && text.parse::<f64>().is_ok())
+                .then(|| text.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_loss_chart_labels_whole_epochs_once_each() {
+    let dir = scratch(&[]);
+    for epochs in [2usize, 3, 7, 23] {
+        let folder = format!("charts{epochs}");
+        let out = dualpath(
+            dir.path(),
+            &[
+                "train",
+                "--epochs",
+                &epochs.to_string(),
+                "--quiet",
+                "--plot",
+                &folder,
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let svg = std::fs::read_to_string(dir.path().join(&folder).join("loss.svg")).unwrap();
+        let labels = x_tick_labels(&svg);
+        let whole: Vec<usize> = labels.iter().filter_map(|l| l.parse().ok()).collect();
+        assert_eq!(whole.len(), labels.len(), "{epochs} epochs: {labels:?}");
+        assert!(whole.len() >= 2, "{epochs} epochs: {labels:?}");
+        assert!(
+            whole.windows(2).all(|w| w[0] < w[1])
+                && whole.iter().all(|&e| (1..=epochs).contains(&e)),
+            "{epochs} epochs: {labels:?}"
+        );
+    }
+}
