@@ -86,6 +86,16 @@ impl ModelData {
     }
 }
 
+/// A column as the data files' messages name it: `column "duration"` by its
+/// header name, or `column 3` (counted from 1, as an editor counts) when it
+/// has none.
+pub fn column_name(names: &[String], j: usize) -> String {
+    match names.get(j) {
+        Some(name) => format!("column {name:?}"),
+        None => format!("column {}", j + 1),
+    }
+}
+
 /// The note that the last column was taken as the target, the model
 /// recording none.
 fn target_taken(model_path: &Path, source: &str, taken: &[String]) -> String {

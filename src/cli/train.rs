@@ -1,9 +1,9 @@
 //! `dualpath train`: `model.fit` on either path, then save the model, the history and charts.
 
 use super::common::{
-    CliResult, Failure, FileLimit, NOTES_LAYERS, Output, check_loss, check_outputs, data_file,
-    data_for_model, learning_rate, load_all_columns, load_data, load_model, loss_for, model_input,
-    name_list, note, open_fraction, parse_layers_with_l2, plural, whole, write_text,
+    CliResult, Failure, FileLimit, NOTES_LAYERS, Output, check_loss, check_outputs, column_name,
+    data_file, data_for_model, learning_rate, load_all_columns, load_data, load_model, loss_for,
+    model_input, name_list, note, open_fraction, parse_layers_with_l2, plural, whole, write_text,
 };
 use super::plot;
 use super::progress::{EpochReporter, catch_interrupts, go_on, interrupted};
@@ -500,12 +500,13 @@ fn fit_in<T: Real>(
         }
     }
     let features = format!("{} (features, as the network takes them)", data.source);
-    let x_t = rounded::<T>(x, &features, &data.lines)?;
-    let y_t = rounded::<T>(&data.y, &format!("{} (targets)", data.source), &data.lines)?;
+    let x_t = rounded::<T>(x, (&features, &data.feature_names), &data.lines)?;
+    let targets = format!("{} (targets)", data.source);
+    let y_t = rounded::<T>(&data.y, (&targets, &data.target_names), &data.lines)?;
     let val = match validation {
         Some((xv, yv)) => Some((
-            rounded::<T>(xv, "the validation features", &[])?,
-            rounded::<T>(yv, "the validation targets", &[])?,
+            rounded::<T>(xv, ("the validation features", &data.feature_names), &[])?,
+            rounded::<T>(yv, ("the validation targets", &data.target_names), &[])?,
         )),
         None => None,
     };
@@ -554,13 +555,9 @@ fn divergence_causes(model: &Model, data: &Dataset) -> String {
                 _ => Some((j, m)),
             });
         if let Some((j, m)) = widest.filter(|&(_, m)| m >= LARGE_FEATURE) {
-            let name = data
-                .feature_names
-                .get(j)
-                .cloned()
-                .unwrap_or_else(|| format!("column {}", j + 1));
             causes.push(format!(
-                "the features are not normalised and {name} reaches {m:e} in magnitude (add --normalize)"
+                "the features are not normalised and {} reaches {m:e} in magnitude (add --normalize)",
+                column_name(&data.feature_names, j)
             ));
         }
     }
@@ -581,7 +578,11 @@ fn explained(e: dualpath::Error, causes: &str) -> Failure {
 
 /// `m` rounded to `T`, or an error naming the first value out of `T`'s
 /// range: its file line when `lines` gives the rows' lines, else its row.
-fn rounded<T: Real>(m: &DMatrix<f64>, what: &str, lines: &[usize]) -> CliResult<DMatrix<T>> {
+fn rounded<T: Real>(
+    m: &DMatrix<f64>,
+    (what, names): (&str, &[String]),
+    lines: &[usize],
+) -> CliResult<DMatrix<T>> {
     let t = m.map(T::of_f64);
     if let Some(k) = t.iter().position(|v| !v.is_finite()) {
         let (row, col) = (k % m.nrows(), k / m.nrows());
@@ -590,8 +591,8 @@ fn rounded<T: Real>(m: &DMatrix<f64>, what: &str, lines: &[usize]) -> CliResult<
             None => format!("row {}", row + 1),
         };
         return Err(Failure::input(format!(
-            "{what}: {place}, column {}: {} does not fit in {} (largest {:e}); train in f64",
-            col + 1,
+            "{what}: {place}, {}: {} does not fit in {} (largest {:e}); train in f64",
+            column_name(names, col),
             m[(row, col)],
             T::NAME,
             T::max_value().map_or(f64::INFINITY, Real::as_f64)

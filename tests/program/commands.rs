@@ -389,7 +389,7 @@ fn train_in_f32_is_fit_in_f32_and_saves_f32_weights() {
         &[
             "big.csv",
             "line 3",
-            "column 1",
+            "column \"a\"",
             "does not fit in f32",
             "train in f64",
         ],

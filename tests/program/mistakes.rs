@@ -332,7 +332,7 @@ fn a_diverged_run_names_unnormalised_features_and_a_large_l2() {
         &[
             "diverged in epoch",
             "smaller learning rate",
-            "not normalised and size reaches 3e3",
+            "not normalised and column \"size\" reaches 3e3",
             "--normalize",
         ],
     );
@@ -436,5 +436,21 @@ fn normalize_with_a_model_keeps_its_normalisation_or_says_what_changes() {
             .contains("note: --normalize: raw.json's weights were learned on unnormalised inputs"),
         "{}",
         stderr(&out)
+    );
+}
+
+#[test]
+fn evaluate_names_a_value_out_of_f32_by_its_column_name() {
+    let model = r#"{"features":["a"],"targets":["y"],"layers":[{"units":1,"activation":"sigmoid","kernel":[[1e-40]],"bias":[0]}]}"#;
+    let dir = scratch(&[("m.json", model), ("big.csv", "a,y\n1,0\n1e39,1\n")]);
+    assert_bad_input(
+        dir.path(),
+        &[
+            "evaluate", "--model", "m.json", "--data", "big.csv", "--float", "f32",
+        ],
+        &[
+            "big.csv: row 2, column \"a\":",
+            "does not fit in f32; evaluate in f64",
+        ],
     );
 }
