@@ -2,6 +2,7 @@
 //! models, parsing `--layers`, and writing files. No command imports another;
 //! each imports what it needs from here.
 
+use super::names;
 use clap::Args;
 use dualpath::io::data::{self, Dataset, Normalization};
 use dualpath::io::files::FileIdentity;
@@ -84,27 +85,6 @@ impl ModelData {
             )),
         }
     }
-}
-
-/// A column as the data files' messages name it: `column "duration"` by its
-/// header name, or `column 3` (counted from 1, as an editor counts) when it
-/// has none.
-pub fn column_name(names: &[String], j: usize) -> String {
-    match names.get(j) {
-        Some(name) => format!("column {name:?}"),
-        None => format!("column {}", j + 1),
-    }
-}
-
-/// The note that the last column was taken as the target, the model
-/// recording none.
-fn target_taken(model_path: &Path, source: &str, taken: &[String]) -> String {
-    format!(
-        "{} records no target, so the last column of {source}, {}, is taken as the target; \
-         name the target column with --target if it is another",
-        model_path.display(),
-        quoted_names(taken)
-    )
 }
 
 /// A whole-number flag's value parser: any integer is read, negative or too
@@ -450,7 +430,11 @@ pub fn data_for_model(
         return if with_targets {
             let data = load_data(spec, targets, 0, limit)?;
             if targets.is_empty() {
-                note(target_taken(model_path, &data.source, &data.target_names));
+                note(names::target_taken(
+                    model_path,
+                    &data.source,
+                    &quoted_names(&data.target_names),
+                ));
             }
             Ok(data)
         } else {
@@ -490,10 +474,10 @@ pub fn data_for_model(
     } else {
         match all.feature_names.last() {
             Some(last) if !features.contains(last) => {
-                note(target_taken(
+                note(names::target_taken(
                     model_path,
                     &all.source,
-                    std::slice::from_ref(last),
+                    &format!("{last:?}"),
                 ));
                 vec![last.clone()]
             }
@@ -932,12 +916,7 @@ fn check_folder_output(flag: &str, dir: &Path, files: &[&str]) -> CliResult {
     if dir.exists() && !dir.is_dir() {
         return fail("it is a file; expected a directory (created if missing)".into());
     }
-    // `--plot loss.svg` would make a folder called loss.svg: surely not what
-    // was meant.
-    let chart_like = dir.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        ["svg", "png", "jpg", "jpeg", "pdf"].contains(&e.to_ascii_lowercase().as_str())
-    });
-    if chart_like && !dir.is_dir() {
+    if names::looks_like_a_file(dir) && !dir.is_dir() {
         return Err(Failure::input(format!(
             "{flag} names a folder for the charts; {} looks like a file name (give a folder, \
              e.g. {flag} charts, and the charts are written into it)",

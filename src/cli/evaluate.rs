@@ -1,9 +1,10 @@
 //! `dualpath evaluate`: a model's loss and metric on data (`model.evaluate`).
 
 use super::common::{
-    CliResult, Failure, FileLimit, check_forward_finite, check_loss, column_name, data_for_model,
-    load_model, loss_for, model_input,
+    CliResult, Failure, FileLimit, check_forward_finite, check_loss, data_for_model, load_model,
+    loss_for, model_input,
 };
+use super::names::column_name;
 use clap::Args;
 use dualpath::speedup::Float;
 use dualpath::train::{Evaluation, evaluate_batches};

@@ -188,7 +188,7 @@ fn loss_svg(path: &FsPath, history: &History) -> CliResult<String> {
             .light_line_style(TRANSPARENT)
             // Whole epochs only: plotters steps its labels by 1, 2 or 5 times a
             // power of ten, so with at most one label per epoch the step is whole.
-            .x_labels((epochs.max(2)).min(10))
+            .x_labels(epochs.clamp(2, 10))
             .x_label_formatter(&|x| format!("{x:.0}"))
             .x_desc("epoch")
             .y_desc("loss")

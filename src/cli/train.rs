@@ -1,10 +1,11 @@
 //! `dualpath train`: `model.fit` on either path, then save the model, the history and charts.
 
 use super::common::{
-    CliResult, Failure, FileLimit, NOTES_LAYERS, Output, check_loss, check_outputs, column_name,
-    data_file, data_for_model, learning_rate, load_all_columns, load_data, load_model, loss_for,
-    model_input, name_list, note, open_fraction, parse_layers_with_l2, plural, whole, write_text,
+    CliResult, Failure, FileLimit, NOTES_LAYERS, Output, check_loss, check_outputs, data_file,
+    data_for_model, learning_rate, load_all_columns, load_data, load_model, loss_for, model_input,
+    name_list, note, open_fraction, parse_layers_with_l2, plural, whole, write_text,
 };
+use super::names::column_name;
 use super::plot;
 use super::progress::{EpochReporter, catch_interrupts, go_on, interrupted};
 use clap::Args;
