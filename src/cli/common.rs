@@ -2,6 +2,7 @@
 //! models, parsing `--layers`, and writing files. No command imports another;
 //! each imports what it needs from here.
 
+use super::names;
 use clap::Args;
 use dualpath::io::data::{self, Dataset, Normalization};
 use dualpath::io::files::FileIdentity;
@@ -427,7 +428,15 @@ pub fn data_for_model(
             model_path.display()
         ));
         return if with_targets {
-            load_data(spec, targets, 0, limit)
+            let data = load_data(spec, targets, 0, limit)?;
+            if targets.is_empty() {
+                note(names::target_taken(
+                    model_path,
+                    &data.source,
+                    &quoted_names(&data.target_names),
+                ));
+            }
+            Ok(data)
         } else {
             load_features(spec, targets, limit)
         };
@@ -464,7 +473,14 @@ pub fn data_for_model(
         recorded.clone()
     } else {
         match all.feature_names.last() {
-            Some(last) if !features.contains(last) => vec![last.clone()],
+            Some(last) if !features.contains(last) => {
+                note(names::target_taken(
+                    model_path,
+                    &all.source,
+                    &format!("{last:?}"),
+                ));
+                vec![last.clone()]
+            }
             _ => {
                 return Err(Failure::input(format!(
                     "{}: the last column is one of the model's features and the model records no \
@@ -899,6 +915,13 @@ fn check_folder_output(flag: &str, dir: &Path, files: &[&str]) -> CliResult {
     };
     if dir.exists() && !dir.is_dir() {
         return fail("it is a file; expected a directory (created if missing)".into());
+    }
+    if names::looks_like_a_file(dir) && !dir.is_dir() {
+        return Err(Failure::input(format!(
+            "{flag} names a folder for the charts; {} looks like a file name (give a folder, \
+             e.g. {flag} charts, and the charts are written into it)",
+            dir.display()
+        )));
     }
     // The folder, or the nearest folder above it that exists, where it
     // would be created.

@@ -4,6 +4,7 @@ use super::common::{
     CliResult, Failure, FileLimit, check_forward_finite, check_loss, data_for_model, load_model,
     loss_for, model_input,
 };
+use super::names::column_name;
 use clap::Args;
 use dualpath::speedup::Float;
 use dualpath::train::{Evaluation, evaluate_batches};
@@ -74,8 +75,8 @@ pub fn run(a: EvaluateArgs) -> CliResult {
         }
         Float::F32 => {
             let net = model.network.cast::<f32>();
-            let x = rounded::<f32>(&x, &data.source)?;
-            let y = rounded::<f32>(&data.y, &data.source)?;
+            let x = rounded::<f32>(&x, &data.source, &data.feature_names)?;
+            let y = rounded::<f32>(&data.y, &data.source, &data.target_names)?;
             check_forward_finite(&net, &x, &data.source)?;
             evaluate_batches(&net, &x, &y, loss, a.path, a.batch_size)?
         }
@@ -118,14 +119,14 @@ fn as_json(e: &Evaluation) -> String {
 }
 
 /// `m` rounded to `T`, refused when a value does not fit in it.
-fn rounded<T: Real>(m: &DMatrix<f64>, source: &str) -> CliResult<DMatrix<T>> {
+fn rounded<T: Real>(m: &DMatrix<f64>, source: &str, names: &[String]) -> CliResult<DMatrix<T>> {
     let t = m.map(T::of_f64);
     match t.iter().position(|v| !v.is_finite()) {
         None => Ok(t),
         Some(k) => Err(Failure::input(format!(
-            "{source}: row {}, column {}: {} does not fit in {}; evaluate in f64",
+            "{source}: row {}, {}: {} does not fit in {}; evaluate in f64",
             k % m.nrows() + 1,
-            k / m.nrows() + 1,
+            column_name(names, k / m.nrows()),
             m[(k % m.nrows(), k / m.nrows())],
             T::NAME
         ))),

@@ -35,6 +35,10 @@ pub struct GradArgs {
     /// text either way (every f32 is exactly an f64).
     #[arg(long, default_value = "f64", value_name = "f64|f32")]
     float: Float,
+    /// Print the JSON indented, one value per line, for reading (default: one line, for
+    /// piping into other tools).
+    #[arg(long)]
+    pretty: bool,
     #[command(flatten)]
     limit: FileLimit,
 }
@@ -80,7 +84,13 @@ pub fn run(a: GradArgs) -> CliResult {
             )?
         }
     };
-    println!("{json}");
+    if a.pretty {
+        let text = serde_json::to_string_pretty(&json)
+            .map_err(|e| Failure::input(format!("the gradients as JSON: {e}")))?;
+        println!("{text}");
+    } else {
+        println!("{json}");
+    }
     Ok(())
 }
 

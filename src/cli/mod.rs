@@ -3,12 +3,13 @@
 //!
 //! One file per command (`train`, `predict`, `evaluate`, `summary`, `grad`,
 //! `compare`, `speedup`, `trace`, `tour`); none imports another. What they share lives below them, in
-//! `common`, `plot` and `progress`.
+//! `common`, `names`, `plot` and `progress`.
 
 mod common;
 mod compare;
 mod evaluate;
 mod grad;
+mod names;
 mod plot;
 mod predict;
 mod progress;

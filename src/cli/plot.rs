@@ -3,7 +3,7 @@
 //! course's coffee-roasting plot).
 
 use super::common::{CliResult, Failure, write_text};
-use dualpath::io::chart::{SERIES, shade};
+use dualpath::io::chart::{SERIES, along, emptiest_corner, shade};
 use dualpath::io::data::Dataset;
 use dualpath::io::model::Model;
 use dualpath::nn::loss::argmax_row;
@@ -119,8 +119,12 @@ fn regions_svg(path: &FsPath, model: &Model, data: &Dataset) -> CliResult<String
                 .label(format!("class {class}"))
                 .legend(move |(x, y)| Circle::new((x, y), 3, color.filled()));
         }
+        let examples: Vec<(f64, f64)> = (0..data.x.nrows())
+            .map(|i| (data.x[(i, 0)], data.x[(i, 1)]))
+            .collect();
         chart
             .configure_series_labels()
+            .position(emptiest_corner(&examples, (lo0, hi0), (lo1, hi1)))
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()
@@ -182,6 +186,9 @@ fn loss_svg(path: &FsPath, history: &History) -> CliResult<String> {
         chart
             .configure_mesh()
             .light_line_style(TRANSPARENT)
+            // Whole epochs only: plotters steps its labels by 1, 2 or 5 times a
+            // power of ten, so with at most one label per epoch the step is whole.
+            .x_labels(epochs.clamp(2, 10))
             .x_label_formatter(&|x| format!("{x:.0}"))
             .x_desc("epoch")
             .y_desc("loss")
@@ -213,8 +220,25 @@ fn loss_svg(path: &FsPath, history: &History) -> CliResult<String> {
             }
         }
         if !history.val_loss.is_empty() {
+            let drawn: Vec<(f64, f64)> = [&history.loss, &history.val_loss]
+                .iter()
+                .flat_map(|values| {
+                    along(
+                        &values
+                            .iter()
+                            .enumerate()
+                            .map(|(i, &l)| ((i + 1) as f64, l))
+                            .collect::<Vec<_>>(),
+                    )
+                })
+                .collect();
             chart
                 .configure_series_labels()
+                .position(emptiest_corner(
+                    &drawn,
+                    (1.0, epochs.max(2) as f64),
+                    (0.0, max.max(1e-12)),
+                ))
                 .background_style(WHITE.mix(0.8))
                 .border_style(BLACK)
                 .draw()
@@ -280,8 +304,12 @@ fn boundary_svg(path: &FsPath, model: &Model, data: &Dataset) -> CliResult<Strin
                 .label(if label > 0.5 { "label 1" } else { "label 0" })
                 .legend(move |(x, y)| Circle::new((x, y), 3, color.filled()));
         }
+        let examples: Vec<(f64, f64)> = (0..data.x.nrows())
+            .map(|i| (data.x[(i, 0)], data.x[(i, 1)]))
+            .collect();
         chart
             .configure_series_labels()
+            .position(emptiest_corner(&examples, (lo0, hi0), (lo1, hi1)))
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()

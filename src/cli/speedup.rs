@@ -6,10 +6,14 @@ use clap::Args;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+/// The chart's name in the `--plot` folder.
+const CHART: &str = "speedup.svg";
+
 #[derive(Args, Debug)]
 pub struct SpeedupArgs {
-    /// Also draw speedup against problem size as an SVG chart.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw speedup against problem size as an SVG chart: speedup.svg in this folder
+    /// (created if missing), as train's --plot writes its charts into a folder.
+    #[arg(long, value_name = "DIR")]
     plot: Option<PathBuf>,
     /// Time only the sizes whose label starts with this, e.g. `2-25-15-1` (the notes' network)
     /// or `1024-1024-1024_m256`.
@@ -20,7 +24,7 @@ pub struct SpeedupArgs {
 pub fn run(a: SpeedupArgs) -> CliResult {
     use dualpath::speedup;
     if let Some(path) = &a.plot {
-        check_outputs(&[], &[Output::File("--plot", path)], &[])?;
+        check_outputs(&[], &[Output::Folder("--plot", path, &[CHART])], &[])?;
         // The sweep has nothing to keep, but its chart must not be left half written.
         stop_at_once_on_interrupt()?;
     }
@@ -51,8 +55,15 @@ pub fn run(a: SpeedupArgs) -> CliResult {
         eprint!("\r{:<50}\r", "");
     }
     print!("{}", speedup::format_table(&rows));
-    if let Some(path) = &a.plot {
-        speedup::write_chart(&rows, "dualpath speedup (quick sweep)", path)?;
+    if let Some(dir) = &a.plot {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Failure::input(format!(
+                "{}: cannot create the directory: {e}",
+                dir.display()
+            ))
+        })?;
+        let path = dir.join(CHART);
+        speedup::write_chart(&rows, "dualpath speedup (quick sweep)", &path)?;
         println!("Wrote {}", path.display());
     }
     Ok(())

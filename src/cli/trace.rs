@@ -1,5 +1,6 @@
 //! `dualpath trace`: one example through the network, unit by unit, on the
-//! loop path, with the matrix path's value of each quantity beside it.
+//! path `--path` names (the loop path unless told), with the other path's
+//! value of each quantity beside it.
 
 use super::common::{
     CliResult, Failure, ModelData, check_forward_finite, check_loss, loss_for, model_input,
@@ -25,6 +26,11 @@ pub struct TraceArgs {
     /// How many terms of each sum `Σ_k w_kj·a_k` to write out.
     #[arg(long, default_value_t = 3, allow_hyphen_values = true, value_parser = whole::<usize>(0, u64::MAX))]
     terms: usize,
+    /// The path whose numbers lead: its value of each quantity comes first, and its
+    /// activations fill the written-out sums; the other path's value is printed beside it,
+    /// with the difference. sequential (the loops, unit by unit: the default) or matrix.
+    #[arg(long, default_value = "sequential")]
+    path: Path,
 }
 
 pub fn run(a: TraceArgs) -> CliResult {
@@ -55,14 +61,23 @@ pub fn run(a: TraceArgs) -> CliResult {
         pass.backward(&y, loss)?;
         runs.push(ws);
     }
-    let (seq, mat) = (&runs[0], &runs[1]);
+    let other = match a.path {
+        Path::Sequential => Path::Matrix,
+        Path::Matrix => Path::Sequential,
+    };
+    let lead_at = Path::BOTH.iter().position(|p| *p == a.path).unwrap_or(0);
+    let (led, besides) = (&runs[lead_at], &runs[1 - lead_at]);
+    losses.swap(0, lead_at);
+    let view = View { other };
 
     println!(
-        "Tracing {} row {} through {:?} ({} loss) on the loop path; the matrix path's value beside each.",
+        "Tracing {} row {} through {:?} ({} loss) on the {} path; the {} path's value beside each.",
         data.source,
         a.row,
         net.widths(),
-        loss.keras_name()
+        loss.keras_name(),
+        path_words(a.path),
+        path_words(other)
     );
     let inputs: Vec<String> = x.iter().map(|v| format!("{v:.4}")).collect();
     println!(
@@ -70,21 +85,21 @@ pub fn run(a: TraceArgs) -> CliResult {
         normalised(&model),
         inputs.join(", ")
     );
-    forward(net, &x, seq, mat, a.terms);
+    forward(net, &x, led, besides, a.terms, view);
     let last = net.layers().len() - 1;
     let labels: Vec<String> = y.iter().map(|v| format!("{v}")).collect();
-    let dz: Vec<String> = seq.dz(last).iter().map(|v| format!("{v:.6e}")).collect();
+    let dz: Vec<String> = led.dz(last).iter().map(|v| format!("{v:.6e}")).collect();
     println!(
         "\nThe label: y = [{}] ({}). The loss on this example: J = {}",
         labels.join(", "),
         name_list(&data.target_names),
-        beside(losses[0], losses[1])
+        view.beside(losses[0], losses[1])
     );
     println!(
         "The output layer's dz = ∂J/∂z, where backward propagation starts: [{}]",
         dz.join(", ")
     );
-    backward(net, seq, mat);
+    backward(net, led, besides, view);
     Ok(())
 }
 
@@ -105,23 +120,41 @@ fn normalised(model: &dualpath::io::model::Model) -> &'static str {
     }
 }
 
-/// `value    matrix value    difference`, the two paths side by side.
-fn beside(ours: f64, theirs: f64) -> String {
-    format!(
-        "{ours:>12.6e}   matrix {theirs:>12.6e}   diff {:.1e}",
-        (ours - theirs).abs()
-    )
+/// `loop` or `matrix`, as the trace names a path.
+fn path_words(path: Path) -> &'static str {
+    match path {
+        Path::Sequential => "loop",
+        Path::Matrix => "matrix",
+    }
+}
+
+/// The path printed beside the leading one.
+#[derive(Clone, Copy)]
+struct View {
+    other: Path,
+}
+
+impl View {
+    /// `value    other-path value    difference`, the two paths side by side.
+    fn beside(self, ours: f64, theirs: f64) -> String {
+        format!(
+            "{ours:>12.6e}   {} {theirs:>12.6e}   diff {:.1e}",
+            path_words(self.other),
+            (ours - theirs).abs()
+        )
+    }
 }
 
 fn forward(
     net: &Network<f64>,
     x: &DMatrix<f64>,
-    seq: &Workspace<f64>,
-    mat: &Workspace<f64>,
+    led: &Workspace<f64>,
+    besides: &Workspace<f64>,
     terms: usize,
+    view: View,
 ) {
     for (l, layer) in net.layers().iter().enumerate() {
-        let a_in = if l == 0 { x } else { &seq.layers()[l - 1].a };
+        let a_in = if l == 0 { x } else { &led.layers()[l - 1].a };
         println!(
             "\nForward, layer {} ({} → {}, {}): z_j = Σ_k w_kj·a_k + b_j, a = {}(z)",
             l + 1,
@@ -141,21 +174,21 @@ fn forward(
                     format!("… ({} more)", layer.n_in() - terms)
                 });
             }
-            let (zs, zm) = (seq.layers()[l].z[(0, j)], mat.layers()[l].z[(0, j)]);
-            let (a_s, a_m) = (seq.layers()[l].a[(0, j)], mat.layers()[l].a[(0, j)]);
+            let (zs, zm) = (led.layers()[l].z[(0, j)], besides.layers()[l].z[(0, j)]);
+            let (a_s, a_m) = (led.layers()[l].a[(0, j)], besides.layers()[l].a[(0, j)]);
             println!(
                 "  unit {:>2}: z = {} + {} = {}",
                 j + 1,
                 shown.join(" + "),
                 signed(layer.b()[j]),
-                beside(zs, zm)
+                view.beside(zs, zm)
             );
-            println!("           a = {}", beside(a_s, a_m));
+            println!("           a = {}", view.beside(a_s, a_m));
         }
     }
 }
 
-fn backward(net: &Network<f64>, seq: &Workspace<f64>, mat: &Workspace<f64>) {
+fn backward(net: &Network<f64>, led: &Workspace<f64>, besides: &Workspace<f64>, view: View) {
     let last = net.layers().len() - 1;
     for l in (0..=last).rev() {
         let layer = &net.layers()[l];
@@ -172,22 +205,23 @@ fn backward(net: &Network<f64>, seq: &Workspace<f64>, mat: &Workspace<f64>) {
             "\nBackward, layer {}: {source}; dW[:,j] = dz_j·a_in, db_j = dz_j",
             l + 1
         );
-        let (gs, gm) = (&seq.gradients().layers[l], &mat.gradients().layers[l]);
+        let (gs, gm) = (&led.gradients().layers[l], &besides.gradients().layers[l]);
         for j in 0..layer.units() {
-            let (dzs, dzm) = (seq.dz(l)[(0, j)], mat.dz(l)[(0, j)]);
+            let (dzs, dzm) = (led.dz(l)[(0, j)], besides.dz(l)[(0, j)]);
             let dw_diff = (0..layer.n_in())
                 .map(|k| (gs.dw[(k, j)] - gm.dw[(k, j)]).abs())
                 .fold(0.0, f64::max);
             let first: Vec<String> = (0..layer.n_in().min(3))
                 .map(|k| format!("{:.3e}", gs.dw[(k, j)]))
                 .collect();
-            println!("  unit {:>2}: dz = {}", j + 1, beside(dzs, dzm));
-            println!("           db = {}", beside(gs.db[j], gm.db[j]));
+            println!("  unit {:>2}: dz = {}", j + 1, view.beside(dzs, dzm));
+            println!("           db = {}", view.beside(gs.db[j], gm.db[j]));
             println!(
-                "           dW[:,{}] = [{}{}]   largest diff from the matrix path {dw_diff:.1e}",
+                "           dW[:,{}] = [{}{}]   largest diff from the {} path {dw_diff:.1e}",
                 j + 1,
                 first.join(", "),
-                if layer.n_in() > 3 { ", …" } else { "" }
+                if layer.n_in() > 3 { ", …" } else { "" },
+                path_words(view.other)
             );
         }
     }

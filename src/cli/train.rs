@@ -5,6 +5,7 @@ use super::common::{
     data_for_model, learning_rate, load_all_columns, load_data, load_model, loss_for, model_input,
     name_list, note, open_fraction, parse_layers_with_l2, plural, whole, write_text,
 };
+use super::names::column_name;
 use super::plot;
 use super::progress::{EpochReporter, catch_interrupts, go_on, interrupted};
 use clap::Args;
@@ -208,7 +209,29 @@ pub fn run(a: TrainArgs) -> CliResult {
     };
     if a.normalize {
         // Learned from the training rows only: the validation rows stay unseen.
-        model.normalization = Some(Normalization::adapt(&data.x)?);
+        let learned = Normalization::adapt(&data.x)?;
+        match (&a.model, &model.normalization) {
+            // The weights were learned on inputs scaled the kept way: another
+            // scaling under them is not a continuation but a different model.
+            (Some(path), Some(kept)) if *kept != learned => {
+                return Err(Failure::input(format!(
+                    "--normalize: {} keeps the normalisation learned from the data it was trained on, and its \
+                     weights expect inputs scaled that way; {} gives another one. Leave out \
+                     --normalize to go on with the kept one, or leave out --model to train a new \
+                     model with this data's normalisation",
+                    path.display(),
+                    data.source
+                )));
+            }
+            (Some(path), None) => note(format!(
+                "--normalize: {}'s weights were learned on unnormalised inputs; from now on they \
+                 see inputs normalised with {}'s mean and standard deviation",
+                path.display(),
+                data.source
+            )),
+            _ => {}
+        }
+        model.normalization = Some(learned);
     }
     let x = model_input(&model, &data.x, &data.source)?;
     check_loss(&model.network, &data, settings.loss)?;
@@ -251,6 +274,7 @@ pub fn run(a: TrainArgs) -> CliResult {
     };
     let validation = validation.as_ref().map(|(x, y)| (x, y));
     let mut resume = resume;
+    let causes = divergence_causes(&model, &data);
     let history = match a.float {
         Float::F64 => fit_resumed(
             &mut model.network,
@@ -260,14 +284,15 @@ pub fn run(a: TrainArgs) -> CliResult {
             &settings,
             &mut resume,
             progress,
-        )?,
+        )
+        .map_err(|e| explained(e, &causes))?,
         Float::F32 => {
             let (history, trained) = fit_in::<f32>(
                 &model.network,
                 &x,
                 &fit_data,
                 validation,
-                (&settings, &mut resume),
+                (&settings, &mut resume, &causes),
                 progress,
             )?;
             model.network = trained;
@@ -463,7 +488,7 @@ fn fit_in<T: Real>(
     x: &DMatrix<f64>,
     data: &Dataset,
     validation: Option<(&DMatrix<f64>, &DMatrix<f64>)>,
-    (settings, resume): (&FitSettings, &mut Resume),
+    (settings, resume, causes): (&FitSettings, &mut Resume, &str),
     progress: impl FnMut(Progress) -> ControlFlow<()>,
 ) -> CliResult<(History, Network<f64>)> {
     let mut net = network.cast::<T>();
@@ -476,12 +501,13 @@ fn fit_in<T: Real>(
         }
     }
     let features = format!("{} (features, as the network takes them)", data.source);
-    let x_t = rounded::<T>(x, &features, &data.lines)?;
-    let y_t = rounded::<T>(&data.y, &format!("{} (targets)", data.source), &data.lines)?;
+    let x_t = rounded::<T>(x, (&features, &data.feature_names), &data.lines)?;
+    let targets = format!("{} (targets)", data.source);
+    let y_t = rounded::<T>(&data.y, (&targets, &data.target_names), &data.lines)?;
     let val = match validation {
         Some((xv, yv)) => Some((
-            rounded::<T>(xv, "the validation features", &[])?,
-            rounded::<T>(yv, "the validation targets", &[])?,
+            rounded::<T>(xv, ("the validation features", &data.feature_names), &[])?,
+            rounded::<T>(yv, ("the validation targets", &data.target_names), &[])?,
         )),
         None => None,
     };
@@ -493,13 +519,71 @@ fn fit_in<T: Real>(
         settings,
         resume,
         progress,
-    )?;
+    )
+    .map_err(|e| explained(e, causes))?;
     Ok((history, net.cast::<f64>()))
+}
+
+/// Features this large, unnormalised, are a likely cause of divergence.
+const LARGE_FEATURE: f64 = 100.0;
+/// An L2 factor this large is a likely cause of divergence (Keras' usual is 0.01 or less).
+const LARGE_L2: f64 = 1.0;
+
+/// What in the setup, besides the learning rate, can make training diverge:
+/// a large L2 factor in `--layers`, or features of large magnitude that are
+/// not normalised. Empty when neither holds.
+fn divergence_causes(model: &Model, data: &Dataset) -> String {
+    let mut causes = Vec::new();
+    let large: Vec<String> = model
+        .network
+        .layers()
+        .iter()
+        .enumerate()
+        .filter(|(_, layer)| layer.l2() >= LARGE_L2)
+        .map(|(l, layer)| format!("layer {} l2={}", l + 1, layer.l2()))
+        .collect();
+    if !large.is_empty() {
+        causes.push(format!(
+            "--layers gives {}, a large penalty (Keras' usual is 0.01 or less)",
+            large.join(", ")
+        ));
+    }
+    if model.normalization.is_none() {
+        let widest = (0..data.x.ncols())
+            .map(|j| (j, data.x.column(j).amax()))
+            .fold(None, |best: Option<(usize, f64)>, (j, m)| match best {
+                Some((_, b)) if b >= m => best,
+                _ => Some((j, m)),
+            });
+        if let Some((j, m)) = widest.filter(|&(_, m)| m >= LARGE_FEATURE) {
+            causes.push(format!(
+                "the features are not normalised and {} reaches {m:e} in magnitude (add --normalize)",
+                column_name(&data.feature_names, j)
+            ));
+        }
+    }
+    if causes.is_empty() {
+        String::new()
+    } else {
+        format!("; the setup may cause it too: {}", causes.join("; and "))
+    }
+}
+
+/// A divergence, with what in the setup may have caused it.
+fn explained(e: dualpath::Error, causes: &str) -> Failure {
+    match e {
+        dualpath::Error::Diverged { .. } => Failure::input(format!("{e}{causes}")),
+        e => e.into(),
+    }
 }
 
 /// `m` rounded to `T`, or an error naming the first value out of `T`'s
 /// range: its file line when `lines` gives the rows' lines, else its row.
-fn rounded<T: Real>(m: &DMatrix<f64>, what: &str, lines: &[usize]) -> CliResult<DMatrix<T>> {
+fn rounded<T: Real>(
+    m: &DMatrix<f64>,
+    (what, names): (&str, &[String]),
+    lines: &[usize],
+) -> CliResult<DMatrix<T>> {
     let t = m.map(T::of_f64);
     if let Some(k) = t.iter().position(|v| !v.is_finite()) {
         let (row, col) = (k % m.nrows(), k / m.nrows());
@@ -508,8 +592,8 @@ fn rounded<T: Real>(m: &DMatrix<f64>, what: &str, lines: &[usize]) -> CliResult<
             None => format!("row {}", row + 1),
         };
         return Err(Failure::input(format!(
-            "{what}: {place}, column {}: {} does not fit in {} (largest {:e}); train in f64",
-            col + 1,
+            "{what}: {place}, {}: {} does not fit in {} (largest {:e}); train in f64",
+            column_name(names, col),
             m[(row, col)],
             T::NAME,
             T::max_value().map_or(f64::INFINITY, Real::as_f64)

@@ -282,6 +282,18 @@ impl Model {
     /// an unknown activation, and for a normalisation whose lengths are not
     /// the input size or whose `std` is negative.
     pub fn from_json_str(text: &str, source: &str) -> Result<Self> {
+        // A byte-order mark, as some Windows editors write at the start of
+        // UTF-8 text, is not part of the JSON.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if looks_like_csv(text) {
+            return Err(Error::Model {
+                path: source.into(),
+                at: None,
+                layer: None,
+                field: None,
+                detail: "this looks like a CSV data file, not a model file (a model file is JSON written by train --save)".into(),
+            });
+        }
         let file: Object<ModelFile> =
             serde_json::from_str(text).map_err(|e| json_error(&e, text, source))?;
         file.0.into_model(source)
@@ -810,6 +822,14 @@ fn json_error(e: &serde_json::Error, text: &str, source: &str) -> Error {
         field: None,
         detail,
     }
+}
+
+/// Whether `text` reads as rows of comma-, semicolon- or tab-separated
+/// values rather than JSON: its first line does not open a JSON value and
+/// holds a separator.
+fn looks_like_csv(text: &str) -> bool {
+    let first = text.lines().next().unwrap_or_default().trim();
+    !first.is_empty() && !first.starts_with(['{', '[', '"']) && first.contains([',', ';', '\t'])
 }
 
 /// The characters in UTF-8 `bytes` (those not continuing a character).

@@ -71,6 +71,10 @@ pub fn chart_svg(rows: &[Row], title: &str) -> std::result::Result<String, Strin
                     ("sans-serif", 12),
                 )))
                 .map_err(|e| e.to_string())?;
+            // What the legend must not cover, in the log axes' own units: the
+            // lines and the note at the lower left.
+            let log = |(x, y): (f64, f64)| (x.log10(), y.log10());
+            let mut drawn = vec![log((x0 * 1.3, 0.93)), log((x0 * 4.0, 0.93))];
             for (k, (family, series)) in families(rows, pass).into_iter().enumerate() {
                 let color = crate::io::chart::SERIES[k % crate::io::chart::SERIES.len()];
                 let batches: Vec<String> =
@@ -88,6 +92,8 @@ pub fn chart_svg(rows: &[Row], title: &str) -> std::result::Result<String, Strin
                     .iter()
                     .map(|r| (r.size.flops(pass) as f64, r.speedup()))
                     .collect();
+                let logged: Vec<(f64, f64)> = points.iter().copied().map(log).collect();
+                drawn.extend(crate::io::chart::along(&logged));
                 chart
                     .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
                     .map_err(|e| e.to_string())?
@@ -119,7 +125,11 @@ pub fn chart_svg(rows: &[Row], title: &str) -> std::result::Result<String, Strin
             if p == 0 {
                 chart
                     .configure_series_labels()
-                    .position(SeriesLabelPosition::LowerRight)
+                    .position(crate::io::chart::emptiest_corner(
+                        &drawn,
+                        (x0.log10(), x1.log10()),
+                        (y0.log10(), y1.log10()),
+                    ))
                     .label_font(("sans-serif", 12))
                     .background_style(WHITE.mix(0.85))
                     .border_style(BLACK.mix(0.4))

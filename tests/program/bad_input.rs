@@ -636,13 +636,13 @@ fn outputs_that_cannot_be_written_are_refused_before_any_work_and_leave_nothing(
         ),
         // Refused before timing anything: the whole sweep takes seconds.
         case(
-            &["speedup", "--plot", "a_dir"],
-            &["a_dir", "names a directory"],
+            &["speedup", "--plot", "a_file"],
+            &["--plot a_file", "it is a file; expected a directory"],
         ),
         writing(
-            &["speedup", "--plot", "missing/s.svg"],
-            &["s.svg", "does not exist"],
-            "missing/s.svg",
+            &["speedup", "--plot", "s.svg"],
+            &["--plot names a folder for the charts; s.svg looks like a file name"],
+            "s.svg",
         ),
         // Training that diverges saves nothing.
         writing(

@@ -161,7 +161,7 @@ fn speedup_prints_the_table_and_draws_the_chart() {
     // the same code.
     let out = dualpath(
         dir.path(),
-        &["speedup", "--only", "2-25-15-1", "--plot", "speedup.svg"],
+        &["speedup", "--only", "2-25-15-1", "--plot", "charts"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
@@ -176,7 +176,8 @@ fn speedup_prints_the_table_and_draws_the_chart() {
             "no {pass} row for the notes' network at batch 1:\n{text}"
         );
     }
-    let svg = std::fs::read_to_string(dir.path().join("speedup.svg")).unwrap();
+    assert!(text.contains("Wrote charts/speedup.svg"), "{text}");
+    let svg = std::fs::read_to_string(dir.path().join("charts/speedup.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
 }
 
@@ -201,6 +202,44 @@ fn trace_prints_every_unit_of_the_notes_network_on_both_paths() {
         dir.path(),
         &["trace", "--row", "200"],
         &["--row 200", "rows 0 to 199"],
+    );
+}
+
+#[test]
+fn trace_path_names_the_path_whose_numbers_lead() {
+    let dir = scratch(&[]);
+    let loops = dualpath(dir.path(), &["trace"]);
+    let matrix = dualpath(dir.path(), &["trace", "--path", "matrix"]);
+    assert_eq!(loops.status.code(), Some(0), "{}", stderr(&loops));
+    assert_eq!(matrix.status.code(), Some(0), "{}", stderr(&matrix));
+    let (loops, matrix) = (stdout(&loops), stdout(&matrix));
+    assert!(
+        loops
+            .lines()
+            .next()
+            .unwrap_or("")
+            .contains("on the loop path; the matrix path's value beside each"),
+        "{loops}"
+    );
+    assert!(
+        matrix
+            .lines()
+            .next()
+            .unwrap_or("")
+            .contains("on the matrix path; the loop path's value beside each"),
+        "{matrix}"
+    );
+    let unit = |text: &str, beside: &str| {
+        text.lines()
+            .find(|l| l.contains("unit  1: z = "))
+            .map(|l| l.contains(&format!("   {beside} ")))
+            .unwrap_or(false)
+    };
+    assert!(unit(&loops, "matrix") && unit(&matrix, "loop"));
+    assert_bad_input(
+        dir.path(),
+        &["trace", "--path", "loops"],
+        &["--path loops", "expected sequential or matrix"],
     );
 }
 
@@ -350,7 +389,7 @@ fn train_in_f32_is_fit_in_f32_and_saves_f32_weights() {
         &[
             "big.csv",
             "line 3",
-            "column 1",
+            "column \"a\"",
             "does not fit in f32",
             "train in f64",
         ],
@@ -362,4 +401,68 @@ fn train_in_f32_is_fit_in_f32_and_saves_f32_weights() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn grad_pretty_prints_the_same_json_indented() {
+    let dir = scratch(&[]);
+    let out = dualpath(
+        dir.path(),
+        &["train", "--epochs", "1", "--quiet", "--save", "m.json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let args = ["grad", "--model", "m.json", "--data", "coffee"];
+    let plain = dualpath(dir.path(), &args);
+    let pretty = dualpath(dir.path(), &[&args[..], &["--pretty"]].concat());
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    assert_eq!(pretty.status.code(), Some(0), "{}", stderr(&pretty));
+    let (plain, pretty) = (stdout(&plain), stdout(&pretty));
+    assert_eq!(plain.lines().count(), 1, "{plain}");
+    assert!(pretty.starts_with("{\n  \""), "{pretty}");
+    assert!(pretty.lines().count() > 10, "{pretty}");
+    let read = |t: &str| serde_json::from_str::<serde_json::Value>(t).expect("JSON");
+    assert_eq!(read(&plain), read(&pretty));
+}
+
+/// The labels of a chart's horizontal axis: the centred texts that are numbers.
+fn x_tick_labels(svg: &str) -> Vec<String> {
+    svg.split("</text>")
+        .filter_map(|part| {
+            let start = part.rfind("<text ")?;
+            let (attributes, text) = part[start..].split_once('>')?;
+            let text = text.trim();
+            (attributes.contains("text-anchor=\"middle\"") && text.parse::<f64>().is_ok())
+                .then(|| text.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_loss_chart_labels_whole_epochs_once_each() {
+    let dir = scratch(&[]);
+    for epochs in [2usize, 3, 7, 23] {
+        let folder = format!("charts{epochs}");
+        let out = dualpath(
+            dir.path(),
+            &[
+                "train",
+                "--epochs",
+                &epochs.to_string(),
+                "--quiet",
+                "--plot",
+                &folder,
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let svg = std::fs::read_to_string(dir.path().join(&folder).join("loss.svg")).unwrap();
+        let labels = x_tick_labels(&svg);
+        let whole: Vec<usize> = labels.iter().filter_map(|l| l.parse().ok()).collect();
+        assert_eq!(whole.len(), labels.len(), "{epochs} epochs: {labels:?}");
+        assert!(whole.len() >= 2, "{epochs} epochs: {labels:?}");
+        assert!(
+            whole.windows(2).all(|w| w[0] < w[1])
+                && whole.iter().all(|&e| (1..=epochs).contains(&e)),
+            "{epochs} epochs: {labels:?}"
+        );
+    }
 }

@@ -205,7 +205,7 @@ fn a_second_signal_stops_at_once_and_leaves_no_temporary_file() {
 fn sigint_stops_the_speedup_sweep_at_once_and_writes_no_chart() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut child = Command::new(env!("CARGO_BIN_EXE_dualpath"))
-        .args(["speedup", "--plot", "s.svg"])
+        .args(["speedup", "--plot", "charts"])
         .current_dir(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

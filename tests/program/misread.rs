@@ -3,7 +3,7 @@
 //! another separator is named as such, every numeric flag reads every form
 //! of a negative number, and a file that is not data is refused at once.
 
-use crate::helpers::{assert_bad_input, dualpath, scratch, stderr, stdout};
+use crate::helpers::{MODEL_3_INPUTS, assert_bad_input, dualpath, scratch, stderr, stdout};
 use std::path::Path;
 
 /// Roasts in the coffee data's column order, and the same roasts with the
@@ -558,4 +558,61 @@ fn a_file_of_many_columns_is_named_in_one_short_line() {
         "{}",
         stdout(&out)
     );
+}
+
+#[test]
+fn a_model_file_with_a_byte_order_mark_is_read_and_a_csv_model_is_named() {
+    let bom = format!("\u{feff}{MODEL_3_INPUTS}");
+    let dir = scratch(&[("bom.json", &bom), ("data.csv", "a,b,c\n1,2,3\n0,0,0\n")]);
+    let d = dir.path();
+    let out = dualpath(d, &["predict", "--model", "bom.json", "--data", "data.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_bad_input(
+        d,
+        &["predict", "--model", "data.csv", "--data", "data.csv"],
+        &[
+            "data.csv: this looks like a CSV data file, not a model file",
+            "a model file is JSON written by train --save",
+        ],
+    );
+}
+
+#[test]
+fn a_model_without_a_recorded_target_says_which_column_it_took() {
+    let named = r#"{"features":["a","b","c"],"layers":[{"units":1,"activation":"sigmoid","kernel":[[1],[2],[3]],"bias":[0]}]}"#;
+    let dir = scratch(&[
+        ("named.json", named),
+        ("old.json", MODEL_3_INPUTS),
+        ("data.csv", "a,b,c,y\n1,2,3,1\n0,0,0,0\n"),
+    ]);
+    let d = dir.path();
+    for command in ["grad", "compare", "trace"] {
+        for model in ["named.json", "old.json"] {
+            let out = dualpath(d, &[command, "--model", model, "--data", "data.csv"]);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(0), "{command} {model}: {err}");
+            let note = format!(
+                "dualpath: note: {model} records no target, so the last column of data.csv, \"y\", \
+                 is taken as the target; name the target column with --target if it is another"
+            );
+            assert!(
+                err.lines().filter(|l| *l == note).count() == 1,
+                "{command} {model}: {err}"
+            );
+        }
+        let out = dualpath(
+            d,
+            &[
+                command,
+                "--model",
+                "named.json",
+                "--data",
+                "data.csv",
+                "--target",
+                "y",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    }
 }

@@ -205,13 +205,34 @@ fn speedup_names_the_sizes_when_only_matches_none() {
 }
 
 #[test]
-fn speedup_refuses_a_chart_in_a_missing_folder_before_timing() {
-    let dir = scratch(&[]);
-    assert_bad_input(
-        dir.path(),
-        &["speedup", "--plot", "missing/speedup.svg"],
-        &["speedup.svg", "does not exist"],
+fn plot_names_a_folder_in_every_command_and_a_file_name_is_refused() {
+    let dir = scratch(&[("taken", "a file")]);
+    let d = dir.path();
+    for command in [&["speedup"][..], &["train", "--epochs", "1", "--quiet"][..]] {
+        for name in ["x.svg", "charts/loss.PNG"] {
+            assert_bad_input(
+                d,
+                &[command, &["--plot", name]].concat(),
+                &[&format!(
+                    "--plot names a folder for the charts; {name} looks like a file name"
+                )],
+            );
+            assert!(!d.join(name).exists(), "{command:?} {name}");
+        }
+        assert_bad_input(
+            d,
+            &[command, &["--plot", "taken"]].concat(),
+            &["--plot taken", "it is a file; expected a directory"],
+        );
+    }
+    // A folder that exists keeps its name, whatever it ends with.
+    std::fs::create_dir(d.join("old.svg")).unwrap();
+    let out = dualpath(
+        d,
+        &["train", "--epochs", "1", "--quiet", "--plot", "old.svg"],
     );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(d.join("old.svg/loss.svg").is_file());
 }
 
 // ---- Rough edges a newcomer meets ----
@@ -279,4 +300,157 @@ fn a_closed_pipe_ends_the_program_without_a_panic() {
         .unwrap();
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     assert_eq!(stdout(&out).lines().count(), 1);
+}
+
+#[test]
+fn a_diverged_run_names_unnormalised_features_and_a_large_l2() {
+    let dir = scratch(&[
+        (
+            "houses.csv",
+            "size,rooms,price\n2100,3,400\n1500,2,300\n3000,4,560\n900,1,190\n",
+        ),
+        ("small.csv", "x,y\n0.1,0\n0.5,1\n0.9,1\n0.2,0\n"),
+    ]);
+    let d = dir.path();
+    let houses = [
+        "train",
+        "--data",
+        "houses.csv",
+        "--layers",
+        "1:linear",
+        "--loss",
+        "mse",
+        "--epochs",
+        "50",
+        "--optimizer",
+        "sgd",
+        "--quiet",
+    ];
+    assert_bad_input(
+        d,
+        &houses,
+        &[
+            "diverged in epoch",
+            "smaller learning rate",
+            "not normalised and column \"size\" reaches 3e3",
+            "--normalize",
+        ],
+    );
+    // The same data, normalised, trains: the note was about the cause.
+    let out = dualpath(d, &[&houses[..], &["--normalize"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_bad_input(
+        d,
+        &[
+            "train",
+            "--data",
+            "small.csv",
+            "--layers",
+            "4:tanh:l2=5000,1:sigmoid",
+            "--epochs",
+            "200",
+            "--lr",
+            "0.1",
+            "--optimizer",
+            "sgd",
+            "--quiet",
+        ],
+        &["diverged in epoch", "layer 1 l2=5000, a large penalty"],
+    );
+}
+
+#[test]
+fn normalize_with_a_model_keeps_its_normalisation_or_says_what_changes() {
+    let dir = scratch(&[
+        (
+            "houses.csv",
+            "size,rooms,price\n2100,3,400\n1500,2,300\n3000,4,560\n900,1,190\n",
+        ),
+        (
+            "other.csv",
+            "size,rooms,price\n2000,3,400\n1000,2,300\n2500,4,560\n",
+        ),
+    ]);
+    let d = dir.path();
+    let first = [
+        "train",
+        "--data",
+        "houses.csv",
+        "--layers",
+        "1:linear",
+        "--loss",
+        "mse",
+        "--epochs",
+        "2",
+        "--quiet",
+    ];
+    let out = dualpath(
+        d,
+        &[&first[..], &["--normalize", "--save", "n.json"]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = dualpath(d, &[&first[..], &["--save", "raw.json"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let again = |model: &str, data: &str| {
+        dualpath(
+            d,
+            &[
+                "train",
+                "--model",
+                model,
+                "--data",
+                data,
+                "--epochs",
+                "1",
+                "--quiet",
+                "--normalize",
+            ],
+        )
+    };
+    // The same data gives the same normalisation: nothing to say.
+    let out = again("n.json", "houses.csv");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    assert_bad_input(
+        d,
+        &[
+            "train",
+            "--model",
+            "n.json",
+            "--data",
+            "other.csv",
+            "--epochs",
+            "1",
+            "--normalize",
+        ],
+        &[
+            "--normalize: n.json keeps the normalisation learned from the data it was trained on",
+            "other.csv gives another one",
+            "Leave out --normalize",
+        ],
+    );
+    let out = again("raw.json", "houses.csv");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("note: --normalize: raw.json's weights were learned on unnormalised inputs"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn evaluate_names_a_value_out_of_f32_by_its_column_name() {
+    let model = r#"{"features":["a"],"targets":["y"],"layers":[{"units":1,"activation":"sigmoid","kernel":[[1e-40]],"bias":[0]}]}"#;
+    let dir = scratch(&[("m.json", model), ("big.csv", "a,y\n1,0\n1e39,1\n")]);
+    assert_bad_input(
+        dir.path(),
+        &[
+            "evaluate", "--model", "m.json", "--data", "big.csv", "--float", "f32",
+        ],
+        &[
+            "big.csv: row 2, column \"a\":",
+            "does not fit in f32; evaluate in f64",
+        ],
+    );
 }

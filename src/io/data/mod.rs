@@ -443,9 +443,8 @@ impl Normalization {
                 return Err(Error::InvalidSetting {
                     name: "normalisation".into(),
                     detail: format!(
-                        "feature {} (column {j}, counted from 0) has values too large to standardise: \
-                         its mean or variance overflows (mean {mu}, variance {var}); rescale the column first",
-                        j + 1
+                        "column {j} of the features (counted from 0) has values too large to standardise: \
+                         its mean or variance overflows (mean {mu}, variance {var}); rescale the column first"
                     ),
                 });
             }
