@@ -182,6 +182,39 @@ pub fn train_test_split(n: usize, test_size: f64, seed: u32) -> (Vec<usize>, Vec
     (train.to_vec(), test.to_vec())
 }
 
+/// scikit-learn's `make_blobs(n_samples=n, centers=centers, cluster_std=std,
+/// random_state=seed)` for two features: `n / k` points per centre (the
+/// first `n mod k` centres one more), drawn centre after centre with
+/// `RandomState(seed).normal(loc=centre, scale=std, size=(count, 2))`, then
+/// shuffled by the same generator (`sklearn.utils.shuffle`). The targets are
+/// class ids, one column.
+pub fn make_blobs(centers: &[[f64; 2]], std: f64, n: usize, seed: u32) -> super::Dataset {
+    let k = centers.len();
+    let mut rng = RandomState::new(seed);
+    let mut points = Vec::with_capacity(n);
+    for (c, centre) in centers.iter().enumerate() {
+        let count = n / k + usize::from(c < n % k);
+        for _ in 0..count {
+            let x0 = rng.normal(centre[0], std);
+            let x1 = rng.normal(centre[1], std);
+            points.push(([x0, x1], c));
+        }
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        let j = rng.interval(u32::try_from(i).expect("fewer than 2³² rows")) as usize;
+        order.swap(i, j);
+    }
+    super::Dataset {
+        x: nalgebra::DMatrix::from_fn(n, 2, |i, j| points[order[i]].0[j]),
+        y: nalgebra::DMatrix::from_fn(n, 1, |i, _| points[order[i]].1 as f64),
+        feature_names: vec!["x1".into(), "x2".into()],
+        target_names: vec!["class".into()],
+        source: format!("make_blobs of {k} centres (random_state={seed})"),
+        lines: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +252,21 @@ mod tests {
                 0.6561083233619955
             ]
         );
+    }
+
+    /// Printed by the NumPy steps of `make_blobs_matches_numpy`.
+    const MAKE_BLOBS_Y: [f64; 5] = [1.0, 0.0, 0.0, 0.0, 1.0];
+    const MAKE_BLOBS_FIRST: [f64; 2] = [1.2011525668632173, -0.49811523464289265];
+
+    #[test]
+    fn make_blobs_matches_numpy() {
+        // make_blobs' steps written out in NumPy 2.4.6 (scikit-learn is not
+        // installed where this was measured): r = RandomState(2); two centres
+        // of 3 and 2 points, r.normal(loc=c, scale=0.4, size=(k, 2)) each;
+        // then r.shuffle(np.arange(5)); the first row of the result.
+        let d = make_blobs(&[[-1.0, 0.0], [1.0, 0.0]], 0.4, 5, 2);
+        assert_eq!(d.y.as_slice(), MAKE_BLOBS_Y);
+        assert_eq!([d.x[(0, 0)], d.x[(0, 1)]], MAKE_BLOBS_FIRST);
     }
 
     #[test]
