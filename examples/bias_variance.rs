@@ -279,6 +279,9 @@ fn main() {
     );
 }
 
+/// A model of the assignment: its name, its layers and its hidden kernels' L2.
+type ModelSpec<'a> = (&'a str, &'a [(usize, Activation)], &'a [f64]);
+
 /// The three models from `n` starting draws (Glorot seed and shuffle seed
 /// both `0..n`), matrix path, the regularised one with `L2(l2)`: each one's training and cross-validation
 /// error, and their range beside the assignment's.
@@ -286,7 +289,7 @@ fn seed_sweep(train_set: &Dataset, cv: &Dataset, n: u64, l2: f64) {
     use Activation::{Linear, Relu};
     let complex = [(120, Relu), (40, Relu), (6, Linear)];
     let simple = [(6, Relu), (6, Linear)];
-    let models: [(&str, &[(usize, Activation)], &[f64]); 3] = [
+    let models: [ModelSpec; 3] = [
         ("complex", &complex, &[]),
         ("simple", &simple, &[]),
         ("regularised", &complex, &[l2, l2]),
