@@ -93,6 +93,20 @@ fn decisions(p: &DMatrix<f64>) -> Vec<u8> {
     p.iter().map(|&v| u8::from(v >= 0.5)).collect()
 }
 
+/// The lab's `compile` and `fit`: binary cross-entropy, Adam at 0.01, ten
+/// epochs of Keras' default batch of 32, shuffled from `seed`.
+fn lab_settings(seed: u64, path: Path) -> FitSettings {
+    FitSettings {
+        loss: Loss::BINARY_CROSSENTROPY,
+        optimizer: Optimizer::adam(0.01),
+        epochs: EPOCHS,
+        batch_size: 32,
+        shuffle: true,
+        seed,
+        path,
+    }
+}
+
 /// Step 5: the TensorFlow lab's 2-3-1 network trained on both paths with the
 /// lab's settings, beside the predictions of the weights the lab sets
 /// (`fixed`, for the test roasts `x_tstn`).
@@ -142,15 +156,7 @@ fn lab_training(
     // model.fit(Xt,Yt, epochs=10)      (Keras' default batch_size=32, shuffled)
     let mut trained = Vec::new();
     for path in Path::BOTH {
-        let settings = FitSettings {
-            loss: Loss::BINARY_CROSSENTROPY,
-            optimizer: Optimizer::adam(0.01),
-            epochs: EPOCHS,
-            batch_size: 32,
-            shuffle: true,
-            seed: 1234,
-            path,
-        };
+        let settings = lab_settings(1234, path);
         let mut net = start.clone();
         let clock = Instant::now();
         let history = fit(&mut net, &xt, &yt, &settings)?;
@@ -239,15 +245,7 @@ fn seed_range(
     lab_start: &Network<f64>,
 ) -> Result<(), dualpath::Error> {
     let run = |net: &mut Network<f64>, seed: u64| -> Result<Vec<f64>, dualpath::Error> {
-        let settings = FitSettings {
-            loss: Loss::BINARY_CROSSENTROPY,
-            optimizer: Optimizer::adam(0.01),
-            epochs: EPOCHS,
-            batch_size: 32,
-            shuffle: true,
-            seed,
-            path: Path::Matrix,
-        };
+        let settings = lab_settings(seed, Path::Matrix);
         Ok(fit(net, xt, yt, &settings)?.loss)
     };
     println!();
@@ -499,15 +497,7 @@ fn main() -> Result<(), dualpath::Error> {
         net.param_count()
     );
     assert_eq!(net.param_count(), 481, "2·25+25 + 25·15+15 + 15·1+1");
-    let settings = FitSettings {
-        loss: Loss::BINARY_CROSSENTROPY,
-        optimizer: Optimizer::adam(0.01),
-        epochs: EPOCHS,
-        batch_size: 32,
-        shuffle: true,
-        seed: 0,
-        path: Path::Matrix,
-    };
+    let settings = lab_settings(0, Path::Matrix);
     let history = fit(&mut net, &xt, &yt, &settings)?;
     for (epoch, (loss, acc)) in history.loss.iter().zip(&history.accuracy).enumerate() {
         println!(
