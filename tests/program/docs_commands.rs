@@ -360,7 +360,7 @@ fn the_labs_appendix_shows_the_coffee_curve_the_program_prints() {
         .and_then(|rest| rest.split(" (the lab:").next())
         .expect("the appendix quotes the program's losses");
     let shown: Vec<&str> = sentence
-        .split(", ")
+        .split(',')
         .map(str::trim)
         .filter(|w| *w != "…")
         .collect();
