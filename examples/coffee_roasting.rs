@@ -21,7 +21,9 @@
 //! 5. The TensorFlow lab's own 2-3-1 network trained as the lab trains it:
 //!    Adam, learning rate 0.01, binary cross-entropy, 10 epochs over the
 //!    normalised data tiled 1000 times (`np.tile(Xn,(1000,1))`, 200 000
-//!    rows, Keras' default batch of 32), on both paths.
+//!    rows, Keras' default batch of 32), on both paths, from the initial
+//!    weights the lab prints; then the range of the curve over eight random
+//!    starts and eight shuffle orders, and why the start matters.
 //! 6. The notes' network, `Dense(25)`, `Dense(15)`, `Dense(1)`, all sigmoid,
 //!    trained with the same settings.
 
@@ -91,6 +93,20 @@ fn decisions(p: &DMatrix<f64>) -> Vec<u8> {
     p.iter().map(|&v| u8::from(v >= 0.5)).collect()
 }
 
+/// The lab's `compile` and `fit`: binary cross-entropy, Adam at 0.01, ten
+/// epochs of Keras' default batch of 32, shuffled from `seed`.
+fn lab_settings(seed: u64, path: Path) -> FitSettings {
+    FitSettings {
+        loss: Loss::BINARY_CROSSENTROPY,
+        optimizer: Optimizer::adam(0.01),
+        epochs: EPOCHS,
+        batch_size: 32,
+        shuffle: true,
+        seed,
+        path,
+    }
+}
+
 /// Step 5: the TensorFlow lab's 2-3-1 network trained on both paths with the
 /// lab's settings, beside the predictions of the weights the lab sets
 /// (`fixed`, for the test roasts `x_tstn`).
@@ -109,17 +125,27 @@ fn lab_training(
     //     Dense(3, activation='sigmoid', name = 'layer1'),
     //     Dense(1, activation='sigmoid', name = 'layer2')
     // ])
-    // The start is Glorot-uniform as in Keras, but from this crate's
-    // generator: seed 1234 does not give TensorFlow's numbers, so the loss
-    // per epoch is the same kind of curve as the lab's, not the same digits.
-    let start = Network::<f64>::new(
-        2,
-        &[(3, Activation::Sigmoid), (1, Activation::Sigmoid)],
-        1234,
-    )?;
+    // TensorFlow's seed 1234 gives Glorot-uniform weights this crate's
+    // generator cannot draw, but the lab prints them (its `get_weights`
+    // cell, to NumPy's two decimals), so training starts from those:
+    // W1(2, 3): [[ 0.08 -0.3   0.18] [-0.56 -0.15  0.89]]  b1(3,): [0. 0. 0.]
+    // W2(3, 1): [[-0.43] [-0.88] [ 0.36]]  b2(1,): [0.]
+    let start = Network::from_layers(vec![
+        Dense::new(
+            dmatrix![0.08, -0.3, 0.18; -0.56, -0.15, 0.89],
+            dvector![0.0, 0.0, 0.0],
+            Activation::Sigmoid,
+        )?,
+        Dense::new(
+            dmatrix![-0.43; -0.88; 0.36],
+            dvector![0.0],
+            Activation::Sigmoid,
+        )?,
+    ])?;
     println!();
     println!(
-        "The TensorFlow lab's network {:?} ({} parameters) trained as the lab does: Xt {:?}",
+        "The TensorFlow lab's network {:?} ({} parameters) trained as the lab does, from the lab's printed \
+         initial weights: Xt {:?}",
         start.widths(),
         start.param_count(),
         xt.shape()
@@ -130,15 +156,7 @@ fn lab_training(
     // model.fit(Xt,Yt, epochs=10)      (Keras' default batch_size=32, shuffled)
     let mut trained = Vec::new();
     for path in Path::BOTH {
-        let settings = FitSettings {
-            loss: Loss::BINARY_CROSSENTROPY,
-            optimizer: Optimizer::adam(0.01),
-            epochs: EPOCHS,
-            batch_size: 32,
-            shuffle: true,
-            seed: 1234,
-            path,
-        };
+        let settings = lab_settings(1234, path);
         let mut net = start.clone();
         let clock = Instant::now();
         let history = fit(&mut net, &xt, &yt, &settings)?;
@@ -149,9 +167,15 @@ fn lab_training(
             path.name(),
             losses.join(" ")
         );
+        // The lab prints `loss: 0.1782` after epoch 1 and `loss: 0.0020`
+        // after epoch 10 (C2_W1_Lab02_CoffeeRoasting_TF, its fit cell). The
+        // shuffles are this crate's, not TensorFlow's, so the digits differ;
+        // the curve must land in the lab's range: the first epoch's loss
+        // within 0.17-0.25, and the last below 0.003 (over the eight
+        // shuffle seeds of `seed_range` it ends between 0.0020 and 0.0025).
         assert!(
-            history.loss[EPOCHS - 1] < history.loss[0],
-            "{path}: the loss should fall: {:?}",
+            (0.17..0.25).contains(&history.loss[0]) && history.loss[EPOCHS - 1] < 0.003,
+            "{path}: the lab's curve goes 0.1782 → 0.0020: {:?}",
             history.loss
         );
         trained.push((net, history));
@@ -207,6 +231,63 @@ fn lab_training(
         roast_decisions(&seq.0, Path::Sequential)?,
         roast_decisions(&mat.0, Path::Matrix)?,
         "the two paths' trained networks should decide every roast alike"
+    );
+    seed_range(&xt, &yt, &start)
+}
+
+/// Why the seed matters: the same network and data, trained from eight
+/// Glorot-uniform draws of this crate's generator (seeds 0-7), and from the
+/// lab's printed weights under eight shuffle orders (seeds 0-7). Matrix
+/// path, the lab's settings; 0.2 s each.
+fn seed_range(
+    xt: &DMatrix<f64>,
+    yt: &DMatrix<f64>,
+    lab_start: &Network<f64>,
+) -> Result<(), dualpath::Error> {
+    let run = |net: &mut Network<f64>, seed: u64| -> Result<Vec<f64>, dualpath::Error> {
+        let settings = lab_settings(seed, Path::Matrix);
+        Ok(fit(net, xt, yt, &settings)?.loss)
+    };
+    println!();
+    println!("The first and last epochs' loss over seeds (the lab: 0.1782 → 0.0020):");
+    let (mut glorot, mut shuffled) = (Vec::new(), Vec::new());
+    for seed in 0..8u64 {
+        let mut net = Network::<f64>::new(
+            2,
+            &[(3, Activation::Sigmoid), (1, Activation::Sigmoid)],
+            seed,
+        )?;
+        glorot.push(run(&mut net, 1234)?);
+        shuffled.push(run(&mut lab_start.clone(), seed)?);
+    }
+    for (name, runs) in [
+        ("Glorot draw, seed", &glorot),
+        ("lab's weights, shuffle seed", &shuffled),
+    ] {
+        let cells: Vec<String> = runs
+            .iter()
+            .enumerate()
+            .map(|(s, l)| format!("{s}: {:.4} → {:.4}", l[0], l[EPOCHS - 1]))
+            .collect();
+        println!("{name:<28} {}", cells.join(", "));
+    }
+    // From the lab's start, every shuffle order lands where the lab does.
+    assert!(
+        shuffled.iter().all(|l| l[EPOCHS - 1] < 0.003),
+        "from the lab's weights: {shuffled:?}"
+    );
+    // From random starts, most runs do, and some do not: a 2-3-1 sigmoid
+    // network has a plateau near 0.13 where a hidden unit is of no use yet,
+    // and the draw decides whether ten epochs leave it.
+    let stalled = glorot.iter().filter(|l| l[EPOCHS - 1] > 0.1).count();
+    let landed = glorot.iter().filter(|l| l[EPOCHS - 1] < 0.01).count();
+    println!(
+        "{landed} of 8 random starts end below 0.01 and {stalled} of 8 above 0.1: the start, not the path or the \
+         shuffles, decides"
+    );
+    assert!(
+        landed >= 6 && stalled >= 1,
+        "most random starts land, one or more stall: {glorot:?}"
     );
     Ok(())
 }
@@ -416,15 +497,7 @@ fn main() -> Result<(), dualpath::Error> {
         net.param_count()
     );
     assert_eq!(net.param_count(), 481, "2·25+25 + 25·15+15 + 15·1+1");
-    let settings = FitSettings {
-        loss: Loss::BINARY_CROSSENTROPY,
-        optimizer: Optimizer::adam(0.01),
-        epochs: EPOCHS,
-        batch_size: 32,
-        shuffle: true,
-        seed: 0,
-        path: Path::Matrix,
-    };
+    let settings = lab_settings(0, Path::Matrix);
     let history = fit(&mut net, &xt, &yt, &settings)?;
     for (epoch, (loss, acc)) in history.loss.iter().zip(&history.accuracy).enumerate() {
         println!(

@@ -27,7 +27,7 @@
 //! | The optimizers of `model.compile(optimizer=...)` | [`train::optim`] | [`train::optim::Sgd::step`], [`train::optim::Adam::step`], [`Network::parameters_mut`] | `tests/training/optimizers.rs` | `docs/03-gradient-descent.md` |
 //! | The matrix path's products | `dualpath_kernels` (`kernels/`) | `dualpath_kernels::gemm::gemm` | `kernels/src/gemm/tests.rs`, `benches/paths.rs`, `kernels/benches/gemm.rs` | `docs/09-performance.md`, `kernels/README.md` |
 //! | Week 2: softmax, `SparseCategoricalCrossentropy`, `from_logits` | [`nn::activation`], [`nn::loss`] | [`nn::activation::softmax_row`], [`Activation::activate_row`], [`Loss::output_dz`], [`Loss::check_output`] | `tests/course/multiclass.rs`, `tests/course/keras_reference.rs` | `docs/07-softmax.md` |
-//! | Week 3: validation data, L2, the course's error measures | [`train`], [`nn::network`], [`sequential`], [`matrix`] | [`train::fit_validated`], [`train::split_validation`], [`Dense::with_l2`], [`sequential::eval_cat_err`], [`matrix::eval_cat_err`] | `tests/course/regularization.rs`, `tests/course/keras_reference.rs` | `docs/08-bias-variance-regularisation.md` |
+//! | Week 3: validation data, L2, the course's error measures; the assignment's data | [`train`], [`nn::network`], [`sequential`], [`matrix`], [`io::data::numpy_random`] | [`train::fit_validated`], [`train::split_validation`], [`Dense::with_l2`], [`sequential::eval_cat_err`], [`matrix::eval_cat_err`], [`io::data::numpy_random::course_gen_data`], [`io::data::numpy_random::make_blobs`] | `tests/course/regularization.rs`, `tests/course/keras_reference.rs` | `docs/08-bias-variance-regularisation.md`, `docs/labs.md` |
 //! | How much faster the matrix path is | [`speedup`] | [`speedup::sweep`] | `benches/paths.rs` | `docs/09-performance.md` |
 //! | The labs' data: `load_coffee_data()`, `Normalization` | [`io::data`] | [`io::data::coffee`], [`io::data::Normalization::adapt`] | `tests/course/data.rs` | `docs/01-model.md` |
 //! | Week 2's data: the Softmax lab's blobs, handwritten digits 0-9 | [`io::data`] | [`io::data::softmax_lab_blobs`], [`io::data::digits8x8`] | `tests/course/data.rs` | `docs/07-softmax.md` |
@@ -58,8 +58,8 @@
 //! crate's nalgebra. The examples follow the labs and check their own numbers:
 //! `cargo run --example neurons_and_layers`, `dense_by_hand`, `coffee_roasting`
 //! (both coffee-roasting labs, and the TensorFlow lab's 2-3-1 network trained
-//! on both paths), `backprop_by_hand`,
-//! `erratum`, `softmax`, `multiclass`, `bias_variance`, and `digits` (the week 2 network on the
+//! on both paths), `relu`, `derivatives`, `backprop_by_hand`,
+//! `erratum`, `softmax`, `multiclass`, `polynomial_regression`, `bias_variance`, and `digits` (the week 2 network on the
 //! built-in digits, or on the assignment's data when you supply it).
 //!
 //! ## Conventions (Keras' and the course's)

@@ -347,6 +347,43 @@ fn chapter_3_shows_the_epochs_the_program_prints() {
 }
 
 #[test]
+fn the_labs_appendix_shows_the_coffee_curve_the_program_prints() {
+    // docs/labs.md quotes the loss per epoch of the TensorFlow coffee lab's
+    // training started from the lab's printed weights; the program must
+    // print those epochs.
+    let name = "docs/labs.md";
+    let markdown = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name))
+        .expect("the labs appendix");
+    let sentence = markdown
+        .split("It prints the loss per epoch: ")
+        .nth(1)
+        .and_then(|rest| rest.split(" (the lab:").next())
+        .expect("the appendix quotes the program's losses");
+    let shown: Vec<&str> = sentence
+        .split(',')
+        .map(str::trim)
+        .filter(|w| *w != "…")
+        .collect();
+    assert_eq!(shown.len(), 5, "{name}: five epochs quoted: {shown:?}");
+    let ran = run_file(name).unwrap_or_else(|e| panic!("{e}"));
+    let train = ran
+        .iter()
+        .find(|r| r.args.iter().any(|a| a == "--repeat"))
+        .expect("the appendix runs train --repeat");
+    let printed: Vec<String> = stdout(&train.output)
+        .lines()
+        .filter(|l| l.starts_with("Epoch "))
+        .map(|l| l.split_whitespace().nth(4).expect("a loss").to_string())
+        .collect();
+    assert_eq!(printed.len(), 10, "{name}: ten epochs");
+    let quoted: Vec<&str> = [0, 1, 2, 8, 9]
+        .iter()
+        .map(|&e| printed[e].as_str())
+        .collect();
+    assert_eq!(quoted, shown, "{name}:{}: epochs 1-3, 9 and 10", train.line);
+}
+
+#[test]
 fn the_convention_reads_blocks_files_marks_and_continuations() {
     let md = "text\n\
         ```csv file:a.csv\nx,y\n1,2\n```\n\

@@ -10,8 +10,10 @@
 //! | `pd.read_csv("data.csv")` | [`read_csv`], [`read_csv_with`], [`read_csv_features`] |
 //! | `norm_l = tf.keras.layers.Normalization(axis=-1)` then `norm_l.adapt(X)` | [`Normalization::adapt`] |
 //! | `Xn = norm_l(X)` | [`Normalization::apply`] |
+//! | week 3's `gen_data(m, seed, scale)`, `train_test_split(…, random_state=1)` | [`numpy_random::course_gen_data`], [`numpy_random::train_test_split`] |
 
 mod csv_file;
+pub mod numpy_random;
 
 pub use csv_file::{
     DEFAULT_MAX_FILE_SIZE, TargetChoice, byte_size, read_csv, read_csv_features, read_csv_from,
