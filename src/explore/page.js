@@ -1014,6 +1014,7 @@
     drawEdges(params);
     const xin = networkInput([state.point]);
     const pointLayers = forward(params, xin, 1);
+    for (let l = 0; l < L; l++) unitEls[l].forEach((u, j) => u.setAttribute('data-a', String(pointLayers[l].a[j])));
     if (TWO) {
       const gridLayers = forward(params, gridInput, GRID * GRID);
       drawUnitMaps(gridLayers);

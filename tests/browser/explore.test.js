@@ -218,7 +218,12 @@ for (const spec of PAGES) {
       assert.notEqual(after, before, 'the output follows the bias');
       assert.equal(await page.isVisible('#edited'), true);
       if (spec.two) assert.notEqual(await regions(), beforeRegions, 'the regions follow the bias');
-      await page.focus('#play-w-0');
+      // The weight from the previous layer's most active unit at the selected point (a weight
+      // from a unit whose activation is 0, a resting relu, changes nothing).
+      const feeding = await page.$$eval('.unit[data-layer="' + (data.layers.length - 2) + '"]', (us) => us.map((u) => Math.abs(Number(u.dataset.a))));
+      const k = feeding.indexOf(Math.max(...feeding));
+      assert.ok(feeding[k] > 0, 'some unit feeds the output');
+      await page.focus('#play-w-' + k);
       await page.keyboard.press('Home');
       assert.notEqual(await output(), after, 'the output follows a weight');
       await page.click('#reset');
