@@ -3,11 +3,12 @@
 //!
 //! One file per command (`train`, `predict`, `evaluate`, `summary`, `grad`,
 //! `compare`, `speedup`, `trace`, `tour`); none imports another. What they share lives below them, in
-//! `common`, `names`, `plot` and `progress`.
+//! `common`, `fitting`, `names`, `plot` and `progress`.
 
 mod common;
 mod compare;
 mod evaluate;
+mod fitting;
 mod grad;
 mod names;
 mod plot;
