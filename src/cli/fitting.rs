@@ -5,8 +5,8 @@
 
 use super::common::{
     CliResult, Failure, FileLimit, NOTES_LAYERS, check_loss, data_for_model, learning_rate,
-    load_all_columns, load_data, load_model, loss_for, model_input, name_list, note,
-    open_fraction, parse_layers_with_l2, plural, whole,
+    load_all_columns, load_data, load_model, loss_for, model_input, name_list, note, open_fraction,
+    parse_layers_with_l2, plural, whole,
 };
 use super::names::column_name;
 use clap::Args;
@@ -113,7 +113,6 @@ pub struct FitFlags {
     pub limit: FileLimit,
 }
 
-
 /// What a flag left out means. `train` takes Keras' and the notes' defaults
 /// ([`Defaults::TRAIN`]); `explore` takes a lab's settings for the built-in
 /// data sets when no setting is given.
@@ -164,7 +163,11 @@ impl FitFlags {
         if let Some(path) = super::common::data_file(&self.data) {
             inputs.push(("--data", path));
         }
-        if let Some(path) = self.validation_data.as_deref().and_then(super::common::data_file) {
+        if let Some(path) = self
+            .validation_data
+            .as_deref()
+            .and_then(super::common::data_file)
+        {
             inputs.push(("--validation-data", path));
         }
         if let Some(path) = &self.model {
@@ -176,7 +179,9 @@ impl FitFlags {
     /// The network to start from and the settings of the run, before any data is read.
     pub fn plan(&self, defaults: Defaults) -> CliResult<Plan> {
         let layers = if self.model.is_none() {
-            Some(parse_layers_with_l2(self.layers.as_deref().unwrap_or(defaults.layers))?)
+            Some(parse_layers_with_l2(
+                self.layers.as_deref().unwrap_or(defaults.layers),
+            )?)
         } else {
             None
         };
@@ -256,10 +261,20 @@ impl Plan {
     /// Reads the data, splits off the validation rows, learns the
     /// normalisation, and checks the targets against the loss.
     pub fn prepare(self, a: &FitFlags) -> CliResult<Prepared> {
-        let Plan { layers, start, resume, seed, settings, repeat, normalize } = self;
+        let Plan {
+            layers,
+            start,
+            resume,
+            seed,
+            settings,
+            repeat,
+            normalize,
+        } = self;
         let limit = a.limit.max_file_size;
         let data = match (&start, &a.model) {
-            (Some(model), Some(path)) => data_for_model(model, path, &a.data, &a.target, true, limit)?,
+            (Some(model), Some(path)) => {
+                data_for_model(model, path, &a.data, &a.target, true, limit)?
+            }
             _ => load_data(&a.data, &a.target, seed, limit)?,
         };
         if data.y.ncols() == 0 {
@@ -298,7 +313,8 @@ impl Plan {
                 let val = load_all_columns(spec, seed, limit)?
                     .select(&data.feature_names, &data.target_names)
                     .map_err(|e| Failure::input(format!("--validation-data: {e}")))?;
-                if val.feature_names != data.feature_names || val.target_names != data.target_names {
+                if val.feature_names != data.feature_names || val.target_names != data.target_names
+                {
                     return Err(Failure::input(format!(
                         "--validation-data {}: its columns ({}; target {}) differ from the training data's ({}; target {})",
                         val.source,

@@ -116,7 +116,6 @@ pub fn run(a: TrainArgs) -> CliResult {
     }
 }
 
-
 /// Refuses, before any work, outputs that name an input or each other, and
 /// outputs that cannot be written (see [`check_outputs`]). `--save` may name
 /// the `--model` file: that continues a model in place.
