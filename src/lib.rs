@@ -87,6 +87,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod explore;
 pub mod io;
 pub mod nn;
 pub mod paths;
