@@ -3,20 +3,21 @@
 //
 // For each of three pages (coffee, blobs, digits8x8) the test trains a model with
 // `dualpath train ... --save model.json`, writes the page with
-// `dualpath explore --model model.json ...`, and checks:
+// `dualpath explore --model model.json ...` (which goes on training from the model:
+// its first snapshot, "before training", holds the model file's weights), and checks:
 // - it loads with no console error, no uncaught exception and no request
 //   other than its own file;
 // - `#agreement` reports the page's own forward pass within the rounding bound
 //   (data-worst-ratio <= 1) over at least one value;
-// - clicking a unit shows, for the page's last snapshot (the model's weights),
+// - clicking a unit shows, for the page's first snapshot (the model's weights),
 //   the numbers `dualpath trace --model model.json --row R` prints for that unit;
 // - a unit is selectable with the keyboard (focus, Enter);
 // - moving the epoch slider (keyboard) moves the loss marker and changes the
 //   output (the decision regions' pixels for two-feature data);
 // - a weight slider changes the output, and reset brings it back.
 //
-// Environment: DUALPATH_BIN (default target/release/dualpath),
-// DUALPATH_SCREENSHOTS=DIR to write explore-NAME.png there (1280x800).
+// Environment: DUALPATH_BIN, the program (default $CARGO_TARGET_DIR/release/dualpath,
+// else target/release/dualpath).
 
 'use strict';
 
@@ -29,8 +30,11 @@ const path = require('node:path');
 const { chromium } = require('playwright-core');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.resolve(ROOT, process.env.DUALPATH_BIN || 'target/release/dualpath');
-const SHOTS = process.env.DUALPATH_SCREENSHOTS ? path.resolve(process.env.DUALPATH_SCREENSHOTS) : null;
+const BIN = path.resolve(ROOT, process.env.DUALPATH_BIN ||
+  path.join(process.env.CARGO_TARGET_DIR || 'target', 'release', 'dualpath'));
+if (!fs.existsSync(BIN)) {
+  throw new Error('no program at ' + BIN + ': build it (cargo build --release) or set DUALPATH_BIN');
+}
 
 // Debian's Chromium, as docs/DESIGN.md says: whatever `command -v chromium` finds.
 function chromiumPath() {
@@ -43,8 +47,8 @@ const PAGES = [
   {
     name: 'coffee',
     data: ['--data', 'coffee'],
-    train: ['--layers', '3:sigmoid,1:sigmoid', '--normalize', '--repeat', '20', '--epochs', '4', '--lr', '0.01',
-      '--validation-split', '0.2'],
+    train: ['--normalize', '--repeat', '20', '--epochs', '2', '--validation-split', '0.2'],
+    explore: ['--repeat', '5', '--epochs', '3'],
     trace: [],
     unit: { l: 0, j: 1 },
     two: true,
@@ -52,8 +56,9 @@ const PAGES = [
   {
     name: 'blobs',
     data: ['--data', 'blobs'],
-    train: ['--layers', '25:relu,15:relu,4:linear', '--loss', 'scce', '--from-logits', '--epochs', '5',
+    train: ['--layers', '25:relu,15:relu,4:linear', '--loss', 'scce', '--from-logits', '--epochs', '3',
       '--validation-split', '0.2'],
+    explore: ['--epochs', '3'],
     trace: ['--loss', 'scce', '--from-logits'],
     unit: { l: 1, j: 3 },
     two: true,
@@ -63,6 +68,7 @@ const PAGES = [
     data: ['--data', 'digits8x8'],
     train: ['--layers', '25:relu,15:relu,10:linear', '--loss', 'scce', '--from-logits', '--epochs', '3',
       '--validation-split', '0.2'],
+    explore: ['--epochs', '3'],
     trace: ['--loss', 'scce', '--from-logits'],
     unit: { l: 2, j: 4 },
     two: false,
@@ -106,7 +112,7 @@ for (const spec of PAGES) {
       const model = path.join(dir, 'model.json');
       file = path.join(dir, spec.name + '.html');
       run(['train', ...spec.data, ...spec.train, '--quiet', '--save', model]);
-      run(['explore', '--model', model, ...spec.data, ...spec.trace, '--out', file]);
+      run(['explore', '--model', model, ...spec.data, ...spec.trace, ...spec.explore, '--quiet', '--out', file]);
       spec.model = model;
       browser = await chromium.launch({
         executablePath: chromiumPath(),
@@ -149,11 +155,13 @@ for (const spec of PAGES) {
 
     test('clicking a unit shows the numbers dualpath trace prints for it', async () => {
       const { l, j } = spec.unit;
-      const last = data.snapshots.length - 1;
-      assert.equal(await page.inputValue('#epoch'), String(last), 'the page opens at its last snapshot, the model\'s weights');
-      // The last snapshot holds the model file's weights, which trace reads.
+      // The first snapshot ("before training") holds the model file's weights, which trace reads.
       const saved = JSON.parse(fs.readFileSync(spec.model, 'utf8'));
-      void saved;
+      assert.deepEqual(data.snapshots[0].params, saved.layers.map((layer) => ({ w: layer.kernel, b: layer.bias })),
+        'the first snapshot holds the model file\'s weights');
+      await page.focus('#epoch');
+      await page.keyboard.press('Home');
+      assert.equal(await page.inputValue('#epoch'), '0');
       const t = Math.min(1, data.trace_rows.length - 1);
       const row = data.trace_rows[t];
       await page.selectOption('#trace-row', String(t));
@@ -187,23 +195,24 @@ for (const spec of PAGES) {
         output: document.getElementById('output').dataset.values,
         label: document.getElementById('snapshot-label').textContent,
       }));
-      const before = await look();
       await page.focus('#epoch');
       await page.keyboard.press('Home'); // the first snapshot: before training
       const first = await look();
-      assert.equal(await page.inputValue('#epoch'), '0');
-      assert.notEqual(first.marker, before.marker, 'the loss marker moved');
-      assert.ok(Number(first.marker) < Number(before.marker), 'the marker moved left, to an earlier epoch');
-      assert.notEqual(first.output, before.output, 'the output changed');
-      assert.notEqual(first.label, before.label);
-      if (spec.two) assert.notEqual(first.regions, before.regions, 'the decision regions changed');
-      await page.keyboard.press('ArrowRight');
-      assert.equal(await page.inputValue('#epoch'), '1');
-      await page.keyboard.press('End');
+      await page.keyboard.press('End'); // the last: after the last epoch
+      const last = await look();
+      assert.equal(await page.inputValue('#epoch'), String(data.snapshots.length - 1));
+      assert.ok(Number(last.marker) > Number(first.marker), 'the loss marker moved right: ' + first.marker + ' → ' + last.marker);
+      assert.notEqual(last.output, first.output, 'the output changed');
+      assert.notEqual(last.label, first.label);
+      if (spec.two) assert.notEqual(last.regions, first.regions, 'the decision regions changed');
+      await page.keyboard.press('ArrowLeft');
+      assert.equal(await page.inputValue('#epoch'), String(data.snapshots.length - 2));
+      await page.keyboard.press('Home');
       const back = await look();
-      assert.equal(back.marker, before.marker);
-      assert.equal(back.output, before.output);
-      if (spec.two) assert.equal(back.regions, before.regions);
+      assert.equal(back.marker, first.marker);
+      assert.equal(back.output, first.output);
+      if (spec.two) assert.equal(back.regions, first.regions);
+      await page.keyboard.press('End');
     });
 
     test('a weight slider changes the output; reset restores it', async () => {
@@ -229,15 +238,6 @@ for (const spec of PAGES) {
       await page.click('#reset');
       assert.equal(await output(), before, 'reset brings back the snapshot\'s output');
       assert.deepEqual(problems, [], 'no console error while playing');
-    });
-
-    test('screenshot', { skip: !SHOTS && 'DUALPATH_SCREENSHOTS not set' }, async () => {
-      const { l, j } = spec.unit;
-      await page.selectOption('#trace-row', '0');
-      await page.click('.unit[data-layer="' + l + '"][data-unit="' + j + '"]');
-      await page.evaluate(() => window.scrollTo(0, 0));
-      fs.mkdirSync(SHOTS, { recursive: true });
-      await page.screenshot({ path: path.join(SHOTS, 'explore-' + spec.name + '.png') });
     });
   });
 }
