@@ -480,9 +480,10 @@
   }
 
   function drawWeightImages(params) {
-    let max = 0;
-    params[0].w.forEach((r) => r.forEach((v) => { max = Math.max(max, Math.abs(v)); }));
+    // Each unit on its own scale: its largest |w| is full colour, so its pattern shows.
     for (let j = 0; j < D.layers[0].units; j++) {
+      let max = 0;
+      params[0].w.forEach((r) => { max = Math.max(max, Math.abs(r[j])); });
       paint(unitCanvases[0][j], N_IN, (k) => params[0].w[k][j], (v) => diverging(max > 0 ? v / max : 0));
       paint(weightImages[j], N_IN, (k) => params[0].w[k][j], (v) => diverging(max > 0 ? v / max : 0));
     }
@@ -520,7 +521,7 @@
     if (TWO) {
       const wrap = el('div', { class: 'regions-wrap' });
       regions = el('canvas', { id: 'regions', width: GRID, height: GRID, 'aria-label': 'decision regions' });
-      pointsLayer = el('canvas', { id: 'points', width: 300, height: 300 });
+      pointsLayer = el('canvas', { id: 'points', width: 520, height: 520 });
       wrap.appendChild(regions);
       wrap.appendChild(pointsLayer);
       box.appendChild(wrap);
@@ -530,8 +531,8 @@
         const fy = (ev.clientY - r.top) / r.height;
         setPoint([lo[0] + (hi[0] - lo[0]) * fx, hi[1] - (hi[1] - lo[1]) * fy], null);
       });
-      box.appendChild(el('p', { class: 'small' }, (D.kind === 'multiclass' ? 'Colour: the predicted class, paler where the network is less sure. ' : D.kind === 'binary' ? 'Colour: P(' + D.targets[0] + ' = 1), blue near 1, orange near 0. ' : 'Colour: the predicted value. ') +
-        '● training rows, ◆ validation rows (colour: their label); ◯ the selected point. Click to move it.'));
+      const note = el('p', { class: 'small regions-note' }, (D.kind === 'multiclass' ? 'Colour: the predicted class, paler where the network is less sure. ' : D.kind === 'binary' ? 'Colour: P(' + D.targets[0] + ' = 1), blue near 1, orange near 0. ' : 'Colour: the predicted value. ') +
+        '● training rows, ◆ validation rows (colour: their label); ◯ the selected point. Click to move it.');
       $('output-heading').textContent = 'The output over the input plane';
       if (D.kind === 'multiclass') {
         const row = el('div', { class: 'class-maps' });
@@ -545,11 +546,12 @@
         }
         box.appendChild(row);
       }
+      box.appendChild(note);
     } else if (IMAGE) {
       $('output-heading').textContent = 'The selected image';
       imageBig = el('canvas', { id: 'image', width: D.image.width, height: D.image.height });
       box.appendChild(imageBig);
-      box.appendChild(el('p', { class: 'small' }, 'Below: what each unit of layer 1 looks for, its ' + N_IN + ' weights drawn as an image (blue positive, orange negative). Click one to select the unit.'));
+      box.appendChild(el('p', { class: 'small' }, 'Below: what each unit of layer 1 looks for, its ' + N_IN + ' weights drawn as an image (blue positive, orange negative, each unit on its own scale). Click one to select the unit.'));
       const grid = el('div', { class: 'unit-images', id: 'unit-images' });
       for (let j = 0; j < D.layers[0].units; j++) {
         const b = el('button', { type: 'button', 'data-weights-unit': j, 'aria-label': 'layer 1, unit ' + (j + 1) + ': its weights as an image', title: 'layer 1, unit ' + (j + 1) });
@@ -577,23 +579,23 @@
       const x = px(v);
       const y = py(v);
       if (r < D.train_rows) {
-        ctx.arc(x, y, 3.2, 0, 2 * Math.PI);
+        ctx.arc(x, y, 4.4, 0, 2 * Math.PI);
       } else {
-        ctx.moveTo(x, y - 5); ctx.lineTo(x + 5, y); ctx.lineTo(x, y + 5); ctx.lineTo(x - 5, y); ctx.closePath();
+        ctx.moveTo(x, y - 6.5); ctx.lineTo(x + 6.5, y); ctx.lineTo(x, y + 6.5); ctx.lineTo(x - 6.5, y); ctx.closePath();
       }
       ctx.fillStyle = pointColour(r);
       ctx.fill();
-      ctx.lineWidth = r < D.train_rows ? 0.8 : 1.6;
+      ctx.lineWidth = r < D.train_rows ? 1.2 : 2;
       ctx.strokeStyle = r < D.train_rows ? '#222' : '#000';
       ctx.stroke();
     });
     const p = state.point;
     ctx.beginPath();
-    ctx.arc(px(p), py(p), 8, 0, 2 * Math.PI);
-    ctx.lineWidth = 3;
+    ctx.arc(px(p), py(p), 14, 0, 2 * Math.PI);
+    ctx.lineWidth = 6;
     ctx.strokeStyle = '#fff';
     ctx.stroke();
-    ctx.lineWidth = 1.5;
+    ctx.lineWidth = 3;
     ctx.strokeStyle = '#000';
     ctx.stroke();
   }
@@ -684,7 +686,8 @@
       if (p === t) continue;
       wrong++;
       if (wrong > shown) continue;
-      const b = el('button', { type: 'button', class: 'thumb', 'data-row': r, title: 'row ' + r + ': label ' + className(t) + ', predicted ' + className(p) });
+      const val = r >= D.train_rows;
+      const b = el('button', { type: 'button', class: 'thumb' + (val ? ' val' : ''), 'data-row': r, title: 'row ' + r + (val ? ' (validation)' : ' (training)') + ': label ' + className(t) + ', predicted ' + className(p) });
       const c = el('canvas', { width: D.image.width, height: D.image.height });
       drawImage(c, D.x[r]);
       b.appendChild(c);
@@ -692,7 +695,7 @@
       b.addEventListener('click', () => setPoint(D.x[r], r));
       gallery.appendChild(b);
     }
-    $('gallery-count').textContent = '(' + wrong + ' of ' + ROWS + ' rows' + (wrong > shown ? ', the first ' + shown + ' shown' : '') + (state.edited ? ', with the weights as edited' : ', at ' + snapshots[state.s].label) + ')';
+    $('gallery-count').textContent = '(' + wrong + ' of ' + ROWS + ' rows' + (wrong > shown ? ', the first ' + shown + ' shown' : '') + (state.edited ? ', with the weights as edited' : ', at ' + snapshots[state.s].label) + (D.train_rows < ROWS ? '; dashed: validation rows' : '') + '; label→prediction; click one to select it)';
     section.setAttribute('data-misclassified', String(wrong));
   }
 
@@ -701,7 +704,7 @@
   let chart = null;
   function buildChart() {
     const W = 300;
-    const H = 170;
+    const H = 150;
     const m = { l: 46, r: 8, t: 8, b: 28 };
     const svg = svgEl('svg', { width: W, height: H, id: 'loss-chart', role: 'img', 'aria-label': 'loss and val_loss per epoch' });
     const h = D.history;
