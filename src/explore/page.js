@@ -519,7 +519,7 @@
   function buildOutput() {
     const box = $('output-views');
     if (TWO) {
-      const wrap = el('div', { class: 'regions-wrap' });
+      const wrap = el('div', { class: 'regions-wrap' + (D.kind === 'multiclass' ? ' beside' : '') });
       regions = el('canvas', { id: 'regions', width: GRID, height: GRID, 'aria-label': 'decision regions' });
       pointsLayer = el('canvas', { id: 'points', width: 520, height: 520 });
       wrap.appendChild(regions);
@@ -531,8 +531,10 @@
         const fy = (ev.clientY - r.top) / r.height;
         setPoint([lo[0] + (hi[0] - lo[0]) * fx, hi[1] - (hi[1] - lo[1]) * fy], null);
       });
-      const note = el('p', { class: 'small regions-note' }, (D.kind === 'multiclass' ? 'Colour: the predicted class, paler where the network is less sure. ' : D.kind === 'binary' ? 'Colour: P(' + D.targets[0] + ' = 1), blue near 1, orange near 0. ' : 'Colour: the predicted value. ') +
-        '● training rows, ◆ validation rows (colour: their label); ◯ the selected point. Click to move it.');
+      const note = el('p', { class: 'small regions-note' }, D.kind === 'binary'
+        ? 'Colour: P(' + D.targets[0] + ' = 1), blue near 1, orange near 0. × label 1, ○ label 0 (as the coffee lab marks them); ◇ around a mark: a validation row; ◎ the selected point. Click to move it.'
+        : (D.kind === 'multiclass' ? 'Colour: the predicted class, paler where the network is less sure. ' : 'Colour: the predicted value. ') +
+        '● training rows, ◆ validation rows (colour: their label); ◎ the selected point. Click to move it.');
       $('output-heading').textContent = 'The output over the input plane';
       if (D.kind === 'multiclass') {
         const row = el('div', { class: 'class-maps' });
@@ -574,7 +576,35 @@
     ctx.clearRect(0, 0, W, H);
     const px = (v) => (v[0] - lo[0]) / (hi[0] - lo[0]) * W;
     const py = (v) => (hi[1] - v[1]) / (hi[1] - lo[1]) * H;
+    if (D.kind === 'binary') {
+      // As the coffee lab marks them: × for label 1, ○ for label 0, black on a white halo;
+      // a validation row gets a diamond around its mark.
+      const mark = (x, y, one, val) => {
+        ctx.beginPath();
+        if (one) {
+          ctx.moveTo(x - 4.5, y - 4.5); ctx.lineTo(x + 4.5, y + 4.5);
+          ctx.moveTo(x + 4.5, y - 4.5); ctx.lineTo(x - 4.5, y + 4.5);
+        } else {
+          ctx.arc(x, y, 4.2, 0, 2 * Math.PI);
+        }
+        if (val) {
+          ctx.moveTo(x, y - 9); ctx.lineTo(x + 9, y); ctx.lineTo(x, y + 9); ctx.lineTo(x - 9, y); ctx.closePath();
+        }
+      };
+      D.x.forEach((v, r) => {
+        const args = [px(v), py(v), trueClass(r) === 1, r >= D.train_rows];
+        mark(...args);
+        ctx.lineWidth = 4;
+        ctx.strokeStyle = 'rgba(255,255,255,0.85)';
+        ctx.stroke();
+        mark(...args);
+        ctx.lineWidth = 1.6;
+        ctx.strokeStyle = '#000';
+        ctx.stroke();
+      });
+    }
     D.x.forEach((v, r) => {
+      if (D.kind === 'binary') return;
       ctx.beginPath();
       const x = px(v);
       const y = py(v);
