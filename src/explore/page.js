@@ -802,8 +802,8 @@
     if (e >= 1 && h.loss[e - 1] !== undefined) {
       text += ': loss ' + short(h.loss[e - 1]);
       if (h.val_loss) text += ', val_loss ' + short(h.val_loss[e - 1]);
-      if (h.accuracy) text += ', accuracy ' + h.accuracy[e - 1].toFixed(3);
-      if (h.val_accuracy) text += ', val_accuracy ' + h.val_accuracy[e - 1].toFixed(3);
+      if (h.accuracy) text += ', accuracy ' + h.accuracy[e - 1].toFixed(4);
+      if (h.val_accuracy) text += ', val_accuracy ' + h.val_accuracy[e - 1].toFixed(4);
     }
     chart.note.textContent = text;
   }
