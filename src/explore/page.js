@@ -317,7 +317,7 @@
       const step = (H - 10) / shown;
       for (let k = 0; k < shown; k++) {
         const y = 5 + step * (k + 0.5);
-        const node = el('div', { class: 'input-node', 'data-input': k, title: D.features[k] });
+        const node = el('div', { class: 'input-node', 'data-input': k, 'aria-label': D.features[k], title: D.features[k] });
         node.style.left = (colX(0) - size / 2) + 'px';
         node.style.top = (y - size / 2) + 'px';
         node.style.width = size + 'px';
@@ -330,6 +330,7 @@
         } else {
           const bar = el('span', { class: 'bar' });
           node.appendChild(bar);
+          node.appendChild(el('span', { class: 'node-label' }, D.features[k]));
           inputBars.push(bar);
         }
         box.appendChild(node);
@@ -846,6 +847,10 @@
   function showUnit() {
     const body = $('unit-body');
     if (!state.unit) return;
+    if (!D.trace_rows.length) {
+      body.textContent = 'This page recorded no example\'s arithmetic (its trace_rows are empty).';
+      return;
+    }
     const { l, j } = state.unit;
     const snap = snapshots[state.s];
     const tr = snap.trace[state.t];
