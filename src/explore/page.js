@@ -240,7 +240,6 @@
     box.className = c.worst <= 1 ? 'agree' : 'disagree';
     box.textContent = '';
     box.appendChild(el('h2', null, 'A third path'));
-    const units = D.layers[LAST].units;
     let sentence;
     if (c.compared === 0) {
       sentence = 'No activations were recorded to compare.';
@@ -257,7 +256,6 @@
         ', unit ' + (w.i % D.layers[w.l].units + 1) + ').';
     }
     box.appendChild(el('p', null, sentence));
-    void units;
   }
 
   // ---------------------------------------------------------------------
