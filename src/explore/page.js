@@ -268,7 +268,8 @@
       'snapshots from the ' + (D.lead_path === 'matrix' ? 'matrix' : 'loop') + ' path\'s run'];
     $('about').textContent = parts.join(' · ');
     $('about').appendChild(el('br'));
-    $('about').appendChild(el('code', null, D.command));
+    // The program's own path (as the shell gave it) says nothing to the reader: show its name.
+    $('about').appendChild(el('code', null, D.command.replace(/^\S*\/(dualpath)(?=\s|$)/, '$1')));
     if (D.thinned) {
       const t = $('thinned');
       t.hidden = false;
