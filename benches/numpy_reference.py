@@ -24,7 +24,7 @@ not timed (the comparison with Rust's loop is about the forward pass).
 
 NumPy's matrix product goes to OpenBLAS. To compare one core with one core,
 as `cargo bench` does, the script limits OpenBLAS to one thread unless the
-variables below are already set. It is a reference for docs/performance.md,
+variables below are already set. It is a reference for docs/09-performance.md,
 not part of `cargo test`.
 """
 

@@ -10,7 +10,7 @@
 //!   For the 512- and 1024-wide layers each group also times `a_times_b/<size>`:
 //!   the pass's products as nalgebra's plain `A * B`, the yardstick for the
 //!   matrix path (this time ÷ the matrix path's time is target 1 of
-//!   `docs/performance.md`).
+//!   `docs/09-performance.md`).
 //! * `peers`: a training step on both paths at the sizes of
 //!   `dualpath::speedup::peer_sizes()` that `train_step` does not time: with
 //!   those, the sizes `benches/peers.py` times NumPy, JAX and Keras at; that
@@ -29,7 +29,7 @@
 //!
 //! At the end the table is built from criterion's own estimates of this run
 //! (the median of each benchmark's `new/estimates.json`), followed by the
-//! ratios `docs/performance.md` reports, and the chart is written beside
+//! ratios `docs/09-performance.md` reports, and the chart is written beside
 //! criterion's results as `speedup.svg`.
 
 use criterion::measurement::WallTime;

@@ -27,7 +27,7 @@ skipped with a note when it is not installed:
 
     python3 -m pip install numpy jax keras tensorflow-cpu
 
-It is a measurement for docs/performance.md, not part of `cargo test`.
+It is a measurement for docs/09-performance.md, not part of `cargo test`.
 """
 
 import argparse

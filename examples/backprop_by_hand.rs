@@ -1,7 +1,10 @@
 //! Back propagation by hand, following the Course 2, week 2 optional lab on
-//! computation graphs: each derivative twice, by the chain rule and by a
-//! numeric nudge (`ε = 0.001`, as the lab does), then the same thing done by
-//! the crate's backward pass on both paths.
+//! computation graphs (`C2_W2_Backprop`): each derivative twice, by the chain
+//! rule and by a numeric nudge (`ε = 0.001`, as the lab does), then the same
+//! thing done by the crate's backward pass on both paths. Every line the lab
+//! prints with numbers is printed here the same way and checked against the
+//! lab's notebook: its nudges of `a` and `w` in the first graph, and of `d`,
+//! `a` (through `d = a - y`: `dd_da`, then `dJ_da`) and `w` in the second.
 //!
 //! ```sh
 //! cargo run --example backprop_by_hand
@@ -97,27 +100,56 @@ fn main() -> Result<(), dualpath::Error> {
     );
     assert_eq!((dj_dw, dj_db), (6.0, 3.0), "the lab's dJ/dw and dJ/db");
 
+    // The lab's nudges, right to left as it takes them. First d: J = d²/2
+    // is quadratic in d with second derivative 1, so the one-sided nudge is
+    // off by ε/2 (the lab's 3.0005), plus the rounding of J_epsilon and J (at
+    // most u·|J| each), which the division by ε magnifies.
+    let rounding = |j_epsilon: f64| 4.0 * f64::EPSILON * j_epsilon.max(j) / EPSILON;
+    let d_epsilon = d + EPSILON;
+    let j_epsilon = d_epsilon.powi(2) / 2.0;
+    let k = (j_epsilon - j) / EPSILON;
+    lab_line(
+        format!("J = {j}, J_epsilon = {j_epsilon}, dJ_dd ~= k = {k} "),
+        "J = 4.5, J_epsilon = 4.5030005, dJ_dd ~= k = 3.0004999999997395 ",
+    );
+    println!("   chain rule: dJ/dd = d = {dj_dd}");
+    assert!((k - (dj_dd + EPSILON / 2.0)).abs() <= rounding(j_epsilon));
+
+    // Then a, one link: d = a - y moves exactly as a does.
+    let a_epsilon = a + EPSILON;
+    let d_epsilon = a_epsilon - y;
+    let k = (d_epsilon - d) / EPSILON;
+    lab_line(
+        format!("d = {d}, d_epsilon = {d_epsilon}, dd_da ~= k = {k} "),
+        "d = 3, d_epsilon = 3.0010000000000003, dd_da ~= k = 1.000000000000334 ",
+    );
+    println!("   chain rule: dd/da = 1");
+    assert!(
+        (k - 1.0).abs() < 1e-12,
+        "d = a - y: dd/da = 1, up to rounding"
+    );
+
+    // And through both links: dJ/da = dd/da · dJ/dd.
+    let j_epsilon = d_epsilon.powi(2) / 2.0;
+    let k = (j_epsilon - j) / EPSILON;
+    lab_line(
+        format!("J = {j}, J_epsilon = {j_epsilon}, dJ_da ~= k = {k} "),
+        "J = 4.5, J_epsilon = 4.503000500000001, dJ_da ~= k = 3.0005000000006277 ",
+    );
+    println!("   chain rule: dJ/da = dd/da · dJ/dd = 1 · {dj_dd} = {dj_da}");
+    assert!((k - (dj_da + EPSILON / 2.0)).abs() <= rounding(j_epsilon));
+
+    // Last, w, through the whole graph (dJ/db = d, the lab derives by the
+    // chain rule alone and nudges nothing for it).
     let j_epsilon = ((w + EPSILON) * x + b - y).powi(2) / 2.0;
     let k = (j_epsilon - j) / EPSILON;
     lab_line(
         format!("J = {j}, J_epsilon = {j_epsilon}, dJ_dw ~= k = {k} "),
         "J = 4.5, J_epsilon = 4.506002, dJ_dw ~= k = 6.001999999999619 ",
     );
-    // The lab nudges only w; it derives dJ/db = d by the chain rule alone.
-    // The same nudge of b is this example's own check, printed in the lab's
-    // format: the numbers are computed here, not read from the lab. For
-    // J = (w·x + b - y)²/2 the forward difference is exactly
-    // dJ/db + ε/2 (J is quadratic in b, with second derivative 1), up to
-    // the rounding of J_epsilon and J (at most u·|J| each), which the
-    // division by ε magnifies.
-    let j_epsilon = (w * x + (b + EPSILON) - y).powi(2) / 2.0;
-    let k = (j_epsilon - j) / EPSILON;
-    println!("J = {j}, J_epsilon = {j_epsilon}, dJ_db ~= k = {k} ");
-    let rounding = 4.0 * f64::EPSILON * j_epsilon.max(j) / EPSILON;
-    assert!(
-        (k - (dj_db + EPSILON / 2.0)).abs() <= rounding,
-        "the nudge of b: {k}, the chain rule's {dj_db} + ε/2"
-    );
+    println!("   chain rule: dJ/dw = dc/dw · dJ/dc = x · d = {dj_dw}");
+    // J is quadratic in w with second derivative x² = 4: off by ε·4/2.
+    assert!((k - (dj_dw + 2.0 * EPSILON)).abs() <= rounding(j_epsilon));
 
     // ---- 3. Two layers, by the crate ----------------------------------------
     // The lecture's "larger network": x = 1, y = 5, one relu unit per layer,

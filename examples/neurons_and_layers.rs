@@ -7,14 +7,19 @@
 //! cargo run --release --example neurons_and_layers
 //! ```
 //!
-//! The lab's two neurons:
+//! The lab's two neurons. It prints each at the first example only,
+//! `X_train[0]`, and plots both rows of the linear one (`plt_linear`) and
+//! all six of the logistic one (`plt_logistic`); this example prints the
+//! lab's lines, then every row on both paths:
 //!
 //! ```python
 //! X_train = np.array([[1.0], [2.0]], dtype=np.float32)
 //! linear_layer = tf.keras.layers.Dense(units=1, activation = 'linear', )
 //! set_w = np.array([[200]]); set_b = np.array([100])
 //! linear_layer.set_weights([set_w, set_b])
-//! prediction_tf = linear_layer(X_train)       # [[300.] [500.]]
+//! a1 = linear_layer(X_train[0].reshape(1,1))   # prints tf.Tensor([[300.]], …)
+//! alin = np.dot(set_w,X_train[0].reshape(1,1)) + set_b   # prints [[300.]]
+//! prediction_tf = linear_layer(X_train)       # plotted, not printed
 //! prediction_np = np.dot( X_train, set_w) + set_b
 //!
 //! X_train = np.array([0., 1, 2, 3, 4, 5], dtype=np.float32).reshape(-1,1)
@@ -54,11 +59,30 @@ fn main() -> Result<(), dualpath::Error> {
     let x = dmatrix![1.0; 2.0]; // X_train, (m, n_in) = (2, 1)
     println!("A linear neuron, w = 200, b = 100, on x = 1 and x = 2:");
     let [seq, mat] = both(&linear, &x)?;
+    // The lab's cell: a1 = linear_layer(X_train[0].reshape(1,1)), then alin by
+    // NumPy; its notebook prints tf.Tensor([[300.]], …) and [[300.]].
+    let first = dmatrix![x[(0, 0)]];
+    let [a1_loop, a1_matrix] = both(&linear, &first)?;
+    println!(
+        "  a1 = linear_layer(X_train[0].reshape(1,1)): loop [[{}.]], matrix [[{}.]]",
+        a1_loop[(0, 0)],
+        a1_matrix[(0, 0)]
+    );
+    println!(
+        "  alin = np.dot(set_w,X_train[0].reshape(1,1)) + set_b: [[{}.]]",
+        200.0 * x[(0, 0)] + 100.0
+    );
+    assert_eq!(
+        (a1_loop[(0, 0)], a1_matrix[(0, 0)]),
+        (300.0, 300.0),
+        "the lab prints [[300.]]"
+    );
+    println!("  both rows, as the lab plots them (prediction_tf and prediction_np):");
     for (i, &xi) in x.iter().enumerate() {
         // prediction_np = np.dot(X_train, set_w) + set_b
         let formula = 200.0 * xi + 100.0;
         println!(
-            "  x = {xi}: loop {}, matrix {}, w·x + b = {formula}",
+            "    x = {xi}: loop {}, matrix {}, w·x + b = {formula}",
             seq[(i, 0)],
             mat[(i, 0)]
         );
@@ -67,8 +91,12 @@ fn main() -> Result<(), dualpath::Error> {
         assert_eq!(seq[(i, 0)], formula, "loop path, x = {xi}");
         assert_eq!(mat[(i, 0)], formula, "matrix path, x = {xi}");
     }
-    // The lab's printout: [[300.] [500.]].
-    assert_eq!(seq.as_slice(), [300.0, 500.0], "the lab's predictions");
+    // The two points the lab's plot draws its line through.
+    assert_eq!(
+        seq.as_slice(),
+        [300.0, 500.0],
+        "the lab's plotted predictions"
+    );
 
     // ---- The logistic neuron: f(x) = g(w·x + b), g the sigmoid -------------
     let logistic = neuron(2.0, -4.5, Activation::Sigmoid)?;
@@ -76,11 +104,30 @@ fn main() -> Result<(), dualpath::Error> {
     println!();
     println!("A logistic neuron, w = 2, b = -4.5:");
     let [seq, mat] = both(&logistic, &x)?;
+    // The lab's cell: a1 = model.predict(X_train[0].reshape(1,1)), then alog
+    // by NumPy; its notebook prints [[0.01]] twice (σ(−4.5) = 0.0109869…).
+    let a1 = seq[(0, 0)];
+    println!(
+        "  a1 = model.predict(X_train[0].reshape(1,1)): loop [[{a1:.2}]], matrix [[{:.2}]]",
+        mat[(0, 0)]
+    );
+    println!(
+        "  alog = sigmoidnp(np.dot(set_w,X_train[0].reshape(1,1)) + set_b): [[{:.2}]]",
+        sigmoid_formula(-4.5)
+    );
+    println!("  (σ(-4.5) = {a1:.17} in full)");
+    assert_eq!(format!("{a1:.2}"), "0.01", "the lab prints [[0.01]]");
+    assert_eq!(
+        format!("{a1:.3}"),
+        "0.011",
+        "σ(-4.5) = 0.011 to three decimals"
+    );
+    println!("  all six rows, as the lab plots them:");
     for (i, &xi) in x.iter().enumerate() {
         // alog = sigmoidnp(np.dot(set_w, x) + set_b)
         let formula = sigmoid_formula(2.0 * xi - 4.5);
         println!(
-            "  x = {xi}: loop {:.8}, matrix {:.8}, σ(w·x + b) = {formula:.8}",
+            "    x = {xi}: loop {:.8}, matrix {:.8}, σ(w·x + b) = {formula:.8}",
             seq[(i, 0)],
             mat[(i, 0)]
         );
@@ -97,16 +144,6 @@ fn main() -> Result<(), dualpath::Error> {
             seq[(i, 0)]
         );
     }
-    // The lab: a1 = model.predict(X_train[0].reshape(1,1)) prints [[0.01]];
-    // σ(−4.5) = 0.0109869…
-    let a1 = seq[(0, 0)];
-    println!("  the lab's a1 at x = 0: [[{a1:.2}]] (σ(-4.5) = {a1:.17})");
-    assert_eq!(format!("{a1:.2}"), "0.01", "the lab prints [[0.01]]");
-    assert_eq!(
-        format!("{a1:.3}"),
-        "0.011",
-        "σ(-4.5) = 0.011 to three decimals"
-    );
     // The decision boundary the lab shades: σ(z) ≥ 0.5 where z = 2x − 4.5 ≥ 0, x ≥ 2.25.
     let decisions: Vec<u8> = seq.iter().map(|&a| u8::from(a >= 0.5)).collect();
     assert_eq!(decisions, [0, 0, 0, 1, 1, 1], "the lab's Y_train");

@@ -4,8 +4,13 @@
 //! cargo run --release --example softmax
 //! ```
 //!
-//! 1. `my_softmax` as the lab writes it, a loop over the units of one
-//!    example, beside the crate's row-wise softmax, on the lab's `[1, 2, 3, 4]`.
+//! 1. `my_softmax`, vectorised as the lab and the week 2 assignment
+//!    (`C2_W2_Assignment`, exercise 1) write it, `ez = np.exp(z)` then
+//!    `ez / np.sum(ez)`, beside the crate's row-wise softmax, on the two
+//!    cases of the assignment's public test (`test_my_softmax`): `[1, 2, 3, 4]`,
+//!    printed as the assignment prints it, and ten equal logits `ln 0.1`,
+//!    each of which must come out 0.1. The lab itself only plots its
+//!    `my_softmax`; the test and the printout are the assignment's.
 //! 2. The lab's two models on its four blobs (centres (−5, 2), (−2, −2),
 //!    (1, 2), (5, −2), standard deviation 1.0, 2000 points): the "obvious"
 //!    one with a softmax output, and the "preferred" one with a linear output
@@ -23,30 +28,78 @@ use dualpath::train::{FitSettings, Optimizer, evaluate, fit};
 use dualpath::{Activation, Loss, Network, Path};
 use nalgebra::RowDVector;
 
-/// The lab's `my_softmax`, as it writes it: every exponential first, then
-/// their sum, then each divided by it (no maximum subtracted: the lab keeps
-/// it simple; the crate's version subtracts it, which changes no value here).
+/// `my_softmax` as the lab and the assignment write it, vectorised:
+/// `ez = np.exp(z)` (every exponential), then `ez / np.sum(ez)` (no maximum
+/// subtracted: the course keeps it simple; the crate's version subtracts it,
+/// which changes no value here beyond the last bits).
 fn my_softmax(z: &[f64]) -> Vec<f64> {
     let ez: Vec<f64> = z.iter().map(|v| v.exp()).collect();
     let sum: f64 = ez.iter().sum();
     ez.iter().map(|e| e / sum).collect()
 }
 
-fn main() {
-    let z = [1.0, 2.0, 3.0, 4.0];
-    let lab = my_softmax(&z);
-    let mut ours = RowDVector::zeros(4);
-    softmax_row(&RowDVector::from_row_slice(&z), &mut ours);
-    println!("z = {z:?}");
-    println!("my_softmax (the lab's loop): {lab:.7?}");
-    println!("softmax_row (the crate's):   {:.7?}", ours.as_slice());
-    println!("the lab's public test:       [0.0320586, 0.0871443, 0.2368828, 0.6439143]");
-    for (j, want) in [0.0320586, 0.0871443, 0.2368828, 0.6439143]
+/// A row as NumPy prints it with two decimals (the assignment's setting):
+/// `[0.03 0.09 0.24 0.64]`, trailing zeros dropped (`0.1`, not `0.10`).
+fn numpy_row(a: &[f64]) -> String {
+    let cells: Vec<String> = a
         .iter()
-        .enumerate()
-    {
-        assert!((ours[j] - want).abs() < 5e-8 && (lab[j] - want).abs() < 5e-8);
+        .map(|v| {
+            let s = format!("{v:.2}");
+            s.trim_end_matches('0').to_string()
+        })
+        .collect();
+    format!("[{}]", cells.join(" "))
+}
+
+/// `softmax_row`, the crate's softmax of one example, as a `Vec`.
+fn crate_softmax(z: &[f64]) -> Vec<f64> {
+    let mut a = RowDVector::zeros(z.len());
+    softmax_row(&RowDVector::from_row_slice(z), &mut a);
+    a.as_slice().to_vec()
+}
+
+fn main() {
+    // The assignment's cell: z = np.array([1., 2., 3., 4.]), then
+    // print(f"my_softmax(z):         {a}") and the same for tf.nn.softmax.
+    let z = [1.0, 2.0, 3.0, 4.0];
+    let (lab, ours) = (my_softmax(&z), crate_softmax(&z));
+    println!("z = {z:?}");
+    println!("my_softmax(z):         {}", numpy_row(&lab));
+    println!("softmax_row(z):        {}", numpy_row(&ours));
+    println!("  in full: {ours:.10?}");
+    // The assignment's notebook prints `my_softmax(z):         [0.03 0.09 0.24 0.64]`.
+    assert_eq!(numpy_row(&lab), "[0.03 0.09 0.24 0.64]");
+    assert_eq!(numpy_row(&ours), "[0.03 0.09 0.24 0.64]");
+    // test_my_softmax's two cases (the assignment's public_tests.py): each
+    // within 1e-10 of TensorFlow's softmax, whose exact values are
+    // e^{z_j} / Σ_k e^{z_k}: for [1, 2, 3, 4] these, e^k / (e + e² + e³ + e⁴)
+    // computed with Python's math.exp to 16 digits; for ten logits ln 0.1,
+    // 0.1 each.
+    let ln_tenth = [0.1_f64.ln(); 10];
+    for (case, want) in [
+        (
+            &z[..],
+            vec![
+                0.0320586032800850,
+                0.0871443187420326,
+                0.2368828180899101,
+                0.6439142598879722,
+            ],
+        ),
+        (&ln_tenth[..], vec![0.1; 10]),
+    ] {
+        for a in [my_softmax(case), crate_softmax(case)] {
+            for (aj, wj) in a.iter().zip(&want) {
+                assert!((aj - wj).abs() <= 1e-10, "softmax of {case:?}: {a:?}");
+            }
+        }
     }
+    println!(
+        "ten logits of ln 0.1: my_softmax {}, softmax_row {}",
+        numpy_row(&my_softmax(&ln_tenth)),
+        numpy_row(&crate_softmax(&ln_tenth))
+    );
+    println!("test_my_softmax's two cases pass for both, within 1e-10.");
 
     let data = softmax_lab_blobs(0);
     println!("\n{}: {} points", data.source, data.len());

@@ -25,10 +25,10 @@
 //! | The two paths agree: rounding bound, exact arithmetic, finite differences | [`proof`], [`paths`] | [`proof::bounds::network_bound`], [`proof::gradcheck::numerical_gradients`], [`proof::compare::rows`], [`Path::forward`], [`Path::backward`] | `tests/equivalence.rs`, `tests/proofs/bounds/`, `tests/proofs/activation_accuracy.rs`, `tests/proofs/exact_arithmetic.rs`, `tests/proofs/gradient_check.rs`, `tests/proofs/compare.rs` | `docs/06-what-identical-means.md` |
 //! | One walk through the layers for both paths; buffers the caller owns | [`paths`] | [`paths::walk`], [`paths::contract`], [`Workspace`], [`Path::forward_into`], [`Pass::backward`] | `tests/training/allocations.rs`, `tests/course/shape_checks.rs` | `docs/04-forward-propagation.md`, `docs/DESIGN.md` |
 //! | The optimizers of `model.compile(optimizer=...)` | [`train::optim`] | [`train::optim::Sgd::step`], [`train::optim::Adam::step`], [`Network::parameters_mut`] | `tests/training/optimizers.rs` | `docs/03-gradient-descent.md` |
-//! | The matrix path's products | `dualpath_kernels` (`kernels/`) | `dualpath_kernels::gemm::gemm` | `kernels/src/gemm/tests.rs`, `benches/paths.rs`, `kernels/benches/gemm.rs` | `docs/performance.md`, `kernels/README.md` |
+//! | The matrix path's products | `dualpath_kernels` (`kernels/`) | `dualpath_kernels::gemm::gemm` | `kernels/src/gemm/tests.rs`, `benches/paths.rs`, `kernels/benches/gemm.rs` | `docs/09-performance.md`, `kernels/README.md` |
 //! | Week 2: softmax, `SparseCategoricalCrossentropy`, `from_logits` | [`nn::activation`], [`nn::loss`] | [`nn::activation::softmax_row`], [`Activation::activate_row`], [`Loss::output_dz`], [`Loss::check_output`] | `tests/course/multiclass.rs`, `tests/course/keras_reference.rs` | `docs/07-softmax.md` |
 //! | Week 3: validation data, L2, the course's error measures | [`train`], [`nn::network`], [`sequential`], [`matrix`] | [`train::fit_validated`], [`train::split_validation`], [`Dense::with_l2`], [`sequential::eval_cat_err`], [`matrix::eval_cat_err`] | `tests/course/regularization.rs`, `tests/course/keras_reference.rs` | `docs/08-bias-variance-regularisation.md` |
-//! | How much faster the matrix path is | [`speedup`] | [`speedup::sweep`] | `benches/paths.rs` | `docs/performance.md` |
+//! | How much faster the matrix path is | [`speedup`] | [`speedup::sweep`] | `benches/paths.rs` | `docs/09-performance.md` |
 //! | The labs' data: `load_coffee_data()`, `Normalization` | [`io::data`] | [`io::data::coffee`], [`io::data::Normalization::adapt`] | `tests/course/data.rs` | `docs/01-model.md` |
 //! | Week 2's data: the Softmax lab's blobs, handwritten digits 0-9 | [`io::data`] | [`io::data::softmax_lab_blobs`], [`io::data::digits8x8`] | `tests/course/data.rs` | `docs/07-softmax.md` |
 //! | Keras' habits: `model.evaluate`, `model.summary()`, `metrics=['mae']`, continuing `fit` | [`train`], [`io::summary`], [`io::training`] | [`train::evaluate_batches`], [`train::fit_resumed`], [`io::summary::table`] | `tests/program/evaluate.rs`, `tests/program/resume.rs`, `tests/training/resume.rs` | `docs/DESIGN.md` |
@@ -46,7 +46,7 @@
 //! | 2 | [`paths`] | how it runs: the switch [`Path`], the buffers, the layer walk, [`sequential`] and [`matrix`] |
 //! | 3 | [`train`], [`proof`] | learning (optimizers, `fit`); why the paths can be trusted (bounds, finite differences, comparison) |
 //! | 4 | [`io`] | data sets, CSV, normalisation, model files, charts, atomic writes |
-//! | 5 | [`speedup`] | the sizes the benchmarks time, the quick sweep, its table and chart |
+//! | 5 | [`speedup`], [`explore`] | the sizes the benchmarks time, the quick sweep, its table and chart; the page `dualpath explore` writes |
 //!
 //! The program (`src/main.rs`, `src/cli/`, one file per command) sits on
 //! top and uses the library as any user would. The speed machinery (the
@@ -106,7 +106,7 @@ pub use nalgebra;
 /// The README and the chapters of `docs/`, compiled and run as doctests, so
 /// that their Rust blocks cannot drift from the code (`cargo test --doc`).
 /// Blocks that show program output are fenced as `text`, commands as `sh`.
-/// `docs/performance.md` holds no Rust.
+/// `docs/09-performance.md` holds no Rust.
 #[cfg(doctest)]
 mod docs_chapters {
     #[doc = include_str!("../README.md")]

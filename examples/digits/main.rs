@@ -23,16 +23,22 @@
 //!
 //! With no folder it trains that network on the built-in UCI handwritten
 //! digits (`dualpath::io::data::digits8x8`: 1797 images of 8 × 8 pixels, so 64
-//! inputs, CC BY 4.0), normalised as Keras' `Normalization` would; given the
-//! assignment's folder whose `y.npy` holds the labels 0-9, on those 400-pixel
-//! images as the assignment does.
+//! inputs, CC BY 4.0), standardised as Keras' `Normalization` would, since
+//! their pixels run from 0 to 16. Given the assignments' folder, on all its
+//! 400-pixel images, whose grey values (about 0 to 1) it feeds as they are,
+//! as the assignment does.
 //!
-//! **Week 1, zeros and ones** (`C2_W1_Assignment`), when `y.npy` holds only 0
-//! and 1: the notes' network on 400 inputs (400-25-15-1, sigmoid throughout).
+//! **Week 1, zeros and ones** (`C2_W1_Assignment`): the notes' network on 400
+//! inputs (400-25-15-1, sigmoid throughout), on the zeros and ones.
 //!
-//! The data is the assignment's, not shipped here: `X.npy` holds 1000 images
-//! of 20×20 grey values, one per row (shape `(1000, 400)`), and `y.npy` their
-//! labels, 0 or 1 (shape `(1000, 1)`). The assignment builds and trains:
+//! The data is the assignments', not shipped here: `X.npy` holds 5000 images
+//! of 20×20 grey values, one per row (shape `(5000, 400)`), 500 of each digit
+//! in order, and `y.npy` their labels 0-9 (shape `(5000, 1)`). The week 2
+//! assignment's `load_data` reads them all; the week 1 assignment's keeps the
+//! first 1000 rows (`X = X[0:1000]`, `y = y[0:1000]`), the zeros and the ones,
+//! and this example does the same: given the folder, it runs week 1 on the
+//! first 1000 rows, then week 2 on all of them. (A folder whose labels are
+//! only 0 and 1 gets week 1 alone.) The week 1 assignment builds and trains:
 //!
 //! ```python
 //! model = Sequential([
@@ -63,10 +69,14 @@ usage: cargo run --release --example digits [-- DIR]
 
 With no DIR: the week 2 digit network (25 relu, 15 relu, 10 logits) on the
 built-in UCI handwritten digits 0-9, on both paths. DIR is the folder
-holding a Course 2 assignment's X.npy (shape (m, 400)) and y.npy (shape
-(m, 1)): labels 0-9 train the week 2 network on them, labels 0 and 1 the
-week 1 network (400-25-15-1, sigmoid). The files are not shipped with this
+holding the Course 2 assignments' X.npy (shape (m, 400)) and y.npy (shape
+(m, 1)): the week 1 network (400-25-15-1, sigmoid) trains on the first 1000
+rows, as the week 1 assignment's load_data keeps them, and, when the labels
+run 0-9, the week 2 network on all rows. The files are not shipped with this
 crate.";
+
+/// The week 1 assignment's `load_data`: `X = X[0:1000]`, `y = y[0:1000]`.
+const WEEK1_ROWS: usize = 1000;
 
 /// The week 2 assignment's `model.fit(X, y, epochs=40)`.
 const MULTICLASS_EPOCHS: usize = 40;
@@ -83,7 +93,7 @@ fn main() -> ExitCode {
                 "The built-in UCI digits: {} images of 8×8 pixels, digits 0-9.",
                 d.len()
             );
-            return match multiclass(&d.x, &d.y, 0.9) {
+            return match multiclass(&d.x, &d.y, true, 0.9) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(message) => {
                     eprintln!("digits: {message}");
@@ -122,8 +132,7 @@ fn run(dir: &std::path::Path) -> Result<(), String> {
     }
     let x = npy::read_matrix(&dir.join("X.npy"))?;
     let y = npy::read_matrix(&dir.join("y.npy"))?;
-    println!("The shape of X is: {:?}", x.shape());
-    println!("The shape of y is: {:?}", y.shape());
+    println!("X.npy: {:?}, y.npy: {:?}", x.shape(), y.shape());
     let m = x.nrows();
     if x.ncols() != 400 {
         return Err(format!(
@@ -146,10 +155,34 @@ fn run(dir: &std::path::Path) -> Result<(), String> {
             y[(i, 0)]
         ));
     }
-    if y.iter().any(|&v| v > 1.0) {
-        // The week 2 assignment: 5000 images of the digits 0-9.
-        return multiclass(&x, &y, 0.9);
+    // The week 1 assignment's load_data: the first 1000 rows, zeros and ones.
+    let rows = m.min(WEEK1_ROWS);
+    let (x1, y1) = (x.rows(0, rows).into_owned(), y.rows(0, rows).into_owned());
+    println!();
+    println!("Week 1 (C2_W1_Assignment), load_data's X[0:1000] and y[0:1000]:");
+    println!("The shape of X is: {:?}", x1.shape());
+    println!("The shape of y is: {:?}", y1.shape());
+    if let Some(i) = y1.iter().position(|&v| v > 1.0) {
+        return Err(format!(
+            "y.npy row {i} is {}; the week 1 assignment's first {WEEK1_ROWS} rows are zeros and ones",
+            y1[(i, 0)]
+        ));
     }
+    week1(&x1, &y1)?;
+    if y.iter().any(|&v| v > 1.0) {
+        // The week 2 assignment's load_data: all the images, digits 0-9.
+        println!();
+        println!("Week 2 (C2_W2_Assignment), all {m} images, the grey values as they are:");
+        multiclass(&x, &y, false, 0.9)?;
+    }
+    Ok(())
+}
+
+/// The week 1 assignment's network on its zeros and ones: both paths from the
+/// same start, the parameter counts of its `model.summary()`, and its two
+/// predictions.
+fn week1(x: &DMatrix<f64>, y: &DMatrix<f64>) -> Result<(), String> {
+    let m = x.nrows();
     let ones = y.iter().filter(|&&v| v == 1.0).count();
     println!("{ones} ones and {} zeros", m - ones);
 
@@ -196,7 +229,7 @@ fn run(dir: &std::path::Path) -> Result<(), String> {
             path.name()
         );
         let t = std::time::Instant::now();
-        let history = fit(&mut net, &x, &y, &settings).map_err(|e| e.to_string())?;
+        let history = fit(&mut net, x, y, &settings).map_err(|e| e.to_string())?;
         for (e, (loss, acc)) in history.loss.iter().zip(&history.accuracy).enumerate() {
             if e == 0 || (e + 1) % 5 == 0 {
                 println!(
@@ -207,7 +240,7 @@ fn run(dir: &std::path::Path) -> Result<(), String> {
         }
         println!("  {:.2} s", t.elapsed().as_secs_f64());
         let (j, acc) =
-            evaluate(&net, &x, &y, Loss::BINARY_CROSSENTROPY, path).map_err(|e| e.to_string())?;
+            evaluate(&net, x, y, Loss::BINARY_CROSSENTROPY, path).map_err(|e| e.to_string())?;
         let acc = acc.expect("binary cross-entropy reports accuracy");
         println!("  on all {m} images: loss {j:.4}, accuracy {acc:.4}");
         assert!(
@@ -251,12 +284,24 @@ fn run(dir: &std::path::Path) -> Result<(), String> {
 }
 
 /// The week 2 network on `(x, y)`, labels 0-9: both paths from the same
-/// start, each reaching `min_accuracy` on the training images.
-fn multiclass(x: &DMatrix<f64>, y: &DMatrix<f64>, min_accuracy: f64) -> Result<(), String> {
-    // The course feeds its 0-1 grey values as they are; the UCI pixels run
-    // 0-16, so they are standardised first, as Keras' Normalization would.
-    let norm = Normalization::adapt(x).map_err(|e| e.to_string())?;
-    let x = norm.apply(x);
+/// start, each reaching `min_accuracy` on the training images. `standardise`
+/// for the UCI pixels, which run 0-16: they are standardised first, as
+/// Keras' `Normalization` would. The course feeds its grey values (about
+/// 0 to 1) as they are, and so does this with `standardise` false.
+fn multiclass(
+    x: &DMatrix<f64>,
+    y: &DMatrix<f64>,
+    standardise: bool,
+    min_accuracy: f64,
+) -> Result<(), String> {
+    let standardised;
+    let x = if standardise {
+        let norm = Normalization::adapt(x).map_err(|e| e.to_string())?;
+        standardised = norm.apply(x);
+        &standardised
+    } else {
+        x
+    };
     let layers = [
         (25, Activation::Relu),
         (15, Activation::Relu),
@@ -281,7 +326,7 @@ fn multiclass(x: &DMatrix<f64>, y: &DMatrix<f64>, min_accuracy: f64) -> Result<(
             seed: 0,
             path,
         };
-        let history = fit(&mut net, &x, y, &settings).map_err(|e| e.to_string())?;
+        let history = fit(&mut net, x, y, &settings).map_err(|e| e.to_string())?;
         let last = history.loss.len() - 1;
         println!(
             "  {:<10} epoch {MULTICLASS_EPOCHS}: loss {:.4}, accuracy {:.4}",
@@ -289,27 +334,34 @@ fn multiclass(x: &DMatrix<f64>, y: &DMatrix<f64>, min_accuracy: f64) -> Result<(
             history.loss[last],
             history.accuracy[last]
         );
-        let (_, acc) = evaluate(&net, &x, y, loss, path).map_err(|e| e.to_string())?;
+        let (_, acc) = evaluate(&net, x, y, loss, path).map_err(|e| e.to_string())?;
         let acc = acc.expect("sparse categorical accuracy");
         assert!(
             acc >= min_accuracy,
             "{path}: the week 2 network should tell the digits apart (accuracy {acc})"
         );
-        // The assignment's check: the logits' largest entry names the digit.
-        let first = DMatrix::from_fn(1, x.ncols(), |_, k| x[(0, k)]);
-        let logits = Path::Matrix
-            .forward(&net, &first)
-            .map_err(|e| e.to_string())?
-            .output()
-            .clone();
-        let best = (0..10).fold(0, |b, j| {
-            if logits[(0, j)] > logits[(0, b)] {
-                j
-            } else {
-                b
-            }
-        });
-        println!("    image 0 (a {}): largest logit at {best}", y[(0, 0)]);
+        // The assignment's check: the logits' largest entry names the digit
+        // (its image_of_two = X[1015], "Largest Prediction index: 2", where
+        // the folder has that many images).
+        for i in [0, 1015].into_iter().filter(|&i| i < x.nrows()) {
+            let row = DMatrix::from_fn(1, x.ncols(), |_, k| x[(i, k)]);
+            let logits = Path::Matrix
+                .forward(&net, &row)
+                .map_err(|e| e.to_string())?
+                .output()
+                .clone();
+            let best = (0..10).fold(0, |b, j| {
+                if logits[(0, j)] > logits[(0, b)] {
+                    j
+                } else {
+                    b
+                }
+            });
+            println!(
+                "    image {i} (a {}): Largest Prediction index: {best}",
+                y[(i, 0)]
+            );
+        }
     }
     Ok(())
 }

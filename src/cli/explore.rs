@@ -152,7 +152,8 @@ pub fn run(a: ExploreArgs) -> CliResult {
             widths.join("-"),
             p.settings.loss.keras_name()
         ),
-        command: std::env::args()
+        command: std::iter::once("dualpath".to_string())
+            .chain(std::env::args().skip(1))
             .map(|s| if s.contains(' ') { format!("'{s}'") } else { s })
             .collect::<Vec<_>>()
             .join(" "),

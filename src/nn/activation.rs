@@ -426,7 +426,8 @@ pub fn exp_shifted<T: Real>(z: T, max: T) -> T {
 
 /// `a = softmax(z)` for one example's row: `a_j = e^{z_j - max} / Σ_k e^{z_k - max}`.
 ///
-/// The course's `my_softmax` (week 2 assignment), with the maximum
+/// The course's `my_softmax` (the Softmax lab and the week 2 assignment
+/// write it `ez = np.exp(z); a = ez / np.sum(ez)`), with the maximum
 /// subtracted first for stability:
 /// ```python
 /// ez = np.exp(z - np.max(z))
@@ -439,8 +440,9 @@ pub fn exp_shifted<T: Real>(z: T, max: T) -> T {
 /// let z = RowDVector::from_row_slice(&[1.0_f64, 2.0, 3.0, 4.0]);
 /// let mut a = RowDVector::zeros(4);
 /// softmax_row(&z, &mut a);
-/// // The assignment's public test: [0.0320586, 0.0871443, 0.2368828, 0.6439143].
-/// assert!((a[3] - 0.6439143).abs() < 5e-8 && (a.sum() - 1.0).abs() < 1e-15);
+/// // The week 2 assignment's public test asks for TensorFlow's softmax within 1e-10;
+/// // e⁴ / (e + e² + e³ + e⁴) = 0.6439142598879722 (Python's math.exp).
+/// assert!((a[3] - 0.6439142598879722).abs() < 1e-10 && (a.sum() - 1.0).abs() < 1e-15);
 /// ```
 ///
 /// # Panics

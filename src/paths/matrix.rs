@@ -6,7 +6,7 @@
 //! matrix-multiply kernel ([`dualpath_kernels::gemm`], the same method as the
 //! `matrixmultiply` crate nalgebra's `*` uses, and the same bits): that, not
 //! a different formula, is where the speedup over the loop path comes from
-//! (`docs/performance.md` explains how). They go through one private function, `product`, so that
+//! (`docs/09-performance.md` explains how). They go through one private function, `product`, so that
 //! the two transposed products of the backward pass and a batch of one
 //! example are handled in one place; its comments say why.
 //!
@@ -213,7 +213,7 @@ use Read::{AsStored, Transposed};
 /// strides swapped, so `A_inᵀ·dZ` and `dZ·Wᵀ` are read in place, never
 /// copied, and run as fast as `A_in·W`. (nalgebra's own `a.tr_mul(&b)` runs
 /// a dot product per element, and `a.transpose() * &b` copies `aᵀ` first:
-/// `docs/performance.md` has what each cost when measured.)
+/// `docs/09-performance.md` has what each cost when measured.)
 ///
 /// **A factor that is a single row or column** (a batch of one example, or a
 /// layer of one unit) makes the product a matrix-vector product, BLAS's
@@ -221,7 +221,7 @@ use Read::{AsStored, Transposed};
 /// first packs both factors into cache-sized blocks so that each block is
 /// reused many times; with one row nothing is reused, and the packing is
 /// pure cost (`cargo bench -- batch1_product` times the two, and
-/// `docs/performance.md` reports it).
+/// `docs/09-performance.md` reports it).
 ///
 /// # Panics
 /// If the inner dimensions differ or `c` is not `(m, n)` (a bug in the

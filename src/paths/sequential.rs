@@ -27,7 +27,7 @@ use nalgebra::DMatrix;
 /// `len mod 8` products (summed in order). One running sum would make every addition wait
 /// for the one before (a few cycles each); eight independent sums let the
 /// processor overlap them and let the compiler put them in vector registers
-/// (`docs/performance.md` measures the difference), so the loop path is
+/// (`docs/09-performance.md` measures the difference), so the loop path is
 /// timed with the dot product a careful programmer would write.
 ///
 /// The order of the additions changes the rounding, not the value: the

@@ -11,7 +11,7 @@
 //! * `cargo bench` (criterion, `benches/paths.rs`) is **the careful
 //!   measurement**: it warms up, takes many samples, and prints the table at
 //!   the end from criterion's own estimates. It takes about four minutes.
-//!   `docs/performance.md` shows and explains its results.
+//!   `docs/09-performance.md` shows and explains its results.
 //! * `dualpath speedup` runs [`quick_sweep`]: **a quick estimate** of the same
 //!   sweep in seconds, with a plain `std::time::Instant` loop and the median of
 //!   a few runs. On a busy machine its numbers can be off by tens of percent.

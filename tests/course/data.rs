@@ -174,36 +174,51 @@ fn the_softmax_labs_blobs_sit_around_their_centres() {
     assert_ne!(d.x, dualpath::io::data::softmax_lab_blobs(8).x);
 }
 
-/// The week 3 assignment's two error measures, on both paths: the values
-/// follow from the course's definitions by hand (½·mean of squares, and the
-/// fraction misclassified).
+/// The week 3 assignment's two error measures, on both paths, on the
+/// assignment's own public tests (`C2_W3_Assignment`, `public_tests.py`,
+/// `test_eval_mse` and `test_eval_cat_err`), with its vectors, in the order
+/// it passes them (`target(y_hat, y_tmp)`; both measures are symmetric), and
+/// the values it expects: 0.005, 0.0, 4.5 and 0.5 for `eval_mse`; 1, 1/3 and
+/// 0.5 for `eval_cat_err`, then the notebook's own cell, which prints
+/// `categorization error 0.333, expected:0.333` and `… 0.250, expected:0.250`.
+/// The assignment allows `1e-6`; these are held to `1e-15`.
 #[test]
-fn the_course_error_measures_agree_on_both_paths() {
+fn the_course_error_measures_pass_the_assignments_tests_on_both_paths() {
     use dualpath::{matrix, sequential};
-    let cases: [(&[f64], &[f64], f64); 3] = [
-        (&[2.3, 4.1], &[2.4, 4.2], 0.005), // (0.1² + 0.1²)/(2·2)
+    let cases: [(&[f64], &[f64], f64); 4] = [
+        (&[2.4, 4.2], &[2.3, 4.1], 0.005),
         (&[3.0; 10], &[3.0; 10], 0.0),
-        (&[0.0], &[3.0], 4.5), // 3²/2
+        (&[3.0], &[0.0], 4.5),
+        (&[3.0; 5], &[2.0; 5], 0.5),
     ];
-    for (y, yhat, want) in cases {
+    for (y_hat, y_tmp, want) in cases {
         for (name, got) in [
-            ("loop", sequential::eval_mse(y, yhat)),
-            ("vector", matrix::eval_mse(y, yhat)),
+            ("loop", sequential::eval_mse(y_hat, y_tmp)),
+            ("vector", matrix::eval_mse(y_hat, y_tmp)),
         ] {
             assert!(
                 (got - want).abs() <= 1e-15,
-                "{name} eval_mse({y:?}, {yhat:?}) = {got}"
+                "{name} eval_mse({y_hat:?}, {y_tmp:?}) = {got}, the assignment expects {want}"
             );
         }
     }
-    let cats: [(&[usize], &[usize], f64); 3] = [
-        (&[1, 2, 3, 4], &[1, 2, 0, 0], 0.5),
-        (&[0, 1, 0, 0, 0, 1], &[1, 0, 1, 1, 1, 0], 1.0),
-        (&[5, 5, 5], &[5, 5, 5], 0.0),
+    let cats: [(&[usize], &[usize], f64, &str); 4] = [
+        (&[1, 0, 1, 1, 1, 0], &[0, 1, 0, 0, 0, 1], 1.0, "1.000"),
+        (&[1, 2, 0], &[1, 2, 3], 1.0 / 3.0, "0.333"),
+        (&[1, 0, 1, 1, 1, 0], &[1, 1, 1, 0, 0, 0], 0.5, "0.500"),
+        (&[1, 2, 0, 3], &[1, 2, 1, 3], 0.25, "0.250"),
     ];
-    for (y, yhat, want) in cats {
-        assert_eq!(sequential::eval_cat_err(y, yhat), want, "loop");
-        assert_eq!(matrix::eval_cat_err(y, yhat), want, "vector");
+    for (y_hat, y_tmp, want, printed) in cats {
+        for (name, got) in [
+            ("loop", sequential::eval_cat_err(y_hat, y_tmp)),
+            ("vector", matrix::eval_cat_err(y_hat, y_tmp)),
+        ] {
+            assert!(
+                (got - want).abs() <= 1e-15,
+                "{name} eval_cat_err({y_hat:?}, {y_tmp:?}) = {got}, the assignment expects {want}"
+            );
+            assert_eq!(format!("{got:.3}"), printed, "as the notebook prints it");
+        }
     }
 }
 

@@ -21,18 +21,33 @@ use dualpath::{Activation, Error, Loss, Network, Path, Real};
 use nalgebra::{DMatrix, DVector, RowDVector};
 use proptest::prelude::*;
 
-/// The C2_W2 assignment's public test for `my_softmax` (`public_tests.py`,
-/// `test_my_softmax`): `[1, 2, 3, 4]` gives these, printed to 7 decimals.
+/// The week 2 assignment's public test for `my_softmax` (`C2_W2_Assignment`,
+/// `public_tests.py`, `test_my_softmax`): two cases, each within `1e-10` of
+/// TensorFlow's softmax. `[1, 2, 3, 4]` gives `e^k / (e + e² + e³ + e⁴)`
+/// (the values below, computed with Python's `math.exp` to 16 digits; the
+/// notebook prints them as `[0.03 0.09 0.24 0.64]`); ten logits of `ln 0.1`
+/// give 0.1 each.
 #[test]
 fn softmax_matches_the_assignments_public_test() {
+    let tenth = RowDVector::from_element(10, 0.1_f64.ln());
+    let mut a10 = RowDVector::zeros(10);
+    softmax_row(&tenth, &mut a10);
+    for (j, &aj) in a10.iter().enumerate() {
+        assert!((aj - 0.1).abs() <= 1e-10, "unit {j} of ten ln 0.1: {aj}");
+    }
     let z = RowDVector::from_row_slice(&[1.0_f64, 2.0, 3.0, 4.0]);
     let mut a = RowDVector::zeros(4);
     softmax_row(&z, &mut a);
-    let want = [0.0320586, 0.0871443, 0.2368828, 0.6439143];
+    let want = [
+        0.0320586032800850,
+        0.0871443187420326,
+        0.2368828180899101,
+        0.6439142598879722,
+    ];
     for (j, &w) in want.iter().enumerate() {
         assert!(
-            (a[j] - w).abs() <= 5e-8,
-            "unit {j}: {} where the assignment prints {w}",
+            (a[j] - w).abs() <= 1e-10,
+            "unit {j}: {} where softmax is {w}",
             a[j]
         );
     }

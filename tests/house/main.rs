@@ -4,6 +4,8 @@
 //!   `docs/DESIGN.md`, and imports point down them;
 //! - `docs_references`: every file, item and test the documentation names
 //!   exists;
+//! - `chapters`: the chapters are numbered once, listed in both READMEs and
+//!   chained by their `Next:` links;
 //! - `library_dependencies`: the README names every crate the library
 //!   needs without the program's features.
 //!
@@ -11,6 +13,7 @@
 //! `cargo test --test house docs_references` (any part of a test's name
 //! filters, as usual).
 
+mod chapters;
 mod docs_references;
 mod library_dependencies;
 mod module_layers;

@@ -243,43 +243,41 @@ fn trace_path_names_the_path_whose_numbers_lead() {
     );
 }
 
-/// `docs/06-what-identical-means.md` shows `dualpath compare`'s output
-/// between `compare:begin` and `compare:end`: it must be what the program
-/// prints. The matrix path's last bits depend on whether the processor has
-/// fused multiply-adds (AVX2 and FMA on x86-64, as its product kernel picks
-/// them), so on one without them the rows are checked for their layers,
-/// quantities and agreement instead, and the test says so.
-#[test]
-fn the_compare_table_in_chapter_6_is_what_the_program_prints() {
-    let doc = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/06-what-identical-means.md"),
-    )
-    .unwrap();
+/// What a page of the docs shows between `<!-- NAME:begin -->` and
+/// `<!-- NAME:end -->`, without the fences, the command lines (`$ …`) and
+/// blank lines: the program's output, pasted in.
+fn marked_block(page: &str, name: &str) -> Vec<String> {
+    let doc = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(page))
+        .unwrap();
     let block = doc
-        .split("<!-- compare:begin -->")
+        .split(&format!("<!-- {name}:begin -->"))
         .nth(1)
-        .and_then(|rest| rest.split("<!-- compare:end -->").next())
-        .expect("the chapter marks the table");
-    let shown: Vec<&str> = block
+        .and_then(|rest| rest.split(&format!("<!-- {name}:end -->")).next())
+        .unwrap_or_else(|| panic!("{page} marks its {name} block"));
+    block
         .lines()
         .filter(|l| !l.starts_with("```") && !l.starts_with('$') && !l.is_empty())
-        .collect();
-    let dir = scratch(&[]);
-    let out = dualpath(dir.path(), &["compare"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
-    let printed: Vec<&str> = text.lines().collect();
+        .map(str::to_string)
+        .collect()
+}
+
+/// Holds what `page` shows in its `name` block to `printed`, lines the program
+/// wrote in the same order. The matrix path's last bits depend on whether the
+/// processor has fused multiply-adds (AVX2 and FMA on x86-64, as its product
+/// kernel picks them), so on one without them the lines are checked for their
+/// first two words and agreement instead, and the test says so.
+fn assert_block_is_printed(page: &str, name: &str, shown: &[String], printed: &[String]) {
     let fused = dualpath_kernels::gemm::Variant::detect()
         != dualpath_kernels::gemm::Variant::Portable { fused: false };
     if fused {
         assert_eq!(
             shown, printed,
-            "docs/06's compare table differs from the program's output: paste the new one in"
+            "{page}'s {name} block differs from the program's output: paste the new one in"
         );
     } else {
-        println!("no fused multiply-add here: comparing the table's shape only");
+        println!("no fused multiply-add here: comparing {page}'s {name} block's shape only");
         assert_eq!(shown.len(), printed.len());
-        for (d, p) in shown.iter().zip(&printed).skip(2) {
+        for (d, p) in shown.iter().zip(printed).skip(2) {
             assert_eq!(
                 d.split_whitespace().take(2).collect::<Vec<_>>(),
                 p.split_whitespace().take(2).collect::<Vec<_>>()
@@ -287,6 +285,76 @@ fn the_compare_table_in_chapter_6_is_what_the_program_prints() {
             assert!(!p.contains("EXCEEDS"));
         }
     }
+}
+
+/// `docs/06-what-identical-means.md` shows `dualpath compare`'s output
+/// between `compare:begin` and `compare:end`: it must be what the program
+/// prints.
+#[test]
+fn the_compare_table_in_chapter_6_is_what_the_program_prints() {
+    let page = "docs/06-what-identical-means.md";
+    let shown = marked_block(page, "compare");
+    let dir = scratch(&[]);
+    let out = dualpath(dir.path(), &["compare"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_block_is_printed(page, "compare", &shown, &printed);
+}
+
+/// The words of a line of the tour, one space apart, its times replaced by
+/// `…`: each number before `ms`, `µs` or `s`, and each speed-up ending in
+/// `×`, since they change from run to run (and with them the columns'
+/// widths). Everything else the tour prints is the same on every run.
+fn without_times(line: &str) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let timed = matches!(words.get(i + 1), Some(&("ms" | "µs" | "s" | "s.")));
+        out.push(if timed || (w.ends_with('×') && w.len() > 2) {
+            "…"
+        } else {
+            w
+        });
+    }
+    out.join(" ")
+}
+
+/// The README's excerpt of the tour, between `tour:begin` and `tour:end`, is
+/// what the tour prints, its times aside (those are one run's, and the README
+/// says which run). The excerpt leaves lines out, so each of its lines is
+/// matched, in order, with the next line of the tour that starts with the
+/// same two words, and the lines so found must be the excerpt's.
+#[test]
+fn the_tour_excerpt_in_the_readme_is_what_the_tour_prints() {
+    assert_eq!(
+        without_times("  matrix       0.005801      1.000        9.9 ms"),
+        "matrix 0.005801 1.000 … ms"
+    );
+    assert_eq!(
+        without_times("The matrix path trained 3.0× faster here"),
+        "The matrix path trained … faster here"
+    );
+    let shown: Vec<String> = marked_block("README.md", "tour")
+        .iter()
+        .map(|l| without_times(l))
+        .collect();
+    assert!(shown.len() >= 10, "the README's tour excerpt is too short");
+    let dir = scratch(&[]);
+    let out = dualpath(dir.path(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let start = |l: &str| l.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    let mut tour = text.lines();
+    let printed: Vec<String> = shown
+        .iter()
+        .map(|want| {
+            let line = tour
+                .find(|l| start(l) == start(want))
+                .unwrap_or_else(|| panic!("the tour no longer prints a line like {want:?}"));
+            without_times(line)
+        })
+        .collect();
+    assert_block_is_printed("README.md", "tour", &shown, &printed);
 }
 
 /// `train --float f32` trains in `f32`: its history is, bit for bit, what

@@ -348,3 +348,89 @@ fn float_and_path_mean_one_thing_on_every_command_that_computes() {
         );
     }
 }
+
+/// `evaluate --course-error` adds the week 3 assignment's measure to Keras'
+/// numbers, by the course function of each path. For the cross-entropies,
+/// `eval_cat_err` is the fraction misclassified, so it is 1 minus Keras'
+/// accuracy (recorded in `evaluate.json`) wherever Keras' accuracy decides
+/// as the course does (not for bce from logits, where Keras compares the
+/// logits with 0.5); for mean squared error without L2, `eval_mse` is half
+/// Keras' loss. A model with two outputs has no single `eval_mse`: refused.
+#[test]
+fn evaluate_course_error_is_the_assignments_measure_on_both_paths() {
+    let r = reference();
+    let keras = |name: &str, key: &str| {
+        r["evaluate"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .and_then(|c| c["keras"][key].as_f64())
+            .unwrap_or_else(|| panic!("{name}'s {key} in evaluate.json"))
+    };
+    let run = |name: &str, path: &str| -> Value {
+        let (model, data) = (format!("{name}.model.json"), format!("{name}.csv"));
+        let args = [
+            "evaluate",
+            "--model",
+            &model,
+            "--data",
+            &data,
+            "--path",
+            path,
+            "--json",
+            "--course-error",
+        ];
+        let out = dualpath(&folder(), &args);
+        assert!(out.status.success(), "{name} {path}: {}", stderr(&out));
+        serde_json::from_str(stdout(&out).trim()).expect("one JSON object")
+    };
+    for path in ["sequential", "matrix"] {
+        for name in ["bce-sigmoid-l2", "scce-softmax", "cce-logits-l2"] {
+            let ours = run(name, path);
+            let err = ours["eval_cat_err"].as_f64().expect("eval_cat_err");
+            let want = 1.0 - keras(name, "accuracy");
+            assert!(
+                (err - want).abs() <= 1e-12,
+                "{name} {path}: {err}, 1 - accuracy {want}"
+            );
+        }
+        let ours = run("mse-fit-mae", path);
+        let (err, loss) = (
+            ours["eval_mse"].as_f64().unwrap(),
+            ours["loss"].as_f64().unwrap(),
+        );
+        assert!(
+            close(err, loss / 2.0),
+            "mse-fit-mae {path}: eval_mse {err}, loss {loss}"
+        );
+    }
+    let out = dualpath(
+        &folder(),
+        &[
+            "evaluate",
+            "--model",
+            "mse-two-outputs-l2.model.json",
+            "--data",
+            "mse-two-outputs-l2.csv",
+            "--course-error",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("eval_mse compares one output with one target"));
+    let line = dualpath(
+        &folder(),
+        &[
+            "evaluate",
+            "--model",
+            "scce-softmax.model.json",
+            "--data",
+            "scce-softmax.csv",
+            "--course-error",
+        ],
+    );
+    assert_eq!(
+        stdout(&line),
+        "loss: 1.3325 - accuracy: 0.3000 - eval_cat_err: 0.7000\n"
+    );
+}

@@ -47,7 +47,7 @@ pub(super) struct Kernel<T> {
 
 /// Columns of the AVX-512 `f32` tile. A 12-column tile (24 accumulators)
 /// measured no faster than 8, nor did other `MC` and `NC`; see the main
-/// crate's `docs/performance.md`.
+/// crate's `docs/09-performance.md`.
 const F32_NR: usize = 8;
 
 /// The largest tile of any microkernel (32 × F32_NR `f32` for AVX-512): the
