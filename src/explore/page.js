@@ -8,7 +8,8 @@
 
   const D = JSON.parse(document.getElementById('explore-data').textContent);
   const $ = (id) => document.getElementById(id);
-  const SVG = 'http://www.w3.org/2000/svg';
+  // SVG's namespace, from the HTML parser itself (an <svg> parsed in HTML lands in it).
+  const SVG = (() => { const d = document.createElement('div'); d.innerHTML = '<svg></svg>'; return d.firstChild.namespaceURI; })();
   const L = D.layers.length;
   const LAST = L - 1;
   const N_IN = D.n_in;
@@ -245,7 +246,7 @@
       sentence = 'No activations were recorded to compare.';
     } else if (c.worst <= 1) {
       sentence = 'This page computes the forward pass itself, in float64 JavaScript, and compared its activations ' +
-        'with both Rust paths\' at all ' + snapshots.length + ' snapshots: ' + c.compared + ' values over ' +
+        'with both Rust paths\' ' + (snapshots.length === 1 ? 'at its one snapshot' : 'at all ' + snapshots.length + ' snapshots') + ': ' + c.compared + ' values over ' +
         D.check_rows.length + ' rows. Every difference is within the rounding bound; the worst is ' +
         c.worst.toFixed(3) + ' of it.';
     } else {
@@ -264,7 +265,7 @@
     $('title').textContent = D.title;
     const parts = [D.source, D.layers.length + ' layers (' + N_IN + ' → ' + D.layers.map((l) => l.units + ' ' + l.activation).join(' → ') + ')',
       'loss ' + D.loss.keras, 'rows 0–' + (D.train_rows - 1) + ' trained on' + (D.train_rows < ROWS ? ', rows ' + D.train_rows + '–' + (ROWS - 1) + ' for validation' : ''),
-      D.epochs + ' epochs' + (D.repeat > 1 ? ' (training rows repeated ×' + D.repeat + ' per epoch)' : ''),
+      D.epochs === 0 ? 'no training on this page: the weights as they were given' : D.epochs + ' epochs' + (D.repeat > 1 ? ' (training rows repeated ×' + D.repeat + ' per epoch)' : ''),
       'snapshots from the ' + (D.lead_path === 'matrix' ? 'matrix' : 'loop') + ' path\'s run'];
     $('about').textContent = parts.join(' · ');
     $('about').appendChild(el('br'));
@@ -805,6 +806,7 @@
       if (h.accuracy) text += ', accuracy ' + h.accuracy[e - 1].toFixed(4);
       if (h.val_accuracy) text += ', val_accuracy ' + h.val_accuracy[e - 1].toFixed(4);
     }
+    if (!D.history.loss.length) text += ': no training on this page, so no loss to draw';
     chart.note.textContent = text;
   }
 

@@ -3,13 +3,13 @@
 //
 // For each of three pages (coffee, blobs, digits8x8) the test trains a model with
 // `dualpath train ... --save model.json`, writes the page with
-// `dualpath explore --model model.json ...` (which goes on training from the model:
-// its first snapshot, "before training", holds the model file's weights), and checks:
+// `dualpath explore --model model.json --epochs N ...` (training on from the model, so
+// that there is training to replay; one snapshot holds the model file's weights), and checks:
 // - it loads with no console error, no uncaught exception and no request
 //   other than its own file;
 // - `#agreement` reports the page's own forward pass within the rounding bound
 //   (data-worst-ratio <= 1) over at least one value;
-// - clicking a unit shows, for the page's first snapshot (the model's weights),
+// - clicking a unit shows, at the snapshot with the model file's weights,
 //   the numbers `dualpath trace --model model.json --row R` prints for that unit;
 // - a unit is selectable with the keyboard (focus, Enter);
 // - moving the epoch slider (keyboard) moves the loss marker and changes the
@@ -155,20 +155,22 @@ for (const spec of PAGES) {
 
     test('clicking a unit shows the numbers dualpath trace prints for it', async () => {
       const { l, j } = spec.unit;
-      // The first snapshot ("before training") holds the model file's weights, which trace reads.
+      // The snapshot that holds the model file's weights, which trace reads ("before
+      // training" when explore trains on from the model, the only one when it shows it as it is).
       const saved = JSON.parse(fs.readFileSync(spec.model, 'utf8'));
-      assert.deepEqual(data.snapshots[0].params, saved.layers.map((layer) => ({ w: layer.kernel, b: layer.bias })),
-        'the first snapshot holds the model file\'s weights');
-      await page.focus('#epoch');
-      await page.keyboard.press('Home');
-      assert.equal(await page.inputValue('#epoch'), '0');
+      const weights = JSON.stringify(saved.layers.map((layer) => ({ w: layer.kernel, b: layer.bias })));
+      const s = data.snapshots.findIndex((snap) => JSON.stringify(snap.params.map((p) => ({ w: p.w, b: p.b }))) === weights);
+      assert.ok(s >= 0, 'a snapshot holds the model file\'s weights');
+      await page.$eval('#epoch', (e, v) => { e.value = v; e.dispatchEvent(new Event('input')); }, String(s));
+      assert.equal(await page.inputValue('#epoch'), String(s));
+      assert.equal(await page.$eval('#unit-body', (b) => b.dataset.snapshot || null), null, 'no unit selected yet');
       const t = Math.min(1, data.trace_rows.length - 1);
       const row = data.trace_rows[t];
       await page.selectOption('#trace-row', String(t));
       await page.click('.unit[data-layer="' + l + '"][data-unit="' + j + '"]');
       const shown = await page.$$eval('#unit-body td[data-quantity]', (tds) => tds.map((td) => [td.dataset.quantity, td.dataset.path, td.textContent, td.dataset.k]));
-      const panel = await page.$eval('#unit-body', (b) => [b.dataset.layer, b.dataset.unit, b.dataset.row]);
-      assert.deepEqual(panel, [String(l), String(j), String(row)]);
+      const panel = await page.$eval('#unit-body', (b) => [b.dataset.layer, b.dataset.unit, b.dataset.row, b.dataset.snapshot]);
+      assert.deepEqual(panel, [String(l), String(j), String(row), String(s)]);
       const printed = traceUnit(run(['trace', '--model', spec.model, ...spec.data, ...spec.trace, '--row', String(row)]), l, j);
       assert.deepEqual(Object.keys(printed).sort(), ['a', 'db', 'dz', 'z'], 'trace printed z, a, dz, db for the unit');
       for (const q of ['z', 'a', 'dz', 'db']) {
