@@ -46,7 +46,7 @@
 //! | 2 | [`paths`] | how it runs: the switch [`Path`], the buffers, the layer walk, [`sequential`] and [`matrix`] |
 //! | 3 | [`train`], [`proof`] | learning (optimizers, `fit`); why the paths can be trusted (bounds, finite differences, comparison) |
 //! | 4 | [`io`] | data sets, CSV, normalisation, model files, charts, atomic writes |
-//! | 5 | [`speedup`] | the sizes the benchmarks time, the quick sweep, its table and chart |
+//! | 5 | [`speedup`], [`explore`] | the sizes the benchmarks time, the quick sweep, its table and chart; the page `dualpath explore` writes |
 //!
 //! The program (`src/main.rs`, `src/cli/`, one file per command) sits on
 //! top and uses the library as any user would. The speed machinery (the
@@ -87,6 +87,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod explore;
 pub mod io;
 pub mod nn;
 pub mod paths;

@@ -2,12 +2,14 @@
 
 //!
 //! One file per command (`train`, `predict`, `evaluate`, `summary`, `grad`,
-//! `compare`, `speedup`, `trace`, `tour`); none imports another. What they share lives below them, in
-//! `common`, `names`, `plot` and `progress`.
+//! `compare`, `speedup`, `trace`, `tour`, `explore`); none imports another. What they share lives below them, in
+//! `common`, `fitting`, `names`, `plot` and `progress`.
 
 mod common;
 mod compare;
 mod evaluate;
+mod explore;
+mod fitting;
 mod grad;
 mod names;
 mod plot;
@@ -53,6 +55,9 @@ enum Command {
     Speedup(speedup::SpeedupArgs),
     /// One example unit by unit: every z_j, a_j, dz_j, db_j and dW[:,j], on both paths.
     Trace(trace::TraceArgs),
+    /// Write a page to look at and play with: training replayed, each unit's output over the
+    /// inputs, any unit's arithmetic on both paths.
+    Explore(Box<explore::ExploreArgs>),
 }
 
 /// Parses the arguments, runs the command, and turns the outcome into an exit code.
@@ -77,6 +82,7 @@ pub fn main() -> ExitCode {
         Command::Compare(a) => compare::run(a),
         Command::Speedup(a) => speedup::run(a),
         Command::Trace(a) => trace::run(a),
+        Command::Explore(a) => explore::run(*a),
     };
     // Notes (an old model file read by position) follow the work; a run
     // refused for bad input says only what was wrong, in one line.

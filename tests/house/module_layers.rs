@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 /// The library's rooms and their layers, lowest first: `""` is the files at
 /// the top of `src/` (`real.rs`, `error.rs`). Keep in step with the layout
 /// table of `docs/DESIGN.md`.
-const ROOMS: [(&str, u32); 7] = [
+const ROOMS: [(&str, u32); 8] = [
     ("", 0),
     ("nn", 1),
     ("paths", 2),
@@ -49,10 +49,11 @@ const ROOMS: [(&str, u32); 7] = [
     ("proof", 3),
     ("io", 4),
     ("speedup", 5),
+    ("explore", 5),
 ];
 
 /// The program's helpers: every other file of `src/cli/` but `mod.rs` is a command.
-const HELPERS: [&str; 4] = ["common", "names", "plot", "progress"];
+const HELPERS: [&str; 5] = ["common", "fitting", "names", "plot", "progress"];
 
 /// Words that may not appear in the teaching crate (rule 4).
 const INTRINSICS: [&str; 4] = [

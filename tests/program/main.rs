@@ -2,6 +2,7 @@
 //!
 //! - `commands`: every command's happy path;
 //! - `evaluate`: `evaluate` and `summary` beside Keras' own numbers and table;
+//! - `explore`: the page is one file, and its numbers are both paths' own;
 //! - `mistakes`: every kind of bad input answered with one clear line on
 //!   stderr and exit code 2, never a panic;
 //! - `weeks`: the program on weeks 2 and 3 (multiclass, validation, L2) and
@@ -33,6 +34,7 @@ mod commands;
 mod docs_commands;
 mod errors;
 mod evaluate;
+mod explore;
 mod helpers;
 #[cfg(unix)]
 mod interrupts;

@@ -16,6 +16,8 @@
 //!   optimizer's state, the shuffling), equal 8 epochs in one run, bit for bit;
 //! - `stopping`: a progress callback that stops `fit` early, and what the
 //!   weights and the history then hold;
+//! - `record`: the training `explore` replays holds the weights `fit`
+//!   reaches at each snapshot;
 //! - `allocations`: after the first step, a training step allocates nothing;
 //! - `helpers`: what the modules above share.
 //!
@@ -35,5 +37,6 @@ mod errors;
 mod fit;
 mod helpers;
 mod optimizers;
+mod record;
 mod resume;
 mod stopping;
