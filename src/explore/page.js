@@ -1023,8 +1023,17 @@
     $('edited').hidden = true;
     $('epoch').value = String(state.s);
     const snap = snapshots[state.s];
+    const drifted = snap.gap > 1e-6;
     $('snapshot-label').textContent = snap.label + ' (' + (state.s + 1) + ' of ' + snapshots.length + ')' +
-      ' · the loop and matrix runs\' weights differ by at most ' + fmt1(snap.gap);
+      ' · the loop and matrix runs\' weights differ by at most ' + fmt1(snap.gap) +
+      (drifted ? ' (the runs have drifted apart: hover for why)' : '');
+    // Why two runs whose every step agrees within the bound can end apart.
+    $('snapshot-label').title = drifted
+      ? 'Near a loss of zero, Adam divides each tiny gradient by its own running size, so ' +
+        'differences in the last bits of the two paths\' gradients become full-sized, different ' +
+        'steps, and the two runs go on from different weights. Every single step still agrees ' +
+        'within the rounding bound ("A third path", the unit panel); with SGD the runs stay within about 1e-13.'
+      : '';
     $('epoch').setAttribute('aria-valuetext', snap.label);
     if (state.unit) buildPlayUnit();
     render();
