@@ -62,6 +62,7 @@ fn train(mut net: Network<f64>, data: &Dataset, path: Path) -> Network<f64> {
         shuffle: true,
         seed: 1,
         path,
+        threads: 1,
     };
     fit(&mut net, &data.x, &data.y, &settings).expect("training");
     net

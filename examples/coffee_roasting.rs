@@ -138,6 +138,7 @@ fn lab_training(
             shuffle: true,
             seed: 1234,
             path,
+            threads: 1,
         };
         let mut net = start.clone();
         let clock = Instant::now();
@@ -424,6 +425,7 @@ fn main() -> Result<(), dualpath::Error> {
         shuffle: true,
         seed: 0,
         path: Path::Matrix,
+        threads: 1,
     };
     let history = fit(&mut net, &xt, &yt, &settings)?;
     for (epoch, (loss, acc)) in history.loss.iter().zip(&history.accuracy).enumerate() {

@@ -134,6 +134,8 @@ mod docs_chapters {
     struct Design;
 }
 
+/// The most threads a [`Workspace`] may run on.
+pub use dualpath_kernels::threads::MAX_THREADS;
 pub use error::{Error, Result};
 pub use nn::activation::Activation;
 pub use nn::loss::Loss;

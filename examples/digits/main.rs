@@ -189,6 +189,7 @@ fn run(dir: &std::path::Path) -> Result<(), String> {
             shuffle: true,
             seed: 0,
             path,
+            threads: 1,
         };
         println!();
         println!(
@@ -280,6 +281,7 @@ fn multiclass(x: &DMatrix<f64>, y: &DMatrix<f64>, min_accuracy: f64) -> Result<(
             shuffle: true,
             seed: 0,
             path,
+            threads: 1,
         };
         let history = fit(&mut net, &x, y, &settings).map_err(|e| e.to_string())?;
         let last = history.loss.len() - 1;

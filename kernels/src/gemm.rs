@@ -47,8 +47,10 @@ mod tests;
 
 use crate::Element;
 use crate::cpu::Features;
+use crate::threads::{Disjoint, Pool, Split};
 use micro::{Kernel, Panel, TILE_MAX};
 use pack::{Transposes, pack_a, pack_b, pack_panel};
+use std::sync::{Mutex, PoisonError};
 
 /// The block of the inner dimension: 256, as `matrixmultiply`'s `D_KC` and
 /// `S_KC`, which fixes where one block's sum is added to the next.
@@ -148,6 +150,116 @@ impl Variant {
 /// strides reach outside its data.
 pub fn gemm<T: Element>(c: &mut [T], a: Operand<'_, T>, b: Operand<'_, T>, pack: &mut Vec<T>) {
     gemm_with(Variant::detect(), c, a, b, pack);
+}
+
+/// The smallest product, in multiply-adds (`m·n·k`), that [`gemm_on`]
+/// splits across threads: below it, waking a second thread and waiting for
+/// it costs more than it saves. Measured on a 2-core Intel Xeon (AVX-512)
+/// with `cargo bench -p dualpath-kernels --bench gemm -- split`, where two
+/// threads first beat one; the main crate's `docs/performance.md`, "Parallel",
+/// has the numbers.
+pub const PARALLEL_MIN_WORK: usize = 1 << 18;
+
+/// [`gemm`] on the threads of `pool`: the columns of `C` are cut into
+/// contiguous blocks of whole tiles (`nr` columns), one per thread, and
+/// each thread computes its block as [`gemm`] would, packing into its own
+/// buffer, `packs[p]` for part `p`.
+///
+/// **The same bits for any number of threads.** No sum is ever split: every
+/// element of `C` is computed by one thread, over the whole inner dimension,
+/// in the order [`gemm`] uses (blocks of [`KC`] along `k`, in order), and
+/// that order depends neither on the tile nor on which columns a call
+/// computes. So one thread, two or seven give `C` bit for bit the same.
+///
+/// A product smaller than [`PARALLEL_MIN_WORK`], or with too few columns
+/// to give each thread a tile, runs on the calling thread alone.
+///
+/// # Panics
+/// As [`gemm`], and if `packs` is empty.
+pub fn gemm_on<T: Element>(
+    pool: &Pool,
+    c: &mut [T],
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    packs: &[Mutex<Vec<T>>],
+) {
+    gemm_split(Variant::detect(), PARALLEL_MIN_WORK, pool, c, a, b, packs);
+}
+
+/// [`gemm_on`] splitting every product of at least `min_work`
+/// multiply-adds (1: every one it can); the bench that measured
+/// [`PARALLEL_MIN_WORK`] times both sides of it with this.
+///
+/// # Panics
+/// As [`gemm_on`].
+pub fn gemm_on_from<T: Element>(
+    min_work: usize,
+    pool: &Pool,
+    c: &mut [T],
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    packs: &[Mutex<Vec<T>>],
+) {
+    gemm_split(Variant::detect(), min_work, pool, c, a, b, packs);
+}
+
+/// [`gemm_on`] with a given variant and threshold (the tests force both).
+fn gemm_split<T: Element>(
+    variant: Variant,
+    min_work: usize,
+    pool: &Pool,
+    c: &mut [T],
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    packs: &[Mutex<Vec<T>>],
+) {
+    assert!(!packs.is_empty(), "gemm_on: no packing buffer");
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let work = m.saturating_mul(n).saturating_mul(k);
+    let nr = Kernel::<T>::of(variant).nr;
+    let split = Split::new(
+        n.div_ceil(nr),
+        pool.threads()
+            .min(packs.len())
+            .min((work / min_work.max(1)).max(1)),
+    );
+    if split.parts() <= 1 {
+        let mut pack = packs[0].lock().unwrap_or_else(PoisonError::into_inner);
+        gemm_forcing(variant, None, None, c, a, b, &mut pack);
+        return;
+    }
+    // The checks `gemm_forcing` makes, made here first: the blocks of `c`
+    // handed to the threads below must lie inside it.
+    assert!(
+        b.rows == k && m.checked_mul(n) == Some(c.len()),
+        "gemm: A is ({m}, {k}) and B is ({}, {n}), but C holds {} values",
+        b.rows,
+        c.len()
+    );
+    a.check("A");
+    b.check("B");
+    let columns = |p: usize| {
+        let tiles = split.range(p);
+        (tiles.start * nr).min(n)..(tiles.end * nr).min(n)
+    };
+    let c_ptr = Disjoint(c.as_mut_ptr());
+    pool.run(split.parts(), &|p| {
+        let cols = columns(p);
+        // SAFETY: the parts' column ranges are disjoint and inside 0..n
+        // (`Split` covers each tile once), so each part's block of the
+        // column-major `c`, values cols.start·m..cols.end·m, is inside `c`
+        // (m·n values, asserted above) and written by this part alone; `c`
+        // is borrowed mutably until `run` returns, after every part.
+        let c_part =
+            unsafe { std::slice::from_raw_parts_mut(c_ptr.at(cols.start * m), cols.len() * m) };
+        let b_part = Operand {
+            data: &b.data[cols.start * b.cs..],
+            cols: cols.len(),
+            ..b
+        };
+        let mut pack = packs[p].lock().unwrap_or_else(PoisonError::into_inner);
+        gemm_forcing(variant, None, None, c_part, a, b_part, &mut pack);
+    });
 }
 
 /// [`gemm`] with a given variant (the tests run each one).

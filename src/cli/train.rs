@@ -85,6 +85,10 @@ pub struct TrainArgs {
     /// The path that computes every pass: sequential (loops) or matrix.
     #[arg(long, default_value = "matrix")]
     path: Path,
+    /// Threads to compute on (default: the cores this process may use). Every number is the
+    /// same, bit for bit, on any count; 1 computes on one core.
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::threads)]
+    threads: Option<usize>,
     /// The precision to train in: f64, or f32 (Keras' default, float32). The data and the
     /// weights are rounded to f32 for training; the model and history files are written as
     /// f64 text either way (every f32 is exactly an f64).
@@ -146,6 +150,7 @@ pub fn run(a: TrainArgs) -> CliResult {
         shuffle: !a.no_shuffle,
         seed,
         path: a.path,
+        threads: super::common::threads_or_default(a.threads),
     };
     settings.validate()?;
     check_paths(&a)?;
