@@ -158,7 +158,7 @@ pub fn gemm<T: Element>(c: &mut [T], a: Operand<'_, T>, b: Operand<'_, T>, pack:
 /// with `cargo bench -p dualpath-kernels --bench gemm -- split`, where two
 /// threads first beat one; the main crate's `docs/performance.md`, "Parallel",
 /// has the numbers.
-pub const PARALLEL_MIN_WORK: usize = 1 << 18;
+pub const PARALLEL_MIN_WORK: usize = 1 << 20;
 
 /// [`gemm`] on the threads of `pool`: the columns of `C` are cut into
 /// contiguous blocks of whole tiles (`nr` columns), one per thread, and

@@ -46,6 +46,8 @@ struct State {
     remaining: usize,
     /// The first panic of a worker's part, handed to the caller.
     panic: Option<Box<dyn std::any::Any + Send>>,
+    /// Workers that have started and wait for work.
+    started: usize,
     shutdown: bool,
 }
 
@@ -102,6 +104,7 @@ impl Pool {
                 parts: 0,
                 remaining: 0,
                 panic: None,
+                started: 0,
                 shutdown: false,
             }),
             start: Condvar::new(),
@@ -116,6 +119,16 @@ impl Pool {
                     .expect("the system could not start a thread")
             })
             .collect();
+        // Wait until every worker runs: whatever starting a thread does
+        // (and allocates) is over before the first job.
+        let mut state = shared.lock();
+        while state.started < threads - 1 {
+            state = shared
+                .done
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        drop(state);
         Pool {
             threads,
             shared,
@@ -317,6 +330,8 @@ impl<T> Disjoint<T> {
 /// the job has one for it, report, repeat; stop at shutdown.
 fn work(shared: &Shared, part: usize) {
     let mut seen = 0u64;
+    shared.lock().started += 1;
+    shared.done.notify_all();
     loop {
         let job = {
             let mut state = shared.lock();
@@ -344,7 +359,7 @@ fn work(shared: &Shared, part: usize) {
         }
         state.remaining -= 1;
         if state.remaining == 0 {
-            shared.done.notify_one();
+            shared.done.notify_all();
         }
     }
 }

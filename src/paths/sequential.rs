@@ -108,7 +108,7 @@ pub fn dense_forward<T: Real>(
     layer: &Dense<T>,
 ) {
     contract::check_forward("sequential::dense_forward", out, a_in, layer);
-    if scratch.threads() > 1 {
+    if scratch.threads() > 1 && split_pays(a_in.ncols(), layer.units(), a_in.nrows()) {
         return dense_forward_on_threads(out, &scratch.threaded(), a_in, layer);
     }
     let (m, n_in) = a_in.shape();
@@ -204,7 +204,7 @@ pub fn dense_backward_dz<T: Real>(
     let (m, n_in) = at.a_in.shape();
     let w = at.layer.w();
     let units = w.ncols();
-    if scratch.threads() > 1 {
+    if scratch.threads() > 1 && split_pays(n_in, units, m) {
         return dense_backward_dz_on_threads(grads, da_in, &scratch.threaded(), dz, at);
     }
     let rows = scratch.rows(n_in, units);
@@ -238,6 +238,19 @@ pub fn dense_backward_dz<T: Real>(
             }
         }
     }
+}
+
+/// The smallest layer, in multiply-adds (`m·n_in·units`), whose loops are
+/// split across threads. The loop path does about an eighth of the matrix
+/// path's multiply-adds per second, so its break-even is an eighth of
+/// [`PARALLEL_MIN_WORK`](dualpath_kernels::gemm::PARALLEL_MIN_WORK): below,
+/// waking the other threads costs more than they save.
+const LOOP_PARALLEL_MIN_WORK: usize = dualpath_kernels::gemm::PARALLEL_MIN_WORK / 8;
+
+/// Whether a layer of `units` units on `n_in` inputs, over `m` examples, is
+/// worth splitting across threads.
+fn split_pays(n_in: usize, units: usize, m: usize) -> bool {
+    m.saturating_mul(n_in).saturating_mul(units) >= LOOP_PARALLEL_MIN_WORK
 }
 
 /// [`dense_forward`] on several threads: the units of a layer are
