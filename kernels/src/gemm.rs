@@ -217,12 +217,12 @@ fn gemm_split<T: Element>(
     let (m, k, n) = (a.rows, a.cols, b.cols);
     let work = m.saturating_mul(n).saturating_mul(k);
     let nr = Kernel::<T>::of(variant).nr;
-    let split = Split::new(
-        n.div_ceil(nr),
-        pool.threads()
-            .min(packs.len())
-            .min((work / min_work.max(1)).max(1)),
-    );
+    let threads = if work >= min_work {
+        pool.threads().min(packs.len())
+    } else {
+        1
+    };
+    let split = Split::new(n.div_ceil(nr), threads);
     if split.parts() <= 1 {
         let mut pack = packs[0].lock().unwrap_or_else(PoisonError::into_inner);
         gemm_forcing(variant, None, None, c, a, b, &mut pack);

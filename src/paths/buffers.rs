@@ -11,6 +11,7 @@
 use crate::error::{Error, Result};
 use crate::nn::network::{Dense, Network};
 use crate::real::Real;
+use dualpath_kernels::gemm::PARALLEL_MIN_WORK;
 use dualpath_kernels::threads::{MAX_THREADS, Pool};
 use nalgebra::{DMatrix, DVector};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -139,6 +140,8 @@ pub struct Scratch<T: Real> {
     packs: Vec<Mutex<Vec<T>>>,
     /// The threads (a pool of one starts none).
     pool: Arc<Pool>,
+    /// The smallest product, in multiply-adds, split across threads.
+    min_work: usize,
 }
 
 /// One thread's rows.
@@ -157,6 +160,7 @@ impl<T: Real> Default for Scratch<T> {
             lanes: vec![Mutex::new(Lane::default())],
             packs: vec![Mutex::new(Vec::new())],
             pool: Arc::new(Pool::new(1)),
+            min_work: PARALLEL_MIN_WORK,
         }
     }
 }
@@ -175,6 +179,7 @@ impl<T: Real> Clone for Scratch<T> {
                 .map(|v| Mutex::new(lock(v).clone()))
                 .collect(),
             pool: self.pool.clone(),
+            min_work: self.min_work,
         }
     }
 }
@@ -229,6 +234,8 @@ pub(super) struct Threads<'s, T> {
     pub(super) pool: &'s Pool,
     pub(super) lanes: &'s [Mutex<Lane<T>>],
     pub(super) packs: &'s [Mutex<Vec<T>>],
+    /// The smallest product, in multiply-adds, worth splitting.
+    pub(super) min_work: usize,
 }
 
 impl<T> Threads<'_, T> {
@@ -283,6 +290,7 @@ impl<T: Real> Scratch<T> {
             pool: &self.pool,
             lanes: &self.lanes,
             packs: &self.packs,
+            min_work: self.min_work,
         }
     }
 
@@ -452,6 +460,17 @@ impl<T: Real> Workspace<T> {
         check_threads(threads)?;
         self.scratch = self.scratch.on_threads(threads);
         Ok(self)
+    }
+
+    /// The same workspace, splitting across its threads every product of
+    /// at least `min_work` multiply-adds (the default is
+    /// [`PARALLEL_MIN_WORK`](dualpath_kernels::gemm::PARALLEL_MIN_WORK),
+    /// measured; the loop path splits a layer from an eighth of it). 1
+    /// splits every product that has a tile of columns per thread, which
+    /// the tests use to split small ones; the bits are the same either way.
+    pub fn splitting_from(mut self, min_work: usize) -> Self {
+        self.scratch.min_work = min_work.max(1);
+        self
     }
 
     /// The same workspace, its kernels run on `other`'s threads: the two

@@ -262,7 +262,14 @@ fn product<T: Real>(
     }
     // Split by blocks of C's columns, never along the sum: the same bits on
     // any number of threads (`gemm_on`; one thread runs `gemm` itself).
-    gemm::gemm_on(threads.pool, c.as_mut_slice(), oa, ob, threads.packs);
+    gemm::gemm_on_from(
+        threads.min_work,
+        threads.pool,
+        c.as_mut_slice(),
+        oa,
+        ob,
+        threads.packs,
+    );
 }
 
 /// A matrix as a factor of [`gemm::gemm`]. Column-major: element `(i, j)` of

@@ -108,8 +108,9 @@ pub fn dense_forward<T: Real>(
     layer: &Dense<T>,
 ) {
     contract::check_forward("sequential::dense_forward", out, a_in, layer);
-    if scratch.threads() > 1 && split_pays(a_in.ncols(), layer.units(), a_in.nrows()) {
-        return dense_forward_on_threads(out, &scratch.threaded(), a_in, layer);
+    let threads = scratch.threaded();
+    if threads.count() > 1 && split_pays(&threads, a_in.ncols(), layer.units(), a_in.nrows()) {
+        return dense_forward_on_threads(out, &threads, a_in, layer);
     }
     let (m, n_in) = a_in.shape();
     let (w, b, g) = (layer.w(), layer.b(), layer.activation());
@@ -204,8 +205,9 @@ pub fn dense_backward_dz<T: Real>(
     let (m, n_in) = at.a_in.shape();
     let w = at.layer.w();
     let units = w.ncols();
-    if scratch.threads() > 1 && split_pays(n_in, units, m) {
-        return dense_backward_dz_on_threads(grads, da_in, &scratch.threaded(), dz, at);
+    let threads = scratch.threaded();
+    if threads.count() > 1 && split_pays(&threads, n_in, units, m) {
+        return dense_backward_dz_on_threads(grads, da_in, &threads, dz, at);
     }
     let rows = scratch.rows(n_in, units);
     let (x, dx) = (rows.x, rows.dx); // this example's a_in, and its da_in summed over units
@@ -240,17 +242,14 @@ pub fn dense_backward_dz<T: Real>(
     }
 }
 
-/// The smallest layer, in multiply-adds (`m·n_in·units`), whose loops are
-/// split across threads. The loop path does about an eighth of the matrix
-/// path's multiply-adds per second, so its break-even is an eighth of
-/// [`PARALLEL_MIN_WORK`](dualpath_kernels::gemm::PARALLEL_MIN_WORK): below,
-/// waking the other threads costs more than they save.
-const LOOP_PARALLEL_MIN_WORK: usize = dualpath_kernels::gemm::PARALLEL_MIN_WORK / 8;
-
 /// Whether a layer of `units` units on `n_in` inputs, over `m` examples, is
-/// worth splitting across threads.
-fn split_pays(n_in: usize, units: usize, m: usize) -> bool {
-    m.saturating_mul(n_in).saturating_mul(units) >= LOOP_PARALLEL_MIN_WORK
+/// worth splitting across threads: `m·n_in·units` multiply-adds, at least
+/// an eighth of the matrix path's threshold (by default
+/// [`PARALLEL_MIN_WORK`](dualpath_kernels::gemm::PARALLEL_MIN_WORK)). The
+/// loop path does about an eighth of the matrix path's multiply-adds per
+/// second, so it pays to wake the other threads at an eighth of the work.
+fn split_pays<T>(threads: &Threads<'_, T>, n_in: usize, units: usize, m: usize) -> bool {
+    m.saturating_mul(n_in).saturating_mul(units) >= threads.min_work / 8
 }
 
 /// [`dense_forward`] on several threads: the units of a layer are

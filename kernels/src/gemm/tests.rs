@@ -716,6 +716,7 @@ fn small_products_and_narrow_ones_stay_on_fewer_threads() {
     };
     assert_eq!(used(8, 8, 64, 1 << 20), 1); // 4096 multiply-adds, under the threshold
     assert_eq!(used(8, 8, 64, 1), 4);
-    assert_eq!(used(8, 8, 64, 2048), 2); // work for two
+    assert_eq!(used(8, 8, 64, 4096), 4); // at the threshold, every thread
+    assert_eq!(used(8, 8, 64, 4097), 1); // just below it, one
     assert_eq!(used(8, 8, 8, 1), 2); // two tiles of 4 columns (portable)
 }
