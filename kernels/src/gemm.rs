@@ -222,7 +222,13 @@ fn gemm_split<T: Element>(
     } else {
         1
     };
-    let split = Split::new(n.div_ceil(nr), threads);
+    // Each part reads the whole of the factor that is not split: split C's
+    // columns when A is the smaller factor to read again (m ≤ n), its rows
+    // when B is.
+    let kernel = Kernel::<T>::of(variant);
+    let by_rows = m > n;
+    let (length, tile) = if by_rows { (m, kernel.mr) } else { (n, nr) };
+    let split = Split::new(length.div_ceil(tile), threads);
     if split.parts() <= 1 {
         let mut pack = packs[0].lock().unwrap_or_else(PoisonError::into_inner);
         gemm_forcing(variant, None, None, c, a, b, &mut pack);
@@ -238,28 +244,88 @@ fn gemm_split<T: Element>(
     );
     a.check("A");
     b.check("B");
-    let columns = |p: usize| {
+    assert!(
+        variant.available(),
+        "gemm: this processor cannot run {variant:?}"
+    );
+    let block = |p: usize| {
         let tiles = split.range(p);
-        (tiles.start * nr).min(n)..(tiles.end * nr).min(n)
+        (tiles.start * tile).min(length)..(tiles.end * tile).min(length)
     };
     let c_ptr = Disjoint(c.as_mut_ptr());
     pool.run(split.parts(), &|p| {
-        let cols = columns(p);
-        // SAFETY: the parts' column ranges are disjoint and inside 0..n
-        // (`Split` covers each tile once), so each part's block of the
-        // column-major `c`, values cols.start·m..cols.end·m, is inside `c`
-        // (m·n values, asserted above) and written by this part alone; `c`
-        // is borrowed mutably until `run` returns, after every part.
-        let c_part =
-            unsafe { std::slice::from_raw_parts_mut(c_ptr.at(cols.start * m), cols.len() * m) };
-        let b_part = Operand {
-            data: &b.data[cols.start * b.cs..],
-            cols: cols.len(),
-            ..b
-        };
+        let range = block(p);
         let mut pack = packs[p].lock().unwrap_or_else(PoisonError::into_inner);
-        gemm_forcing(variant, None, None, c_part, a, b_part, &mut pack);
+        if by_rows {
+            let a_part = Operand {
+                data: &a.data[range.start * a.rs..],
+                rows: range.len(),
+                ..a
+            };
+            // This part's rows of C: C[range, ..], columns m apart.
+            let out = Out {
+                ptr: c_ptr.at(range.start),
+                ldc: m,
+            };
+            // SAFETY: the parts' row ranges are disjoint and inside 0..m
+            // (`Split` covers each tile once), so the elements C[i, j] for
+            // i in `range`, j < n, are inside `c` (m·n values, asserted
+            // above) and written by this part alone; `c` stays borrowed
+            // until `run` returns, after every part. The operands were
+            // checked above (a part of A is inside A).
+            unsafe { product_into(kernel, out, a_part, b, &mut pack) };
+        } else {
+            let b_part = Operand {
+                data: &b.data[range.start * b.cs..],
+                cols: range.len(),
+                ..b
+            };
+            let out = Out {
+                ptr: c_ptr.at(range.start * m),
+                ldc: m,
+            };
+            // SAFETY: as above, with the parts' columns, each a contiguous
+            // block of the column-major `c`.
+            unsafe { product_into(kernel, out, a, b_part, &mut pack) };
+        }
     });
+}
+
+/// Where a product writes `C`: element `(i, j)` at `ptr + i + j·ldc`.
+#[derive(Clone, Copy)]
+struct Out<T> {
+    ptr: *mut T,
+    ldc: usize,
+}
+
+/// `C = A·B` into `out`, for operands already checked.
+///
+/// # Safety
+/// Every element `(i, j)` of the `(a.rows, b.cols)` result, at
+/// `out.ptr + i + j·out.ldc`, must be valid to write and written by no one
+/// else meanwhile; `a` and `b` must chain and lie inside their data
+/// (`Operand::check`); the processor must run `kernel`'s variant.
+unsafe fn product_into<T: Element>(
+    kernel: Kernel<T>,
+    out: Out<T>,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    pack: &mut Vec<T>,
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        for j in 0..n {
+            // SAFETY: column j's m elements of C are the caller's to write.
+            unsafe { std::slice::from_raw_parts_mut(out.ptr.add(j * out.ldc), m) }.fill(T::ZERO);
+        }
+        return;
+    }
+    let reads = Reads::choose(&a, &b, &kernel);
+    // SAFETY: as this function's.
+    unsafe { blocked(kernel, reads, Transposes::detected(), out, a, b, pack) };
 }
 
 /// [`gemm`] with a given variant (the tests run each one).
@@ -313,7 +379,13 @@ fn gemm_forcing<T: Element>(
     let kernel = Kernel::<T>::of(variant);
     let reads = reads.unwrap_or_else(|| Reads::choose(&a, &b, &kernel));
     let transposes = transposes.unwrap_or_else(Transposes::detected);
-    blocked(kernel, reads, transposes, c, a, b, pack);
+    let out = Out {
+        ptr: c.as_mut_ptr(),
+        ldc: m,
+    };
+    // SAFETY: `c` is the whole (m, n) column-major result, borrowed
+    // mutably; the operands and the variant were checked above.
+    unsafe { blocked(kernel, reads, transposes, out, a, b, pack) };
 }
 
 /// Which factors the microkernel reads where they are stored, instead of
@@ -349,11 +421,14 @@ impl Reads {
 /// The loops around the microkernel: blocks of `B` columns, of the inner
 /// dimension (in order: this fixes the sum), and of `A` rows; then tiles.
 /// Packing transposes as `transposes` says.
-fn blocked<T: Element>(
+///
+/// # Safety
+/// As [`product_into`], with `k > 0` and `kernel` the variant's.
+unsafe fn blocked<T: Element>(
     kernel: Kernel<T>,
     reads: Reads,
     transposes: Transposes,
-    c: &mut [T],
+    c: Out<T>,
     a: Operand<'_, T>,
     b: Operand<'_, T>,
     pack: &mut Vec<T>,
@@ -419,20 +494,18 @@ fn blocked<T: Element>(
                         } else {
                             Panel::packed(&a_pack[(ir / mr) * mr * kc..][..mr * kc], mr)
                         };
-                        let first = (jc + jr) * m + ic + ir; // C[ic + ir, jc + jr]
+                        let first = (jc + jr) * c.ldc + ic + ir; // C[ic + ir, jc + jr]
                         if rows == mr && cols == nr {
                             // SAFETY: each panel holds kc steps of its tile
                             // side: a packed one was sliced to mr·kc or nr·kc
                             // values above; one read in place is a full tile
                             // of the operand (rows == mr, cols == nr, p < kc
                             // ≤ k - pc), whose elements all lie in its data
-                            // (`Operand::check`). The tile's last element,
-                            // C[ic + ir + mr - 1, jc + jr + nr - 1], is inside
-                            // c; the processor runs this microkernel
-                            // (`variant.available()`, asserted on entry).
-                            let c_tile = c[first..].as_mut_ptr();
-                            debug_assert!(first + (nr - 1) * m + mr <= c.len());
-                            unsafe { micro(kc, ap, bp, c_tile, m, pc > 0) };
+                            // (`Operand::check`). The tile, C[ic + ir.., jc +
+                            // jr..], mr × nr, is inside the result, which the
+                            // caller lets this call write; the processor runs
+                            // this microkernel (the caller's promise).
+                            unsafe { micro(kc, ap, bp, c.ptr.add(first), c.ldc, pc > 0) };
                             continue;
                         }
                         // An edge tile: the sum into the stack tile, then
@@ -440,7 +513,11 @@ fn blocked<T: Element>(
                         // SAFETY: as above, with the stack tile (mr·nr ≤ TILE_MAX values).
                         unsafe { micro(kc, ap, bp, tile.as_mut_ptr(), mr, false) };
                         for j in 0..cols {
-                            let col = &mut c[first + j * m..][..rows];
+                            // SAFETY: rows `rows` of column jc + jr + j of C,
+                            // inside the result (as the tile above).
+                            let col = unsafe {
+                                std::slice::from_raw_parts_mut(c.ptr.add(first + j * c.ldc), rows)
+                            };
                             let sums = &tile[j * mr..][..rows];
                             if pc == 0 {
                                 col.copy_from_slice(sums); // the first block's sum

@@ -690,7 +690,8 @@ fn split_gives_the_same_bits_for_any_thread_count_f32() {
 }
 
 /// The threshold keeps small products on one thread, and the split never
-/// uses more threads than there are tiles of columns.
+/// uses more threads than there are tiles along the dimension it splits
+/// (columns, or rows when `C` is taller than wide).
 #[test]
 fn small_products_and_narrow_ones_stay_on_fewer_threads() {
     let pool = crate::threads::Pool::new(4);
@@ -719,4 +720,6 @@ fn small_products_and_narrow_ones_stay_on_fewer_threads() {
     assert_eq!(used(8, 8, 64, 4096), 4); // at the threshold, every thread
     assert_eq!(used(8, 8, 64, 4097), 1); // just below it, one
     assert_eq!(used(8, 8, 8, 1), 2); // two tiles of 4 columns (portable)
+    assert_eq!(used(64, 8, 8, 1), 4); // taller than wide: split by rows, 16 tiles of 4
+    assert_eq!(used(6, 8, 4, 1), 2); // two tiles of rows, the second an edge
 }
