@@ -465,7 +465,7 @@ impl<T: Real> Workspace<T> {
     /// The same workspace, splitting across its threads every product of
     /// at least `min_work` multiply-adds (the default is
     /// [`PARALLEL_MIN_WORK`](dualpath_kernels::gemm::PARALLEL_MIN_WORK),
-    /// measured; the loop path splits a layer from an eighth of it). 1
+    /// measured; the loop path splits a layer of as many). 1
     /// splits every product that has a tile of columns per thread, which
     /// the tests use to split small ones; the bits are the same either way.
     pub fn splitting_from(mut self, min_work: usize) -> Self {

@@ -244,12 +244,13 @@ pub fn dense_backward_dz<T: Real>(
 
 /// Whether a layer of `units` units on `n_in` inputs, over `m` examples, is
 /// worth splitting across threads: `m·n_in·units` multiply-adds, at least
-/// an eighth of the matrix path's threshold (by default
+/// the matrix path's threshold (by default
 /// [`PARALLEL_MIN_WORK`](dualpath_kernels::gemm::PARALLEL_MIN_WORK)). The
-/// loop path does about an eighth of the matrix path's multiply-adds per
-/// second, so it pays to wake the other threads at an eighth of the work.
+/// loop path is slower per multiply-add, but each of its threads also
+/// copies every example's row and walks every example: below that, two
+/// threads measured slower than one (`docs/performance.md`, "Parallel").
 fn split_pays<T>(threads: &Threads<'_, T>, n_in: usize, units: usize, m: usize) -> bool {
-    m.saturating_mul(n_in).saturating_mul(units) >= threads.min_work / 8
+    m.saturating_mul(n_in).saturating_mul(units) >= threads.min_work
 }
 
 /// [`dense_forward`] on several threads: the units of a layer are

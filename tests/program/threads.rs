@@ -7,7 +7,7 @@ use super::helpers::{assert_bad_input, dualpath, scratch, stderr, stdout};
 /// 256 rows of 64 features and a 0/1 target: with a layer of 128 units and
 /// batches of 128, the first layer's products are 128·64·128 = 2^20
 /// multiply-adds, the size from which the product kernel splits its work
-/// (`PARALLEL_MIN_WORK`), and the loop path splits from an eighth of that.
+/// (`PARALLEL_MIN_WORK`), and the loop path splits from the same size.
 fn wide_csv() -> String {
     let mut text = (0..64)
         .map(|j| format!("x{j}"))
