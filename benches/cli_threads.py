@@ -11,9 +11,9 @@ float32, the script writes a CSV of that many rows (features uniform in
         --batch-size M --optimizer sgd --lr 0.01 --no-shuffle --quiet
         --float F --threads T --epochs E
 
-as a whole process at two epoch counts, and reports the time per epoch as
-the slope between them (so reading the CSV and starting the process drop
-out). NumPy runs the same steps (forward, the loss of that forward pass as
+as a whole process at two epoch counts, three times each, and reports the
+time per epoch as the slope between the medians (so reading the CSV and
+starting the process drop out), with the spread of the run-by-run slopes. NumPy runs the same steps (forward, the loss of that forward pass as
 Keras reports it, backward, SGD), reading the same CSV, in a process of its
 own with OPENBLAS_NUM_THREADS (and OMP_NUM_THREADS) set to T.
 
@@ -89,11 +89,15 @@ def wall(cmd, env=None):
 
 
 def per_epoch(run, e1, e2, repeats=3):
-    """The smallest of `repeats` slopes (t(e2) - t(e1)) / (e2 - e1), and their spread."""
-    slopes = []
-    for _ in range(repeats):
-        slopes.append((run(e2) - run(e1)) / (e2 - e1))
-    return min(slopes), max(slopes)
+    """The slope (t(e2) - t(e1)) / (e2 - e1) between the medians of `repeats`
+    runs at each epoch count, and the smallest and largest of the slopes
+    of the runs taken in pairs (the spread)."""
+    import statistics
+
+    pairs = [(run(e1), run(e2)) for _ in range(repeats)]
+    slope = (statistics.median(b for _, b in pairs) - statistics.median(a for a, _ in pairs)) / (e2 - e1)
+    each = [(b - a) / (e2 - e1) for a, b in pairs]
+    return slope, min(each), max(each)
 
 
 def main():
@@ -113,7 +117,7 @@ def main():
         targets = ",".join(f"y{j}" for j in range(widths[-1]))
         layers = ",".join(f"{u}:sigmoid" for u in widths[1:])
         big = widths[0] >= 784
-        e1, e2 = (2, 6) if big else (20, 100)
+        e1, e2 = (2, 12) if big else (20, 100)
         for float_ in FLOATS:
             def train(epochs, threads, path="matrix", save=None):
                 cmd = [binary, "train", "--data", str(csv), "--target", targets, "--layers", layers,
@@ -143,9 +147,9 @@ def main():
             ms = lambda r: f"{r[0] * 1e3:.2f}"
             print(f"{label:<22} {float_:<5} {ms(d1):>12} {ms(d2):>12} {d1[0] / d2[0]:>10.2f} "
                   f"{ms(n1):>10} {ms(n2):>10} {n2[0] / d2[0]:>10.2f}  {', '.join(same)}", flush=True)
-            print(f"{'':<22} {'':<5} spreads (min-max ms/epoch): dualpath 1t {ms(d1)}-{d1[1]*1e3:.2f}, "
-                  f"2t {ms(d2)}-{d2[1]*1e3:.2f}; NumPy 1t {ms(n1)}-{n1[1]*1e3:.2f}, "
-                  f"2t {ms(n2)}-{n2[1]*1e3:.2f}", flush=True)
+            spread = lambda r: f"{r[1] * 1e3:.2f}-{r[2] * 1e3:.2f}"
+            print(f"{'':<22} {'':<5} spreads (ms/epoch, run by run): dualpath 1t {spread(d1)}, "
+                  f"2t {spread(d2)}; NumPy 1t {spread(n1)}, 2t {spread(n2)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ def main():
             pair.append(one / many if one and many else None)
         bars.append((lab, pair))
     width, height = 900, 600
-    left, right, top, bottom = 70, 20, 80, 170
+    left, right, top, bottom = 110, 20, 80, 150
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = max(2.2, max((v for _, p in bars for v in p if v), default=2.0) * 1.1)
     y = lambda v: top + plot_h * (1 - v / top_value)
@@ -63,7 +63,7 @@ def main():
                    f'stroke-dasharray="{"6,4" if tick == 2.0 else ""}"/>')
         svg.append(f'<text x="{left - 8}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="12">{tick:.1f}×</text>')
         tick += 0.5
-    svg.append(f'<text x="{width - right - 4}" y="{y(2.0) - 6:.1f}" text-anchor="end" font-size="12" '
+    svg.append(f'<text x="{left + 4}" y="{y(2.0) - 6:.1f}" font-size="12" '
                f'fill="#555">ideal on 2 threads</text>')
     for i, (lab, pair) in enumerate(bars):
         x0 = left + i * group_w
@@ -76,7 +76,8 @@ def main():
             svg.append(f'<text x="{bx + group_w * 0.165:.1f}" y="{y(value) - 4:.1f}" text-anchor="middle" '
                        f'font-size="11">{value:.2f}</text>')
         cx = x0 + group_w / 2
-        svg.append(f'<text transform="translate({cx:.1f},{y(0) + 10:.1f}) rotate(40)" font-size="12">'
+        svg.append(f'<text transform="translate({cx + 6:.1f},{y(0) + 14:.1f}) rotate(-35)" '
+                   f'text-anchor="end" font-size="12">'
                    f'{lab}</text>')
     lx = left + 10
     for k, (path, name) in enumerate((("sequential", "loop path"), ("matrix", "matrix path"))):

@@ -285,11 +285,11 @@ impl Pool {
     ) {
         let rows = split.units;
         assert!(
-            rows > 0 && c.len() % rows == 0 || c.is_empty(),
+            c.is_empty() || rows > 0 && c.len().is_multiple_of(rows),
             "Pool::rows: {} values are not whole columns of {rows}",
             c.len()
         );
-        let cols = if rows == 0 { 0 } else { c.len() / rows };
+        let cols = c.len().checked_div(rows).unwrap_or(0);
         let out = Disjoint(c.as_mut_ptr());
         let out = &out;
         self.run(split.parts(), &|p| {
@@ -453,11 +453,11 @@ mod tests {
                 ran[p].fetch_add(1, Ordering::SeqCst);
                 *names[p].lock().unwrap() = std::thread::current().name().unwrap_or("").to_string();
             });
-            for p in 0..4 {
-                assert_eq!(ran[p].load(Ordering::SeqCst), usize::from(p < parts));
+            for (p, ran) in ran.iter().enumerate() {
+                assert_eq!(ran.load(Ordering::SeqCst), usize::from(p < parts));
             }
-            for p in 1..parts {
-                assert_eq!(*names[p].lock().unwrap(), format!("dualpath-{p}"));
+            for (p, name) in names.iter().enumerate().take(parts).skip(1) {
+                assert_eq!(*name.lock().unwrap(), format!("dualpath-{p}"));
             }
         }
     }

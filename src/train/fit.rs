@@ -673,7 +673,7 @@ pub fn evaluate_batches_on<T: Real>(
     let full = batch_size.min(m);
     let mut full_ws = Workspace::new(net, full).with_threads(threads)?;
     let mut short_ws =
-        (m % full > 0).then(|| Workspace::new(net, m % full).sharing_threads(&full_ws));
+        (!m.is_multiple_of(full)).then(|| Workspace::new(net, m % full).sharing_threads(&full_ws));
     let mut start = 0;
     while start < m {
         let rows = batch_size.min(m - start);
@@ -683,7 +683,7 @@ pub fn evaluate_batches_on<T: Real>(
             Some(short) if rows < full => short,
             _ => &mut full_ws,
         };
-        drop(path.forward_into(ws, net, &xb)?);
+        path.forward_into(ws, net, &xb)?;
         let j = total_loss(net, loss, ws.output_z(), ws.output(), &yb).as_f64();
         loss_sum += j * rows as f64;
         if let Some(metric) = metric {
