@@ -143,6 +143,7 @@ pub use nn::network::{Dense, Network, Param, ParamKind};
 pub use paths::Path;
 pub use paths::buffers::{
     DenseGradients, Forward, Gradients, InputGradient, LayerCache, LayerState, Scratch, Workspace,
+    available_threads,
 };
 pub use paths::walk::Pass;
 pub use real::{Real, gamma};

@@ -153,10 +153,11 @@ pub fn gemm<T: Element>(c: &mut [T], a: Operand<'_, T>, b: Operand<'_, T>, pack:
 }
 
 /// The smallest product, in multiply-adds (`m·n·k`), that [`gemm_on`]
-/// splits across threads: below it, waking a second thread and waiting for
-/// it costs more than it saves. Measured on a 2-core Intel Xeon (AVX-512)
-/// with `cargo bench -p dualpath-kernels --bench gemm -- split`, where two
-/// threads first beat one; the main crate's `docs/performance.md`, "Parallel",
+/// splits across threads. Measured on a 2-core Intel Xeon (AVX-512) with
+/// `cargo bench -p dualpath-kernels --bench gemm -- split`: two threads paid
+/// from about 2^17 on a quiet machine, but a split product waits for the
+/// scheduler when another process holds a core, which at 2^20 costs about
+/// the product itself. The main crate's `docs/performance.md`, "Parallel",
 /// has the numbers.
 pub const PARALLEL_MIN_WORK: usize = 1 << 20;
 

@@ -114,18 +114,6 @@ pub fn whole<T: TryFrom<u64>>(
     }
 }
 
-/// `--threads`' parser: a whole number from 1 to the most a pool may have.
-pub fn threads(text: &str) -> Result<usize, String> {
-    whole::<usize>(1, dualpath::MAX_THREADS as u64)(text)
-}
-
-/// The threads a command computes on: `--threads`, or by default the cores
-/// this process may use (`std::thread::available_parallelism`; 1 if the
-/// system cannot say). Every number is the same on any count.
-pub fn threads_or_default(given: Option<usize>) -> usize {
-    given.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-}
-
 /// `n` and the noun, singular for one: "1 row", "200 rows", "1 unit".
 pub fn plural(n: usize, noun: &str) -> String {
     if n == 1 {

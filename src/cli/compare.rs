@@ -24,7 +24,7 @@ pub struct CompareArgs {
     float: String,
     /// Threads to compute on (default: the cores this process may use). Every number is the
     /// same, bit for bit, on any count; 1 computes on one core.
-    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::threads)]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::whole::<usize>(1, dualpath::MAX_THREADS as u64))]
     threads: Option<usize>,
 }
 
@@ -41,7 +41,7 @@ pub fn run(a: CompareArgs) -> CliResult {
         plural(x.nrows(), "row"),
         a.float
     );
-    let threads = super::common::threads_or_default(a.threads);
+    let threads = a.threads.unwrap_or_else(dualpath::available_threads);
     let ok = if a.float == "f32" {
         comparison_table::<f32>(
             &model.network.cast(),

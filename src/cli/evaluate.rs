@@ -41,7 +41,7 @@ pub struct EvaluateArgs {
     path: Path,
     /// Threads to compute on (default: the cores this process may use). Every number is the
     /// same, bit for bit, on any count; 1 computes on one core.
-    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::threads)]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::whole::<usize>(1, dualpath::MAX_THREADS as u64))]
     threads: Option<usize>,
     /// The precision to compute in: f64, or f32 (Keras' default, float32).
     #[arg(long, default_value = "f64", value_name = "f64|f32")]
@@ -72,7 +72,7 @@ pub fn run(a: EvaluateArgs) -> CliResult {
     }
     check_loss(&model.network, &data, loss)?;
     let x = model_input(&model, &data.x, &data.source)?;
-    let threads = super::common::threads_or_default(a.threads);
+    let threads = a.threads.unwrap_or_else(dualpath::available_threads);
     let e = match a.float {
         Float::F64 => {
             check_forward_finite(&model.network, &x, &data.source)?;

@@ -33,7 +33,7 @@ pub struct GradArgs {
     path: Path,
     /// Threads to compute on (default: the cores this process may use). Every number is the
     /// same, bit for bit, on any count; 1 computes on one core.
-    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::threads)]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::whole::<usize>(1, dualpath::MAX_THREADS as u64))]
     threads: Option<usize>,
     /// The precision to compute in: f64, or f32 (Keras' default, float32); printed as f64
     /// text either way (every f32 is exactly an f64).
@@ -68,7 +68,7 @@ pub fn run(a: GradArgs) -> CliResult {
     let x = model_input(&model, &data.x, &data.source)?;
     let loss_fn = loss_for(a.loss, a.from_logits, Some(&model))?;
     check_loss(&model.network, &data, loss_fn)?;
-    let threads = super::common::threads_or_default(a.threads);
+    let threads = a.threads.unwrap_or_else(dualpath::available_threads);
     let json = match a.float {
         Float::F64 => pass(
             &model.network,

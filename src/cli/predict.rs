@@ -27,7 +27,7 @@ pub struct PredictArgs {
     path: Path,
     /// Threads to compute on (default: the cores this process may use). Every number is the
     /// same, bit for bit, on any count; 1 computes on one core.
-    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::threads)]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::whole::<usize>(1, dualpath::MAX_THREADS as u64))]
     threads: Option<usize>,
     /// The precision of the forward pass: f64, or f32 (Keras' default, float32). The outputs
     /// are printed in full either way (every f32 is exactly an f64).
@@ -48,7 +48,7 @@ pub fn run(a: PredictArgs) -> CliResult {
         a.limit.max_file_size,
     )?;
     let x = model_input(&model, &data.x, &data.source)?;
-    let threads = super::common::threads_or_default(a.threads);
+    let threads = a.threads.unwrap_or_else(dualpath::available_threads);
     let out = match a.float {
         Float::F64 => {
             check_forward_finite(&model.network, &x, &data.source)?;

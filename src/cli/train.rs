@@ -87,7 +87,7 @@ pub struct TrainArgs {
     path: Path,
     /// Threads to compute on (default: the cores this process may use). Every number is the
     /// same, bit for bit, on any count; 1 computes on one core.
-    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::threads)]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::whole::<usize>(1, dualpath::MAX_THREADS as u64))]
     threads: Option<usize>,
     /// The precision to train in: f64, or f32 (Keras' default, float32). The data and the
     /// weights are rounded to f32 for training; the model and history files are written as
@@ -150,7 +150,7 @@ pub fn run(a: TrainArgs) -> CliResult {
         shuffle: !a.no_shuffle,
         seed,
         path: a.path,
-        threads: super::common::threads_or_default(a.threads),
+        threads: a.threads.unwrap_or_else(dualpath::available_threads),
     };
     settings.validate()?;
     check_paths(&a)?;

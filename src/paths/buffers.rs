@@ -546,6 +546,12 @@ impl<T: Real> Workspace<T> {
     }
 }
 
+/// The cores this process may use (`std::thread::available_parallelism`),
+/// or 1 if the system cannot say: the program's default thread count.
+pub fn available_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// Fails unless `threads` is a thread count a pool can have: 1 to
 /// [`MAX_THREADS`](dualpath_kernels::threads::MAX_THREADS).
 ///
