@@ -455,7 +455,7 @@ impl<T: Real> Workspace<T> {
     ///
     /// # Errors
     /// [`Error::InvalidSetting`] for 0 threads or more than
-    /// [`MAX_THREADS`](dualpath_kernels::threads::MAX_THREADS).
+    /// [`MAX_THREADS`].
     pub fn with_threads(mut self, threads: usize) -> Result<Self> {
         check_threads(threads)?;
         self.scratch = self.scratch.on_threads(threads);
@@ -464,7 +464,7 @@ impl<T: Real> Workspace<T> {
 
     /// The same workspace, splitting across its threads every product of
     /// at least `min_work` multiply-adds (the default is
-    /// [`PARALLEL_MIN_WORK`](dualpath_kernels::gemm::PARALLEL_MIN_WORK),
+    /// [`PARALLEL_MIN_WORK`],
     /// measured; the loop path splits a layer of as many). 1
     /// splits every product that has a tile of columns per thread, which
     /// the tests use to split small ones; the bits are the same either way.
@@ -553,7 +553,7 @@ pub fn available_threads() -> usize {
 }
 
 /// Fails unless `threads` is a thread count a pool can have: 1 to
-/// [`MAX_THREADS`](dualpath_kernels::threads::MAX_THREADS).
+/// [`MAX_THREADS`].
 ///
 /// # Errors
 /// [`Error::InvalidSetting`], naming the count and the range.

@@ -84,7 +84,7 @@ impl Path {
     ///
     /// # Errors
     /// As [`Path::forward`], and for 0 threads or more than
-    /// [`MAX_THREADS`](dualpath_kernels::threads::MAX_THREADS).
+    /// [`MAX_THREADS`](crate::MAX_THREADS).
     pub fn forward_on<'x, T: Real>(
         self,
         net: &Network<T>,
