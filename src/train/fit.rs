@@ -448,6 +448,8 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
         let (mut loss_sum, mut correct, mut counted, mut seen) = (0.0, 0usize, 0usize, 0usize);
         let mut abs_sum = 0.0;
         let (mut stop, mut done) = (false, 0);
+        // Whether every weight stayed finite, as each step reports it.
+        let mut finite = true;
         for (k, rows) in order.chunks(batch_size).enumerate() {
             let batch = match short.as_mut() {
                 Some(s) if rows.len() < batch_size => s,
@@ -479,7 +481,7 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
                 abs_sum += crate::nn::loss::absolute_error_sum(pass.output(), yb);
             }
             pass.backward_unchecked(yb, settings.loss);
-            optimizer.step(net, ws.gradients());
+            finite &= optimizer.step_finite(net, ws.gradients());
             sgd_steps += 1;
             let reply = progress(Progress::Batch {
                 epoch,
@@ -495,7 +497,9 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
                 break;
             }
         }
-        if let Some((param, value)) = first_non_finite_parameter(net) {
+        // The steps checked every weight as they wrote it; only when one
+        // was not finite is the network searched for which.
+        if let Some((param, value)) = (!finite).then(|| first_non_finite_parameter(net)).flatten() {
             let what = format!("a weight of layer {}", param.layer + 1);
             return Err(diverged(epoch, &what, value, settings));
         }
@@ -713,8 +717,8 @@ fn gather_rows<T: Real>(src: &DMatrix<T>, rows: &[usize], dst: &mut DMatrix<T>) 
 
 /// Which parameter holds the first NaN or infinity, and its value.
 fn first_non_finite_parameter<T: Real>(net: &Network<T>) -> Option<(Param, f64)> {
-    // Once an epoch, over every weight: one vectorised pass, and the search
-    // for the name only when it finds something.
+    // Only after a step found a weight that is not finite: one vectorised
+    // pass, and the search for the name only when it finds something.
     if net.parameters().all(crate::nn::network::all_finite) {
         return None;
     }
