@@ -236,6 +236,10 @@ fn thread_sizes() -> Vec<Size> {
 /// [`thread_counts`], in a workspace made once per count.
 fn bench_threads(c: &mut Criterion) {
     let mut group = c.benchmark_group("threads");
+    // Half the suite's measurement time: the group times 32 steps or more.
+    group
+        .warm_up_time(Duration::from_millis(200))
+        .measurement_time(Duration::from_millis(500));
     for size in thread_sizes() {
         match size.float {
             Float::F64 => bench_threads_at::<f64>(&mut group, &size),

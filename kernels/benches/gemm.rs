@@ -68,8 +68,8 @@ fn split(c: &mut Criterion) {
     let pool = Pool::new(2);
     let mut group = c.benchmark_group("split_f64");
     group
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1))
+        .warm_up_time(Duration::from_millis(200))
+        .measurement_time(Duration::from_millis(400))
         .sample_size(20);
     for (m, k, n) in [
         (32, 32, 32),
