@@ -6,7 +6,7 @@
 //! products and as many element-wise passes; spawning threads for each
 //! costs tens of microseconds and allocates every time. rayon keeps its
 //! threads too, but its work-stealing deques, scopes and job queue are built
-//! for many small tasks of unknown size, and may allocate while they run.
+//! for many small jobs of unknown size, and may allocate while they run.
 //! The work here is the opposite: a few parts of known, equal size, split
 //! once. So the pool is a few dozen lines of the standard library: a mutex,
 //! two condition variables, and a generation counter. Dispatching a job
