@@ -15,6 +15,11 @@
 //!   `dualpath::speedup::peer_sizes()` that `train_step` does not time: with
 //!   those, the sizes `benches/peers.py` times NumPy, JAX and Keras at; that
 //!   script prints these estimates beside its own.
+//! * `threads`: a training step on both paths on 1 and 2 threads (and on
+//!   the machine's count, when it has more), ids `<path>_<n>t/<size>`, at
+//!   the sizes of the peer table's command-line form (`2-25-15-1`,
+//!   `400-25-15-1` and `784-256-128-10` on 1000 examples, `1024-1024-1024`
+//!   on 256), `f64` and `f32`. The report prints each speedup from threads.
 //! * `loop_forward`: the loop path's forward against other per-unit loops
 //!   (one running sum by iterator and by index, four running sums, and eight
 //!   running sums compiled for AVX2 and FMA): the yardstick for the loop path.
@@ -72,6 +77,7 @@ fn main() {
         group.finish();
     }
     bench_peers(&mut c);
+    bench_threads(&mut c);
     bench_loop_forward(&mut c);
     bench_activation(&mut c);
     bench_batch1(&mut c);
@@ -204,6 +210,95 @@ fn bench_peer<T: Real>(group: &mut BenchmarkGroup<'_, WallTime>, size: &Size) {
         group.bench_function(id, |b| {
             b.iter(|| speedup::train_step(path, &mut ws, &mut net, &x, &y).expect("train step"));
         });
+    }
+}
+
+/// The thread counts the `threads` group times: 1, 2, and the machine's
+/// count when it has more.
+fn thread_counts() -> Vec<usize> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut counts = vec![1, 2];
+    if cores > 2 {
+        counts.push(cores);
+    }
+    counts
+}
+
+/// The sizes of the peer table's command-line form, in both precisions.
+fn thread_sizes() -> Vec<Size> {
+    speedup::peer_sizes()
+        .into_iter()
+        .filter(|s| s.batch >= 256)
+        .collect()
+}
+
+/// The `threads` group: a training step on both paths on each of
+/// [`thread_counts`], in a workspace made once per count.
+fn bench_threads(c: &mut Criterion) {
+    let mut group = c.benchmark_group("threads");
+    // Half the suite's measurement time: the group times 32 steps or more.
+    group
+        .warm_up_time(Duration::from_millis(200))
+        .measurement_time(Duration::from_millis(500));
+    for size in thread_sizes() {
+        match size.float {
+            Float::F64 => bench_threads_at::<f64>(&mut group, &size),
+            Float::F32 => bench_threads_at::<f32>(&mut group, &size),
+        }
+    }
+    group.finish();
+}
+
+fn bench_threads_at<T: Real>(group: &mut BenchmarkGroup<'_, WallTime>, size: &Size) {
+    let mut net = size.network::<T>().expect("the peer sizes make networks");
+    let (x, y) = size.batch::<T>();
+    configure_for(group, size, Stage::TrainStep);
+    group.throughput(Throughput::Elements(size.flops(Stage::TrainStep)));
+    for threads in thread_counts() {
+        let mut ws = Workspace::new(&net, x.nrows())
+            .with_threads(threads)
+            .expect("a thread count");
+        for path in Path::BOTH {
+            let id = BenchmarkId::new(format!("{}_{threads}t", path.name()), size.label());
+            group.bench_function(id, |b| {
+                b.iter(|| {
+                    speedup::train_step(path, &mut ws, &mut net, &x, &y).expect("train step")
+                });
+            });
+        }
+    }
+}
+
+/// The `threads` group's table: per size and path, the step on each thread
+/// count and its speedup over one thread.
+fn report_threads(est: &dyn Fn(String) -> Option<f64>) {
+    let counts = thread_counts();
+    let mut lines = Vec::new();
+    for size in thread_sizes() {
+        for path in Path::BOTH {
+            let times: Vec<Option<f64>> = counts
+                .iter()
+                .map(|t| est(format!("threads/{}_{t}t/{}", path.name(), size.label())))
+                .collect();
+            let Some(one) = times[0] else { continue };
+            let mut line = format!("  {:<28} {:<10}", size.label(), path.name());
+            for (t, time) in counts.iter().zip(&times) {
+                if let Some(time) = time {
+                    line += &format!(
+                        " {t}: {:>9} ({:.2}×)",
+                        speedup::format_seconds(*time),
+                        one / time
+                    );
+                }
+            }
+            lines.push(line);
+        }
+    }
+    if !lines.is_empty() {
+        println!("\nA training step on 1, 2, … threads, and its speedup over one thread:\n");
+        for line in lines {
+            println!("{line}");
+        }
     }
 }
 
@@ -525,6 +620,7 @@ fn report(out_dir: &FsPath, started: SystemTime, sizes: &[Size]) {
             }
         }
     }
+    report_threads(&est);
     if rows.is_empty() {
         println!(
             "\n(no loop/matrix pairs were measured in this run, so there is no speedup table)"

@@ -18,7 +18,13 @@ compare ratios taken in one window):
     python3 benches/peers.py --core 1
 
 The script pins itself to that core and limits every library to one thread
-before importing it. It prints, per precision, a table of medians in
+before importing it. With --all-cores it does neither: each peer runs as it
+comes (OpenBLAS and XLA on every core), beside the matrix path on one thread
+and on the machine's count, from cargo bench's `threads` group:
+
+    cargo bench --bench paths -- 'threads/'
+    python3 benches/peers.py --all-cores
+ It prints, per precision, a table of medians in
 microseconds per step: criterion's estimates for the matrix and loop paths
 (read from target/criterion/peers/ and train_step/, or the same folders of
 $CRITERION_HOME, when present)
@@ -218,6 +224,15 @@ def criterion_estimates(repo):
         target = os.environ.get("CARGO_TARGET_DIR") or str(repo / "target")
         root = Path(target) / "criterion"
     found, when = {}, {}
+    # The threads group: the step on 1, 2, ... threads, as ("matrix_2t", label).
+    threads = root / "threads"
+    if threads.is_dir():
+        for folder in threads.iterdir():
+            for sub in folder.iterdir() if folder.is_dir() else []:
+                est = sub / "new" / "estimates.json"
+                if est.is_file():
+                    median = json.loads(est.read_text())["median"]["point_estimate"]
+                    found[(folder.name, sub.name)] = median * 1e-9
     # The peers group times the sizes the train_step group does not; where
     # both hold a size (from an older run), the newer estimate counts.
     for group in ("train_step", "peers"):
@@ -247,13 +262,18 @@ def cpu_model():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--core", type=int, default=1, help="the core to run on (default 1)")
+    parser.add_argument("--all-cores", action="store_true",
+                        help="run the peers as they come, on every core, beside the matrix "
+                             "path on 1 and N threads (cargo bench's threads group)")
     parser.add_argument("--only", default="numpy,jax,keras",
                         help="peers to time, comma-separated (default numpy,jax,keras)")
     args = parser.parse_args()
     available = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else {args.core}
     if args.core not in available:
         sys.exit(f"peers.py: --core {args.core} is not one of this machine's cores {sorted(available)}")
-    one_core(args.core)
+    cores = len(available)
+    if not args.all_cores:
+        one_core(args.core)
     repo = Path(__file__).resolve().parent.parent
     ours, where = criterion_estimates(repo)
 
@@ -268,7 +288,11 @@ def main():
         except ImportError as e:
             print(f"({name} is not installed, skipped: {e})")
 
-    print(f"One training step, median microseconds per step, one core (core {args.core}).")
+    if args.all_cores:
+        print(f"One training step, median microseconds per step; the peers at their defaults "
+              f"on {cores} cores, the matrix path on 1 and {cores} threads.")
+    else:
+        print(f"One training step, median microseconds per step, one core (core {args.core}).")
     print(f"Machine: {cpu_model()}; Python {platform.python_version()}; "
           f"{time.strftime('%Y-%m-%d %H:%M %Z')}.")
     print(", ".join(name for name, _ in peers) or "no peer installed")
@@ -276,13 +300,22 @@ def main():
         print(f"(no criterion estimates in {where}: run "
               "`taskset -c 1 cargo bench --bench paths -- 'peers/|train_step/'` first)")
     for dtype in FLOATS:
-        head = ["size", "matrix", "loop"] + [name.split()[0] for name, _ in peers]
+        many = f"matrix_{cores}t"
+        head = ["size", "matrix", "loop"]
+        if args.all_cores:
+            head = ["size", "matrix 1t", f"matrix {cores}t"]
+        head += [name.split()[0] for name, _ in peers]
         head += [f"{name.split()[0]}/matrix" for name, _ in peers]
         rows = []
         for widths, m in SIZES:
+            if args.all_cores and m < 256:
+                continue  # the threads group times the command-line form's sizes
             lab = label(widths, m, dtype)
             mat = ours.get(("matrix", lab))
             loop = ours.get(("sequential", lab))
+            if args.all_cores:
+                # Against the matrix path on every core; one thread beside it.
+                mat, loop = ours.get((many, lab)), ours.get(("matrix_1t", lab))
             times = []
             for name, run in peers:
                 try:
@@ -292,7 +325,8 @@ def main():
                     times.append(None)
             fmt = lambda t: "-" if t is None else f"{t * 1e6:.1f}"
             ratio = lambda t: "-" if t is None or mat is None else f"{t / mat:.2f}"
-            rows.append([lab, fmt(mat), fmt(loop)] + [fmt(t) for t in times]
+            first = [fmt(loop), fmt(mat)] if args.all_cores else [fmt(mat), fmt(loop)]
+            rows.append([lab] + first + [fmt(t) for t in times]
                         + [ratio(t) for t in times])
         widths_col = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
         print(f"\n{dtype}:")

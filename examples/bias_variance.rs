@@ -84,6 +84,7 @@ fn train_with(mut net: Network<f64>, data: &Dataset, path: Path, seed: u64) -> N
         shuffle: true,
         seed,
         path,
+        threads: 1,
     };
     fit(&mut net, &data.x, &data.y, &settings).expect("training");
     net

@@ -104,6 +104,7 @@ fn lab_settings(seed: u64, path: Path) -> FitSettings {
         shuffle: true,
         seed,
         path,
+        threads: 1,
     }
 }
 

@@ -54,6 +54,7 @@ fn main() {
             shuffle: true,
             seed: 2,
             path,
+            threads: 1,
         };
         fit(&mut net, &data.x, &data.y, &settings).expect("training");
         let (j, acc) = evaluate(&net, &data.x, &data.y, loss, path).expect("evaluation");

@@ -422,6 +422,7 @@ fn adam(model: &LinModel, train: &(Vec<f64>, Vec<f64>), cv: &(Vec<f64>, Vec<f64>
             shuffle: false,
             seed: 0,
             path,
+            threads: 1,
         };
         fit(&mut net, &input, &target, &settings).expect("training");
         let trained = LinModel {

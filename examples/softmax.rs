@@ -128,6 +128,7 @@ fn main() {
                 shuffle: true,
                 seed: 1,
                 path,
+                threads: 1,
             };
             let history = fit(&mut net, &data.x, &data.y, &settings).expect("training");
             let (j, acc) = evaluate(&net, &data.x, &data.y, loss, path).expect("evaluation");

@@ -135,6 +135,8 @@ mod docs_chapters {
     struct Design;
 }
 
+/// The most threads a [`Workspace`] may run on.
+pub use dualpath_kernels::threads::MAX_THREADS;
 pub use error::{Error, Result};
 pub use nn::activation::Activation;
 pub use nn::loss::Loss;
@@ -142,6 +144,7 @@ pub use nn::network::{Dense, Network, Param, ParamKind};
 pub use paths::Path;
 pub use paths::buffers::{
     DenseGradients, Forward, Gradients, InputGradient, LayerCache, LayerState, Scratch, Workspace,
+    available_threads,
 };
 pub use paths::walk::Pass;
 pub use real::{Real, gamma};

@@ -222,6 +222,7 @@ fn week1(x: &DMatrix<f64>, y: &DMatrix<f64>) -> Result<(), String> {
             shuffle: true,
             seed: 0,
             path,
+            threads: 1,
         };
         println!();
         println!(
@@ -325,6 +326,7 @@ fn multiclass(
             shuffle: true,
             seed: 0,
             path,
+            threads: 1,
         };
         let history = fit(&mut net, x, y, &settings).map_err(|e| e.to_string())?;
         let last = history.loss.len() - 1;

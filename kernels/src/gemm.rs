@@ -47,8 +47,10 @@ mod tests;
 
 use crate::Element;
 use crate::cpu::Features;
+use crate::threads::{Disjoint, Pool, Split};
 use micro::{Kernel, Panel, TILE_MAX};
 use pack::{Transposes, pack_a, pack_b, pack_panel};
+use std::sync::{Mutex, PoisonError};
 
 /// The block of the inner dimension: 256, as `matrixmultiply`'s `D_KC` and
 /// `S_KC`, which fixes where one block's sum is added to the next.
@@ -150,6 +152,183 @@ pub fn gemm<T: Element>(c: &mut [T], a: Operand<'_, T>, b: Operand<'_, T>, pack:
     gemm_with(Variant::detect(), c, a, b, pack);
 }
 
+/// The smallest product, in multiply-adds (`m·n·k`), that [`gemm_on`]
+/// splits across threads. Measured on a 2-core Intel Xeon (AVX-512) with
+/// `cargo bench -p dualpath-kernels --bench gemm -- split`: two threads paid
+/// from about 2^17 on a quiet machine, but a split product waits for the
+/// scheduler when another process holds a core, which at 2^20 costs about
+/// the product itself. The main crate's `docs/performance.md`, "Parallel",
+/// has the numbers.
+pub const PARALLEL_MIN_WORK: usize = 1 << 20;
+
+/// [`gemm`] on the threads of `pool`: the columns of `C` are cut into
+/// contiguous blocks of whole tiles (`nr` columns), one per thread, and
+/// each thread computes its block as [`gemm`] would, packing into its own
+/// buffer, `packs[p]` for part `p`.
+///
+/// **The same bits for any number of threads.** No sum is ever split: every
+/// element of `C` is computed by one thread, over the whole inner dimension,
+/// in the order [`gemm`] uses (blocks of [`KC`] along `k`, in order), and
+/// that order depends neither on the tile nor on which columns a call
+/// computes. So one thread, two or seven give `C` bit for bit the same.
+///
+/// A product smaller than [`PARALLEL_MIN_WORK`], or with too few columns
+/// to give each thread a tile, runs on the calling thread alone.
+///
+/// # Panics
+/// As [`gemm`], and if `packs` is empty.
+pub fn gemm_on<T: Element>(
+    pool: &Pool,
+    c: &mut [T],
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    packs: &[Mutex<Vec<T>>],
+) {
+    gemm_split(Variant::detect(), PARALLEL_MIN_WORK, pool, c, a, b, packs);
+}
+
+/// [`gemm_on`] splitting every product of at least `min_work`
+/// multiply-adds (1: every one it can); the bench that measured
+/// [`PARALLEL_MIN_WORK`] times both sides of it with this.
+///
+/// # Panics
+/// As [`gemm_on`].
+pub fn gemm_on_from<T: Element>(
+    min_work: usize,
+    pool: &Pool,
+    c: &mut [T],
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    packs: &[Mutex<Vec<T>>],
+) {
+    gemm_split(Variant::detect(), min_work, pool, c, a, b, packs);
+}
+
+/// [`gemm_on`] with a given variant and threshold (the tests force both).
+fn gemm_split<T: Element>(
+    variant: Variant,
+    min_work: usize,
+    pool: &Pool,
+    c: &mut [T],
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    packs: &[Mutex<Vec<T>>],
+) {
+    assert!(!packs.is_empty(), "gemm_on: no packing buffer");
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let work = m.saturating_mul(n).saturating_mul(k);
+    let nr = Kernel::<T>::of(variant).nr;
+    let threads = if work >= min_work {
+        pool.threads().min(packs.len())
+    } else {
+        1
+    };
+    // Each part reads the whole of the factor that is not split: split C's
+    // columns when A is the smaller factor to read again (m ≤ n), its rows
+    // when B is.
+    let kernel = Kernel::<T>::of(variant);
+    let by_rows = m > n;
+    let (length, tile) = if by_rows { (m, kernel.mr) } else { (n, nr) };
+    let split = Split::new(length.div_ceil(tile), threads);
+    if split.parts() <= 1 {
+        let mut pack = packs[0].lock().unwrap_or_else(PoisonError::into_inner);
+        gemm_forcing(variant, None, None, c, a, b, &mut pack);
+        return;
+    }
+    // The checks `gemm_forcing` makes, made here first: the blocks of `c`
+    // handed to the threads below must lie inside it.
+    assert!(
+        b.rows == k && m.checked_mul(n) == Some(c.len()),
+        "gemm: A is ({m}, {k}) and B is ({}, {n}), but C holds {} values",
+        b.rows,
+        c.len()
+    );
+    a.check("A");
+    b.check("B");
+    assert!(
+        variant.available(),
+        "gemm: this processor cannot run {variant:?}"
+    );
+    let block = |p: usize| {
+        let tiles = split.range(p);
+        (tiles.start * tile).min(length)..(tiles.end * tile).min(length)
+    };
+    let c_ptr = Disjoint(c.as_mut_ptr());
+    pool.run(split.parts(), &|p| {
+        let range = block(p);
+        let mut pack = packs[p].lock().unwrap_or_else(PoisonError::into_inner);
+        if by_rows {
+            let a_part = Operand {
+                data: &a.data[range.start * a.rs..],
+                rows: range.len(),
+                ..a
+            };
+            // This part's rows of C: C[range, ..], columns m apart.
+            let out = Out {
+                ptr: c_ptr.at(range.start),
+                ldc: m,
+            };
+            // SAFETY: the parts' row ranges are disjoint and inside 0..m
+            // (`Split` covers each tile once), so the elements C[i, j] for
+            // i in `range`, j < n, are inside `c` (m·n values, asserted
+            // above) and written by this part alone; `c` stays borrowed
+            // until `run` returns, after every part. The operands were
+            // checked above (a part of A is inside A).
+            unsafe { product_into(kernel, out, a_part, b, &mut pack) };
+        } else {
+            let b_part = Operand {
+                data: &b.data[range.start * b.cs..],
+                cols: range.len(),
+                ..b
+            };
+            let out = Out {
+                ptr: c_ptr.at(range.start * m),
+                ldc: m,
+            };
+            // SAFETY: as above, with the parts' columns, each a contiguous
+            // block of the column-major `c`.
+            unsafe { product_into(kernel, out, a, b_part, &mut pack) };
+        }
+    });
+}
+
+/// Where a product writes `C`: element `(i, j)` at `ptr + i + j·ldc`.
+#[derive(Clone, Copy)]
+struct Out<T> {
+    ptr: *mut T,
+    ldc: usize,
+}
+
+/// `C = A·B` into `out`, for operands already checked.
+///
+/// # Safety
+/// Every element `(i, j)` of the `(a.rows, b.cols)` result, at
+/// `out.ptr + i + j·out.ldc`, must be valid to write and written by no one
+/// else meanwhile; `a` and `b` must chain and lie inside their data
+/// (`Operand::check`); the processor must run `kernel`'s variant.
+unsafe fn product_into<T: Element>(
+    kernel: Kernel<T>,
+    out: Out<T>,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    pack: &mut Vec<T>,
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        for j in 0..n {
+            // SAFETY: column j's m elements of C are the caller's to write.
+            unsafe { std::slice::from_raw_parts_mut(out.ptr.add(j * out.ldc), m) }.fill(T::ZERO);
+        }
+        return;
+    }
+    let reads = Reads::choose(&a, &b, &kernel);
+    // SAFETY: as this function's.
+    unsafe { blocked(kernel, reads, Transposes::detected(), out, a, b, pack) };
+}
+
 /// [`gemm`] with a given variant (the tests run each one).
 ///
 /// # Panics
@@ -201,7 +380,13 @@ fn gemm_forcing<T: Element>(
     let kernel = Kernel::<T>::of(variant);
     let reads = reads.unwrap_or_else(|| Reads::choose(&a, &b, &kernel));
     let transposes = transposes.unwrap_or_else(Transposes::detected);
-    blocked(kernel, reads, transposes, c, a, b, pack);
+    let out = Out {
+        ptr: c.as_mut_ptr(),
+        ldc: m,
+    };
+    // SAFETY: `c` is the whole (m, n) column-major result, borrowed
+    // mutably; the operands and the variant were checked above.
+    unsafe { blocked(kernel, reads, transposes, out, a, b, pack) };
 }
 
 /// Which factors the microkernel reads where they are stored, instead of
@@ -237,11 +422,14 @@ impl Reads {
 /// The loops around the microkernel: blocks of `B` columns, of the inner
 /// dimension (in order: this fixes the sum), and of `A` rows; then tiles.
 /// Packing transposes as `transposes` says.
-fn blocked<T: Element>(
+///
+/// # Safety
+/// As [`product_into`], with `k > 0` and `kernel` the variant's.
+unsafe fn blocked<T: Element>(
     kernel: Kernel<T>,
     reads: Reads,
     transposes: Transposes,
-    c: &mut [T],
+    c: Out<T>,
     a: Operand<'_, T>,
     b: Operand<'_, T>,
     pack: &mut Vec<T>,
@@ -307,20 +495,18 @@ fn blocked<T: Element>(
                         } else {
                             Panel::packed(&a_pack[(ir / mr) * mr * kc..][..mr * kc], mr)
                         };
-                        let first = (jc + jr) * m + ic + ir; // C[ic + ir, jc + jr]
+                        let first = (jc + jr) * c.ldc + ic + ir; // C[ic + ir, jc + jr]
                         if rows == mr && cols == nr {
                             // SAFETY: each panel holds kc steps of its tile
                             // side: a packed one was sliced to mr·kc or nr·kc
                             // values above; one read in place is a full tile
                             // of the operand (rows == mr, cols == nr, p < kc
                             // ≤ k - pc), whose elements all lie in its data
-                            // (`Operand::check`). The tile's last element,
-                            // C[ic + ir + mr - 1, jc + jr + nr - 1], is inside
-                            // c; the processor runs this microkernel
-                            // (`variant.available()`, asserted on entry).
-                            let c_tile = c[first..].as_mut_ptr();
-                            debug_assert!(first + (nr - 1) * m + mr <= c.len());
-                            unsafe { micro(kc, ap, bp, c_tile, m, pc > 0) };
+                            // (`Operand::check`). The tile, C[ic + ir.., jc +
+                            // jr..], mr × nr, is inside the result, which the
+                            // caller lets this call write; the processor runs
+                            // this microkernel (the caller's promise).
+                            unsafe { micro(kc, ap, bp, c.ptr.add(first), c.ldc, pc > 0) };
                             continue;
                         }
                         // An edge tile: the sum into the stack tile, then
@@ -328,7 +514,11 @@ fn blocked<T: Element>(
                         // SAFETY: as above, with the stack tile (mr·nr ≤ TILE_MAX values).
                         unsafe { micro(kc, ap, bp, tile.as_mut_ptr(), mr, false) };
                         for j in 0..cols {
-                            let col = &mut c[first + j * m..][..rows];
+                            // SAFETY: rows `rows` of column jc + jr + j of C,
+                            // inside the result (as the tile above).
+                            let col = unsafe {
+                                std::slice::from_raw_parts_mut(c.ptr.add(first + j * c.ldc), rows)
+                            };
                             let sums = &tile[j * mr..][..rows];
                             if pc == 0 {
                                 col.copy_from_slice(sums); // the first block's sum

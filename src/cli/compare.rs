@@ -22,6 +22,10 @@ pub struct CompareArgs {
     /// Float type to compute in: f64 or f32.
     #[arg(long, default_value = "f64", value_parser = ["f64", "f32"])]
     float: String,
+    /// Threads to compute on (default: the cores this process may use). Every number is the
+    /// same, bit for bit, on any count; 1 computes on one core.
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::whole::<usize>(1, dualpath::MAX_THREADS as u64))]
+    threads: Option<usize>,
 }
 
 pub fn run(a: CompareArgs) -> CliResult {
@@ -37,6 +41,7 @@ pub fn run(a: CompareArgs) -> CliResult {
         plural(x.nrows(), "row"),
         a.float
     );
+    let threads = a.threads.unwrap_or_else(dualpath::available_threads);
     let ok = if a.float == "f32" {
         comparison_table::<f32>(
             &model.network.cast(),
@@ -44,9 +49,10 @@ pub fn run(a: CompareArgs) -> CliResult {
             &data.y.map(|v| v as f32),
             loss,
             &data.source,
+            threads,
         )?
     } else {
-        comparison_table(&model.network, &x, &data.y, loss, &data.source)?
+        comparison_table(&model.network, &x, &data.y, loss, &data.source, threads)?
     };
     if ok {
         Ok(())
@@ -66,9 +72,10 @@ fn comparison_table<T: Real>(
     y: &DMatrix<T>,
     loss: Loss,
     source: &str,
+    threads: usize,
 ) -> CliResult<bool> {
     check_forward_finite(net, x, source)?;
-    let rows = compare::rows(net, x, y, loss)?;
+    let rows = compare::rows_on(net, x, y, loss, threads)?;
     print!("{}", table(&rows));
     Ok(compare::worst(&rows).holds())
 }

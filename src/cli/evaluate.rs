@@ -8,7 +8,7 @@ use super::names::column_name;
 use clap::Args;
 use dualpath::nn::loss::LossKind;
 use dualpath::speedup::Float;
-use dualpath::train::{Evaluation, evaluate_batches};
+use dualpath::train::{Evaluation, evaluate_batches_on};
 use dualpath::{Loss, Network, Path, Real, matrix, sequential};
 use nalgebra::DMatrix;
 use serde_json::json;
@@ -40,6 +40,10 @@ pub struct EvaluateArgs {
     /// The path that computes the passes: sequential (loops) or matrix.
     #[arg(long, default_value = "matrix")]
     path: Path,
+    /// Threads to compute on (default: the cores this process may use). Every number is the
+    /// same, bit for bit, on any count; 1 computes on one core.
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::whole::<usize>(1, dualpath::MAX_THREADS as u64))]
+    threads: Option<usize>,
     /// The precision to compute in: f64, or f32 (Keras' default, float32).
     #[arg(long, default_value = "f64", value_name = "f64|f32")]
     float: Float,
@@ -75,11 +79,20 @@ pub fn run(a: EvaluateArgs) -> CliResult {
     }
     check_loss(&model.network, &data, loss)?;
     let x = model_input(&model, &data.x, &data.source)?;
+    let threads = a.threads.unwrap_or_else(dualpath::available_threads);
     let (e, outputs) = match a.float {
         Float::F64 => {
             check_forward_finite(&model.network, &x, &data.source)?;
             (
-                evaluate_batches(&model.network, &x, &data.y, loss, a.path, a.batch_size)?,
+                evaluate_batches_on(
+                    &model.network,
+                    &x,
+                    &data.y,
+                    loss,
+                    a.path,
+                    a.batch_size,
+                    threads,
+                )?,
                 outputs_if(a.course_error, &model.network, &x, a.path)?,
             )
         }
@@ -89,7 +102,7 @@ pub fn run(a: EvaluateArgs) -> CliResult {
             let y = rounded::<f32>(&data.y, &data.source, &data.target_names)?;
             check_forward_finite(&net, &x, &data.source)?;
             (
-                evaluate_batches(&net, &x, &y, loss, a.path, a.batch_size)?,
+                evaluate_batches_on(&net, &x, &y, loss, a.path, a.batch_size, threads)?,
                 outputs_if(a.course_error, &net, &x, a.path)?,
             )
         }

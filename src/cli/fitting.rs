@@ -87,6 +87,10 @@ pub struct FitFlags {
     /// The path that computes every pass: sequential (loops) or matrix.
     #[arg(long, default_value = "matrix")]
     pub path: Path,
+    /// Threads to compute on (default: the cores this process may use). Every number is the
+    /// same, bit for bit, on any count; 1 computes on one core.
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = whole::<usize>(1, dualpath::MAX_THREADS as u64))]
+    pub threads: Option<usize>,
     /// The precision to train in: f64, or f32 (Keras' default, float32). The data and the
     /// weights are rounded to f32 for training; the model and history files are written as
     /// f64 text either way (every f32 is exactly an f64).
@@ -207,6 +211,7 @@ impl FitFlags {
             shuffle: !self.no_shuffle,
             seed,
             path: self.path,
+            threads: self.threads.unwrap_or_else(dualpath::available_threads),
         };
         settings.validate()?;
         Ok(Plan {

@@ -31,6 +31,10 @@ pub struct GradArgs {
     /// The path that computes the pass.
     #[arg(long, default_value = "matrix")]
     path: Path,
+    /// Threads to compute on (default: the cores this process may use). Every number is the
+    /// same, bit for bit, on any count; 1 computes on one core.
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::whole::<usize>(1, dualpath::MAX_THREADS as u64))]
+    threads: Option<usize>,
     /// The precision to compute in: f64, or f32 (Keras' default, float32); printed as f64
     /// text either way (every f32 is exactly an f64).
     #[arg(long, default_value = "f64", value_name = "f64|f32")]
@@ -64,8 +68,17 @@ pub fn run(a: GradArgs) -> CliResult {
     let x = model_input(&model, &data.x, &data.source)?;
     let loss_fn = loss_for(a.loss, a.from_logits, Some(&model))?;
     check_loss(&model.network, &data, loss_fn)?;
+    let threads = a.threads.unwrap_or_else(dualpath::available_threads);
     let json = match a.float {
-        Float::F64 => pass(&model.network, &x, &data.y, &data.source, a.path, loss_fn)?,
+        Float::F64 => pass(
+            &model.network,
+            &x,
+            &data.y,
+            &data.source,
+            a.path,
+            loss_fn,
+            threads,
+        )?,
         Float::F32 => {
             let (x, y) = (x.map(f32::of_f64), data.y.map(f32::of_f64));
             if x.iter().chain(y.iter()).any(|v| !v.is_finite()) {
@@ -81,6 +94,7 @@ pub fn run(a: GradArgs) -> CliResult {
                 &data.source,
                 a.path,
                 loss_fn,
+                threads,
             )?
         }
     };
@@ -102,9 +116,10 @@ fn pass<T: Real>(
     source: &str,
     path: Path,
     loss_fn: Loss,
+    threads: usize,
 ) -> CliResult<Value> {
-    let fwd = path.forward(net, x)?;
-    let grads = path.backward(net, &fwd, y, loss_fn)?;
+    let fwd = path.forward_on(net, x, threads)?;
+    let grads = path.backward_on(net, &fwd, y, loss_fn, threads)?;
     let loss = dualpath::paths::walk::total_loss(net, loss_fn, fwd.output_z(), fwd.output(), y);
     let all_finite = loss.is_finite()
         && fwd

@@ -25,6 +25,10 @@ pub struct PredictArgs {
     /// The path that computes the pass.
     #[arg(long, default_value = "matrix")]
     path: Path,
+    /// Threads to compute on (default: the cores this process may use). Every number is the
+    /// same, bit for bit, on any count; 1 computes on one core.
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::whole::<usize>(1, dualpath::MAX_THREADS as u64))]
+    threads: Option<usize>,
     /// The precision of the forward pass: f64, or f32 (Keras' default, float32). The outputs
     /// are printed in full either way (every f32 is exactly an f64).
     #[arg(long, default_value = "f64", value_name = "f64|f32")]
@@ -44,10 +48,14 @@ pub fn run(a: PredictArgs) -> CliResult {
         a.limit.max_file_size,
     )?;
     let x = model_input(&model, &data.x, &data.source)?;
+    let threads = a.threads.unwrap_or_else(dualpath::available_threads);
     let out = match a.float {
         Float::F64 => {
             check_forward_finite(&model.network, &x, &data.source)?;
-            a.path.forward(&model.network, &x)?.output().clone()
+            a.path
+                .forward_on(&model.network, &x, threads)?
+                .output()
+                .clone()
         }
         Float::F32 => {
             let net = model.network.cast::<f32>();
@@ -59,7 +67,10 @@ pub fn run(a: PredictArgs) -> CliResult {
                 )));
             }
             check_forward_finite(&net, &x, &data.source)?;
-            a.path.forward(&net, &x)?.output().map(|v| v.as_f64())
+            a.path
+                .forward_on(&net, &x, threads)?
+                .output()
+                .map(|v| v.as_f64())
         }
     };
     let out = &out;

@@ -19,6 +19,10 @@ pub struct SpeedupArgs {
     /// or `1024-1024-1024_m256`.
     #[arg(long, value_name = "PREFIX", allow_hyphen_values = true)]
     only: Option<String>,
+    /// Threads to compute on (default: the cores this process may use). Every number is the
+    /// same, bit for bit, on any count; 1 computes on one core.
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::common::whole::<usize>(1, dualpath::MAX_THREADS as u64))]
+    threads: Option<usize>,
 }
 
 pub fn run(a: SpeedupArgs) -> CliResult {
@@ -46,7 +50,11 @@ pub fn run(a: SpeedupArgs) -> CliResult {
     // A line rewritten in place is for a terminal; in a file or a pipe it
     // would pile up as one long line of carriage returns.
     let terminal = std::io::stderr().is_terminal();
-    let rows = speedup::quick_sweep(&sizes, |size| {
+    let threads = a.threads.unwrap_or_else(dualpath::available_threads);
+    if threads > 1 {
+        println!("Both paths on {threads} threads (--threads 1 for one core).");
+    }
+    let rows = speedup::quick_sweep_on(&sizes, threads, |size| {
         if terminal {
             eprint!("\r  timing {:<40}", size.label());
         }

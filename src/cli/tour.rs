@@ -109,6 +109,7 @@ pub fn run() -> CliResult {
             shuffle: true,
             seed: SEED,
             path,
+            threads: 1,
         };
         println!("  {} path:", path.name());
         let mut reporter = EpochReporter::new(EPOCHS, false, "    ");

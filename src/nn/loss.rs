@@ -381,12 +381,26 @@ impl Loss {
             }
             return total / T::of_f64(m as f64);
         }
-        for i in 0..m {
-            let mut row = T::zero();
+        // Each row's sum adds its elements in column order, and the rows'
+        // means are added in row order. The matrices are stored column by
+        // column, so the rows are taken in blocks: for each column, the
+        // block's values are contiguous, where one row at a time would read
+        // each value from a different page once the outputs are wide.
+        const BLOCK: usize = 64;
+        let (z, a, y) = (z.as_slice(), a.as_slice(), y.as_slice());
+        for start in (0..m).step_by(BLOCK) {
+            let rows = BLOCK.min(m - start);
+            let mut sums = [T::zero(); BLOCK];
             for j in 0..n_out {
-                row += self.element(g, z[(i, j)], a[(i, j)], y[(i, j)]);
+                let at = j * m + start;
+                let column = z[at..at + rows].iter().zip(&a[at..at + rows]);
+                for ((sum, (&z, &a)), &y) in sums.iter_mut().zip(column).zip(&y[at..at + rows]) {
+                    *sum += self.element(g, z, a, y);
+                }
             }
-            total += row / T::of_f64(n_out as f64);
+            for &row in &sums[..rows] {
+                total += row / T::of_f64(n_out as f64);
+            }
         }
         total / T::of_f64(m as f64)
     }

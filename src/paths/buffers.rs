@@ -11,7 +11,10 @@
 use crate::error::{Error, Result};
 use crate::nn::network::{Dense, Network};
 use crate::real::Real;
+use dualpath_kernels::gemm::PARALLEL_MIN_WORK;
+use dualpath_kernels::threads::{MAX_THREADS, Pool};
 use nalgebra::{DMatrix, DVector};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// What one layer's forward keeps for its backward: `Z` and `A`, each `(m, units)`.
 #[derive(Clone, Debug, PartialEq)]
@@ -110,7 +113,8 @@ pub struct LayerState<'a, T: Real> {
     pub layer: &'a Dense<T>,
 }
 
-/// The kernels' working memory, owned by their caller.
+/// The kernels' working memory, owned by their caller, and the threads
+/// they may run on.
 ///
 /// - **The loop path's per-example rows:** one example's input `a_in` and
 ///   its gradient `da_in` (each `n_in` long), its `z` and `a` (each `units`
@@ -120,16 +124,71 @@ pub struct LayerState<'a, T: Real> {
 /// - **The matrix path's packed panels:** the blocks of the two factors of
 ///   each product, copied into the order the product kernel reads them
 ///   ([`dualpath_kernels::gemm`]).
+/// - **Threads:** one set of rows and one packing buffer per thread, and
+///   the pool of threads itself ([`dualpath_kernels::threads::Pool`]),
+///   started when the scratch is made for more than one thread
+///   ([`Workspace::with_threads`]) and reused by every kernel after. A
+///   clone shares the pool.
 ///
 /// Each buffer grows on first use to what the layer needs and is reused
 /// after, so a [`Workspace`]'s scratch allocates during the first step only.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug)]
 pub struct Scratch<T: Real> {
+    /// Per thread: its rows (loop path) and its packed panels (matrix path).
+    lanes: Vec<Mutex<Lane<T>>>,
+    /// The matrix path's packing buffers, one per thread.
+    packs: Vec<Mutex<Vec<T>>>,
+    /// The threads (a pool of one starts none).
+    pool: Arc<Pool>,
+    /// The smallest product, in multiply-adds, split across threads.
+    min_work: usize,
+}
+
+/// One thread's rows.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Lane<T> {
     x: Vec<T>,
     dx: Vec<T>,
     z: Vec<T>,
     a: Vec<T>,
-    pack: Vec<T>,
+}
+
+impl<T: Real> Default for Scratch<T> {
+    /// Empty buffers, one thread.
+    fn default() -> Self {
+        Scratch {
+            lanes: vec![Mutex::new(Lane::default())],
+            packs: vec![Mutex::new(Vec::new())],
+            pool: Arc::new(Pool::new(1)),
+            min_work: PARALLEL_MIN_WORK,
+        }
+    }
+}
+
+impl<T: Real> Clone for Scratch<T> {
+    fn clone(&self) -> Self {
+        Scratch {
+            lanes: self
+                .lanes
+                .iter()
+                .map(|v| Mutex::new(lock(v).clone()))
+                .collect(),
+            packs: self
+                .packs
+                .iter()
+                .map(|v| Mutex::new(lock(v).clone()))
+                .collect(),
+            pool: self.pool.clone(),
+            min_work: self.min_work,
+        }
+    }
+}
+
+/// A lane or buffer, locked. Each part of a parallel kernel locks only its
+/// own, so the lock is never contended; a part that panicked cannot have
+/// left one in a state that matters (buffers are overwritten before use).
+pub(super) fn lock<B>(m: &Mutex<B>) -> MutexGuard<'_, B> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The four rows of a [`Scratch`], sized for one layer.
@@ -144,23 +203,12 @@ pub(super) struct Rows<'s, T> {
     pub a: &'s mut [T],
 }
 
-impl<T: Real> Scratch<T> {
-    /// Rows for every layer of `net`.
-    pub fn for_network(net: &Network<T>) -> Self {
-        let widest_in = net.layers().iter().map(Dense::n_in).max().unwrap_or(0);
-        let widest = net.layers().iter().map(Dense::units).max().unwrap_or(0);
-        let mut s = Scratch::default();
-        s.rows(widest_in, widest);
-        s
-    }
-
-    /// The buffer for the matrix path's packed panels (the product kernel sizes it).
-    pub(super) fn packing(&mut self) -> &mut Vec<T> {
-        &mut self.pack
-    }
-
+impl<T> Lane<T> {
     /// The rows for a layer of `units` units on `n_in` inputs, grown if too short.
-    pub(super) fn rows(&mut self, n_in: usize, units: usize) -> Rows<'_, T> {
+    pub(super) fn rows(&mut self, n_in: usize, units: usize) -> Rows<'_, T>
+    where
+        T: Real,
+    {
         for (v, n) in [
             (&mut self.x, n_in),
             (&mut self.dx, n_in),
@@ -177,6 +225,81 @@ impl<T: Real> Scratch<T> {
             z: &mut self.z[..units],
             a: &mut self.a[..units],
         }
+    }
+}
+
+/// What a kernel needs to run on several threads: the pool and each
+/// thread's buffers. Part `p` of a job uses `lanes[p]` and `packs[p]`.
+pub(super) struct Threads<'s, T> {
+    pub(super) pool: &'s Pool,
+    pub(super) lanes: &'s [Mutex<Lane<T>>],
+    pub(super) packs: &'s [Mutex<Vec<T>>],
+    /// The smallest product, in multiply-adds, worth splitting.
+    pub(super) min_work: usize,
+}
+
+impl<T> Threads<'_, T> {
+    /// How many threads the kernels may use.
+    pub(super) fn count(&self) -> usize {
+        self.pool.threads()
+    }
+}
+
+impl<T: Real> Scratch<T> {
+    /// Rows for every layer of `net`.
+    pub fn for_network(net: &Network<T>) -> Self {
+        let widest_in = net.layers().iter().map(Dense::n_in).max().unwrap_or(0);
+        let widest = net.layers().iter().map(Dense::units).max().unwrap_or(0);
+        let mut s = Scratch::default();
+        s.rows(widest_in, widest);
+        s
+    }
+
+    /// The same buffers for `threads` threads, with a pool of that many
+    /// (of one, which starts no thread, for one). Every thread's rows are sized as the first's.
+    pub(super) fn on_threads(self, threads: usize) -> Self {
+        self.on_threads_of(threads, Arc::new(Pool::new(threads)))
+    }
+
+    /// The same buffers for `threads` threads, on `pool`.
+    fn on_threads_of(mut self, threads: usize, pool: Arc<Pool>) -> Self {
+        let first = self.lanes[0]
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        self.lanes = (0..threads).map(|_| Mutex::new(first.clone())).collect();
+        self.packs.resize_with(threads, || Mutex::new(Vec::new()));
+        self.packs.truncate(threads);
+        self.pool = pool;
+        self
+    }
+
+    /// The same buffers on `other`'s pool.
+    pub(super) fn sharing(self, other: &Scratch<T>) -> Self {
+        self.on_threads_of(other.threads(), other.pool.clone())
+    }
+
+    /// How many threads the kernels run on.
+    pub fn threads(&self) -> usize {
+        self.pool.threads()
+    }
+
+    /// The pool and every thread's buffers.
+    pub(super) fn threaded(&self) -> Threads<'_, T> {
+        Threads {
+            pool: &self.pool,
+            lanes: &self.lanes,
+            packs: &self.packs,
+            min_work: self.min_work,
+        }
+    }
+
+    /// The rows for a layer of `units` units on `n_in` inputs, grown if too short.
+    pub(super) fn rows(&mut self, n_in: usize, units: usize) -> Rows<'_, T> {
+        self.lanes[0]
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .rows(n_in, units)
     }
 }
 
@@ -306,6 +429,62 @@ impl<T: Real> Workspace<T> {
         }
     }
 
+    /// The same workspace, its kernels run on `threads` threads: a pool of
+    /// `threads - 1` threads is started here, once, and every forward and
+    /// backward pass after uses it, with no thread started and nothing
+    /// allocated per step. One thread (the default) starts none.
+    ///
+    /// Every number is the same, bit for bit, on any number of threads: the
+    /// work is split so that no sum is ever divided between threads
+    /// (`docs/performance.md`, "Parallel", says how on each path).
+    ///
+    /// ```
+    /// use dualpath::{Activation::Relu, Network, Path, Workspace};
+    /// use nalgebra::DMatrix;
+    /// let net = Network::<f64>::new(64, &[(64, Relu), (64, Relu)], 0)?;
+    /// let x = DMatrix::from_fn(256, 64, |i, j| ((i * 7 + j) % 13) as f64 / 13.0);
+    /// let mut one = Workspace::new(&net, 256);
+    /// let mut two = Workspace::new(&net, 256).with_threads(2)?;
+    /// for path in Path::BOTH {
+    ///     path.forward_into(&mut one, &net, &x)?;
+    ///     path.forward_into(&mut two, &net, &x)?;
+    ///     assert_eq!(one.output(), two.output()); // the same bits
+    /// }
+    /// # Ok::<(), dualpath::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidSetting`] for 0 threads or more than
+    /// [`MAX_THREADS`].
+    pub fn with_threads(mut self, threads: usize) -> Result<Self> {
+        check_threads(threads)?;
+        self.scratch = self.scratch.on_threads(threads);
+        Ok(self)
+    }
+
+    /// The same workspace, splitting across its threads every product of
+    /// at least `min_work` multiply-adds (the default is
+    /// [`PARALLEL_MIN_WORK`],
+    /// measured; the loop path splits a layer of as many). 1
+    /// splits every product that has a tile of columns per thread, which
+    /// the tests use to split small ones; the bits are the same either way.
+    pub fn splitting_from(mut self, min_work: usize) -> Self {
+        self.scratch.min_work = min_work.max(1);
+        self
+    }
+
+    /// The same workspace, its kernels run on `other`'s threads: the two
+    /// share one pool (one runs at a time), and no thread is started.
+    pub fn sharing_threads(mut self, other: &Workspace<T>) -> Self {
+        self.scratch = self.scratch.sharing(&other.scratch);
+        self
+    }
+
+    /// How many threads its kernels run on.
+    pub fn threads(&self) -> usize {
+        self.scratch.threads()
+    }
+
     /// The batch size `m` it holds buffers for.
     pub fn batch_size(&self) -> usize {
         self.batch
@@ -364,5 +543,27 @@ impl<T: Real> Workspace<T> {
             ));
         }
         Ok(())
+    }
+}
+
+/// The cores this process may use (`std::thread::available_parallelism`),
+/// or 1 if the system cannot say: the program's default thread count.
+pub fn available_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Fails unless `threads` is a thread count a pool can have: 1 to
+/// [`MAX_THREADS`].
+///
+/// # Errors
+/// [`Error::InvalidSetting`], naming the count and the range.
+pub fn check_threads(threads: usize) -> Result<()> {
+    if (1..=MAX_THREADS).contains(&threads) {
+        Ok(())
+    } else {
+        Err(Error::InvalidSetting {
+            name: "threads".into(),
+            detail: format!("{threads} (expected 1 to {MAX_THREADS})"),
+        })
     }
 }

@@ -18,7 +18,7 @@
 //! contract is [`crate::paths::contract`]); the matrix path keeps its products' packed
 //! panels in the `scratch` (the loop path, its per-example rows).
 
-use super::buffers::{DenseGradients, InputGradient, LayerCache, LayerState, Scratch};
+use super::buffers::{DenseGradients, InputGradient, LayerCache, LayerState, Scratch, Threads};
 use super::contract;
 use crate::nn::network::Dense;
 use crate::real::Real;
@@ -54,8 +54,8 @@ pub fn dense_forward<T: Real>(
     layer: &Dense<T>,
 ) {
     contract::check_forward("matrix::dense_forward", out, a_in, layer);
-    let pack = scratch.packing();
-    product(&mut out.z, a_in, AsStored, layer.w(), AsStored, pack); // A_in·W: (m, n_in)·(n_in, units) → (m, units)
+    let threads = scratch.threaded();
+    product(&mut out.z, a_in, AsStored, layer.w(), AsStored, &threads); // A_in·W: (m, n_in)·(n_in, units) → (m, units)
     let m = out.z.nrows();
     for (zj, &bj) in out
         .z
@@ -111,15 +111,15 @@ pub fn dense_backward_dz<T: Real>(
     at: LayerState<'_, T>,
 ) {
     contract::check_backward("matrix::dense_backward_dz", None, grads, &da_in, dz, &at);
-    let pack = scratch.packing();
+    let threads = scratch.threaded();
     // Both transposes are read in place by the kernel: see `product`.
-    product(&mut grads.dw, at.a_in, Transposed, dz, AsStored, pack); // A_inᵀ·dZ: (n_in, m)·(m, units) → (n_in, units)
+    product(&mut grads.dw, at.a_in, Transposed, dz, AsStored, &threads); // A_inᵀ·dZ: (n_in, m)·(m, units) → (n_in, units)
     let m = dz.nrows();
     for (dbj, dzj) in grads.db.iter_mut().zip(dz.as_slice().chunks_exact(m)) {
         *dbj = column_sum(dzj); // Σ over rows: (m, units) → (units)
     }
     if let InputGradient::Into(d) = da_in {
-        product(d, dz, AsStored, at.layer.w(), Transposed, pack); // dZ·Wᵀ: (m, units)·(units, n_in) → (m, n_in)
+        product(d, dz, AsStored, at.layer.w(), Transposed, &threads); // dZ·Wᵀ: (m, units)·(units, n_in) → (m, n_in)
     }
 }
 
@@ -208,8 +208,10 @@ use Read::{AsStored, Transposed};
 /// **The kernel.** A product of two matrices goes to [`dualpath_kernels::gemm`], a
 /// blocked, packed matrix-multiply kernel with vector microkernels
 /// (AVX-512 or AVX2 where the processor has them). It packs into the
-/// caller's `pack` buffer, so a product allocates nothing once that buffer
-/// has grown. A transpose is the same memory with the row and column
+/// scratch's buffers, so a product allocates nothing once they have grown.
+/// On a scratch with several threads, a large product's columns are shared
+/// out among them ([`gemm::gemm_on`]); each element is still one thread's
+/// whole sum, so the bits do not change. A transpose is the same memory with the row and column
 /// strides swapped, so `A_inᵀ·dZ` and `dZ·Wᵀ` are read in place, never
 /// copied, and run as fast as `A_in·W`. (nalgebra's own `a.tr_mul(&b)` runs
 /// a dot product per element, and `a.transpose() * &b` copies `aᵀ` first:
@@ -232,7 +234,7 @@ fn product<T: Real>(
     read_a: Read,
     b: &DMatrix<T>,
     read_b: Read,
-    pack: &mut Vec<T>,
+    threads: &Threads<'_, T>,
 ) {
     let (oa, ob) = (operand(a, read_a), operand(b, read_b));
     let (m, k, k_b, n) = (oa.rows, oa.cols, ob.rows, ob.cols);
@@ -258,7 +260,16 @@ fn product<T: Real>(
         }
         return;
     }
-    gemm::gemm(c.as_mut_slice(), oa, ob, pack);
+    // Split by blocks of C's columns, never along the sum: the same bits on
+    // any number of threads (`gemm_on`; one thread runs `gemm` itself).
+    gemm::gemm_on_from(
+        threads.min_work,
+        threads.pool,
+        c.as_mut_slice(),
+        oa,
+        ob,
+        threads.packs,
+    );
 }
 
 /// A matrix as a factor of [`gemm::gemm`]. Column-major: element `(i, j)` of

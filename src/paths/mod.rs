@@ -75,7 +75,24 @@ impl Path {
         net: &Network<T>,
         x: &'x DMatrix<T>,
     ) -> Result<Forward<'x, T>> {
-        walk::forward(self, net, x)
+        walk::forward(self, net, x, 1)
+    }
+
+    /// [`Path::forward`] on `threads` threads (started for this call and
+    /// stopped after it; a [`Workspace`] keeps them instead). The same bits
+    /// as on one.
+    ///
+    /// # Errors
+    /// As [`Path::forward`], and for 0 threads or more than
+    /// [`MAX_THREADS`](crate::MAX_THREADS).
+    pub fn forward_on<'x, T: Real>(
+        self,
+        net: &Network<T>,
+        x: &'x DMatrix<T>,
+        threads: usize,
+    ) -> Result<Forward<'x, T>> {
+        buffers::check_threads(threads)?;
+        walk::forward(self, net, x, threads)
     }
 
     /// The network's backward pass on this path: the output layer's `dZ`
@@ -93,7 +110,23 @@ impl Path {
         y: &DMatrix<T>,
         loss: Loss,
     ) -> Result<Gradients<T>> {
-        walk::backward(self, net, fwd, y, loss)
+        walk::backward(self, net, fwd, y, loss, 1)
+    }
+
+    /// [`Path::backward`] on `threads` threads, as [`Path::forward_on`].
+    ///
+    /// # Errors
+    /// As [`Path::backward`] and [`Path::forward_on`].
+    pub fn backward_on<T: Real>(
+        self,
+        net: &Network<T>,
+        fwd: &Forward<'_, T>,
+        y: &DMatrix<T>,
+        loss: Loss,
+        threads: usize,
+    ) -> Result<Gradients<T>> {
+        buffers::check_threads(threads)?;
+        walk::backward(self, net, fwd, y, loss, threads)
     }
 
     /// Forward, the mean loss `J`, and backward, in one call.

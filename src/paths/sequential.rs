@@ -14,10 +14,13 @@
 //! kernels write into buffers their caller owns (the contract is
 //! [`crate::paths::contract`]); [`crate::Path`] walks the layers with them.
 
-use super::buffers::{DenseGradients, InputGradient, LayerCache, LayerState, Scratch};
+use super::buffers::{
+    DenseGradients, InputGradient, LayerCache, LayerState, Scratch, Threads, lock,
+};
 use super::contract;
 use crate::nn::network::Dense;
 use crate::real::Real;
+use dualpath_kernels::threads::Split;
 use nalgebra::DMatrix;
 
 /// `Σₖ x[k]·y[k]`: the notes' `np.dot(W[:,j], a_in)`.
@@ -105,6 +108,10 @@ pub fn dense_forward<T: Real>(
     layer: &Dense<T>,
 ) {
     contract::check_forward("sequential::dense_forward", out, a_in, layer);
+    let threads = scratch.threaded();
+    if threads.count() > 1 && split_pays(&threads, a_in.ncols(), layer.units(), a_in.nrows()) {
+        return dense_forward_on_threads(out, &threads, a_in, layer);
+    }
     let (m, n_in) = a_in.shape();
     let (w, b, g) = (layer.w(), layer.b(), layer.activation());
     let units = w.ncols();
@@ -198,6 +205,10 @@ pub fn dense_backward_dz<T: Real>(
     let (m, n_in) = at.a_in.shape();
     let w = at.layer.w();
     let units = w.ncols();
+    let threads = scratch.threaded();
+    if threads.count() > 1 && split_pays(&threads, n_in, units, m) {
+        return dense_backward_dz_on_threads(grads, da_in, &threads, dz, at);
+    }
     let rows = scratch.rows(n_in, units);
     let (x, dx) = (rows.x, rows.dx); // this example's a_in, and its da_in summed over units
     let want_da_in = matches!(da_in, InputGradient::Into(_));
@@ -228,6 +239,141 @@ pub fn dense_backward_dz<T: Real>(
                 d[(i, k)] = dxk;
             }
         }
+    }
+}
+
+/// Whether a layer of `units` units on `n_in` inputs, over `m` examples, is
+/// worth splitting across threads: `m·n_in·units` multiply-adds, at least
+/// the matrix path's threshold (by default
+/// [`PARALLEL_MIN_WORK`](dualpath_kernels::gemm::PARALLEL_MIN_WORK)). The
+/// loop path is slower per multiply-add, but each of its threads also
+/// copies every example's row and walks every example: below that, two
+/// threads measured slower than one (`docs/performance.md`, "Parallel").
+fn split_pays<T>(threads: &Threads<'_, T>, n_in: usize, units: usize, m: usize) -> bool {
+    m.saturating_mul(n_in).saturating_mul(units) >= threads.min_work
+}
+
+/// [`dense_forward`] on several threads: the units of a layer are
+/// independent, so each thread takes a range of them and computes their
+/// `z_j = W[:,j]·a_in + b_j` for every example, with the same [`dot`] in the
+/// same order as one thread does. Then `a = g(z)` by examples (a softmax
+/// needs a whole row), each thread a range of rows. Every value is the same
+/// bits as on one thread.
+fn dense_forward_on_threads<T: Real>(
+    out: &mut LayerCache<T>,
+    threads: &Threads<'_, T>,
+    a_in: &DMatrix<T>,
+    layer: &Dense<T>,
+) {
+    let (m, n_in) = a_in.shape();
+    let (w, b, g) = (layer.w(), layer.b(), layer.activation());
+    let units = w.ncols();
+    let by_units = Split::new(units, threads.count());
+    threads
+        .pool
+        .columns(out.z.as_mut_slice(), m, by_units, &|p, z_block| {
+            let mut lane = lock(&threads.lanes[p]);
+            let x = lane.rows(n_in, units).x; // this thread's copy of one example's a_in
+            let first = by_units.range(p).start;
+            for i in 0..m {
+                for (k, xk) in x.iter_mut().enumerate() {
+                    *xk = a_in[(i, k)];
+                }
+                for (jj, zj) in z_block.chunks_exact_mut(m).enumerate() {
+                    let j = first + jj;
+                    zj[i] = dot(column(w, j), x) + b[j]; // z = np.dot(W[:,j], a_in) + b[j]
+                }
+            }
+        });
+    let z_all = &out.z;
+    threads.pool.rows(
+        out.a.as_mut_slice(),
+        Split::new(m, threads.count()),
+        &|p, mut a_rows| {
+            let mut lane = lock(&threads.lanes[p]);
+            let rows = lane.rows(n_in, units);
+            let (z, a) = (rows.z, rows.a);
+            for i in a_rows.range() {
+                for (j, zj) in z.iter_mut().enumerate() {
+                    *zj = z_all[(i, j)];
+                }
+                g.activate_row(z, a); // a_out[j] = g(z), for every unit j
+                a_rows.set_row(i, a);
+            }
+        },
+    );
+}
+
+/// [`dense_backward_dz`] on several threads. `dW[:,j]` and `db_j` belong to
+/// unit `j` alone, so each thread takes a range of units and sums their
+/// `dz_j·a_in` and `dz_j` over the examples, in example order, as one thread
+/// does. `dA_in` is a sum over units, which is never split: each thread
+/// takes a range of examples and, for each, adds `dz_j·W[:,j]` over every
+/// unit in unit order, as one thread does. So the bits do not depend on the
+/// number of threads.
+fn dense_backward_dz_on_threads<T: Real>(
+    grads: &mut DenseGradients<T>,
+    da_in: InputGradient<'_, T>,
+    threads: &Threads<'_, T>,
+    dz: &DMatrix<T>,
+    at: LayerState<'_, T>,
+) {
+    let (m, n_in) = at.a_in.shape();
+    let w = at.layer.w();
+    let units = w.ncols();
+    let by_units = Split::new(units, threads.count());
+    let db = &mut grads.db;
+    threads
+        .pool
+        .columns(grads.dw.as_mut_slice(), n_in, by_units, &|p, dw_block| {
+            let mut lane = lock(&threads.lanes[p]);
+            let x = lane.rows(n_in, units).x;
+            let first = by_units.range(p).start;
+            dw_block.fill(T::zero());
+            for i in 0..m {
+                for (k, xk) in x.iter_mut().enumerate() {
+                    *xk = at.a_in[(i, k)];
+                }
+                for (jj, dwj) in dw_block.chunks_exact_mut(n_in).enumerate() {
+                    let dzj = dz[(i, first + jj)];
+                    // dW[:,j] += dz_j * a_in
+                    for (dwk, &xk) in dwj.iter_mut().zip(x.iter()) {
+                        *dwk += dzj * xk;
+                    }
+                }
+            }
+        });
+    // db_j += dz_j over the examples, in order: a unit's sum, by units.
+    threads
+        .pool
+        .columns(db.as_mut_slice(), 1, by_units, &|p, db_block| {
+            let first = by_units.range(p).start;
+            for (jj, dbj) in db_block.iter_mut().enumerate() {
+                *dbj = T::zero();
+                for i in 0..m {
+                    *dbj += dz[(i, first + jj)];
+                }
+            }
+        });
+    if let InputGradient::Into(d) = da_in {
+        let by_examples = Split::new(m, threads.count());
+        threads
+            .pool
+            .rows(d.as_mut_slice(), by_examples, &|p, mut d_rows| {
+                let mut lane = lock(&threads.lanes[p]);
+                let dx = lane.rows(n_in, units).dx; // this example's da_in, summed over units
+                for i in d_rows.range() {
+                    dx.fill(T::zero());
+                    for j in 0..units {
+                        let dzj = dz[(i, j)];
+                        // da_in += dz_j * W[:,j]
+                        for (dxk, &wk) in dx.iter_mut().zip(column(w, j)) {
+                            *dxk += dzj * wk;
+                        }
+                    }
+                    d_rows.set_row(i, dx);
+                }
+            });
     }
 }
 

@@ -113,6 +113,7 @@ pub(super) fn forward<'x, T: Real>(
     path: Path,
     net: &Network<T>,
     x: &'x DMatrix<T>,
+    threads: usize,
 ) -> Result<Forward<'x, T>> {
     net.check_input(x)?;
     let m = x.nrows();
@@ -121,7 +122,11 @@ pub(super) fn forward<'x, T: Real>(
         .iter()
         .map(|d| LayerCache::zeros(m, d.units()))
         .collect();
-    forward_walk(path, &mut layers, &mut Scratch::for_network(net), net, x);
+    let mut scratch = Scratch::for_network(net);
+    if threads > 1 {
+        scratch = scratch.on_threads(threads);
+    }
+    forward_walk(path, &mut layers, &mut scratch, net, x);
     Ok(Forward {
         x,
         layers,
@@ -137,11 +142,15 @@ pub(super) fn backward<T: Real>(
     fwd: &Forward<'_, T>,
     y: &DMatrix<T>,
     loss: Loss,
+    threads: usize,
 ) -> Result<Gradients<T>> {
     check_cache(net, Some(fwd.stamp))?;
     check_targets(net, y, fwd.batch_size(), loss)?;
     let mut back = BackwardBuffers::new(net, fwd.batch_size());
     let mut scratch = Scratch::for_network(net);
+    if threads > 1 {
+        scratch = scratch.on_threads(threads);
+    }
     backward_walk(
         path,
         &mut back,

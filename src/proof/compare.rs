@@ -51,11 +51,29 @@ pub fn rows<T: Real>(
     y: &DMatrix<T>,
     loss: Loss,
 ) -> Result<Vec<Row>> {
+    rows_on(net, x, y, loss, 1)
+}
+
+/// [`rows`] with both paths on `threads` threads ([`Path::forward_on`]):
+/// the same rows, sooner.
+///
+/// # Errors
+/// As [`rows`], and for a thread count [`Path::forward_on`] refuses.
+pub fn rows_on<T: Real>(
+    net: &Network<T>,
+    x: &DMatrix<T>,
+    y: &DMatrix<T>,
+    loss: Loss,
+    threads: usize,
+) -> Result<Vec<Row>> {
     let (seq, mat) = (Path::Sequential, Path::Matrix);
-    let (fs, fm) = (seq.forward(net, x)?, mat.forward(net, x)?);
+    let (fs, fm) = (
+        seq.forward_on(net, x, threads)?,
+        mat.forward_on(net, x, threads)?,
+    );
     let (gs, gm) = (
-        seq.backward(net, &fs, y, loss)?,
-        mat.backward(net, &fm, y, loss)?,
+        seq.backward_on(net, &fs, y, loss, threads)?,
+        mat.backward_on(net, &fm, y, loss, threads)?,
     );
     let bound = network_bound(net, x, y, loss)?;
     let ulps = |p: &[T], q: &[T]| {

@@ -488,23 +488,36 @@ pub fn format_table(rows: &[Row]) -> String {
 ///
 /// # Errors
 /// If a size cannot make a network (not for the sizes of [`sweep`]).
-pub fn quick_sweep(sizes: &[Size], mut progress: impl FnMut(&Size)) -> Result<Vec<Row>> {
+pub fn quick_sweep(sizes: &[Size], progress: impl FnMut(&Size)) -> Result<Vec<Row>> {
+    quick_sweep_on(sizes, 1, progress)
+}
+
+/// [`quick_sweep`] with both paths on `threads` threads
+/// ([`Workspace::with_threads`]).
+///
+/// # Errors
+/// As [`quick_sweep`], and for a thread count [`Workspace::with_threads`] refuses.
+pub fn quick_sweep_on(
+    sizes: &[Size],
+    threads: usize,
+    mut progress: impl FnMut(&Size),
+) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     for size in sizes {
         progress(size);
         match size.float {
-            Float::F64 => rows.extend(time_size::<f64>(size)?),
-            Float::F32 => rows.extend(time_size::<f32>(size)?),
+            Float::F64 => rows.extend(time_size::<f64>(size, threads)?),
+            Float::F32 => rows.extend(time_size::<f32>(size, threads)?),
         }
     }
     Ok(rows)
 }
 
 /// The three passes of one size, each on both paths.
-fn time_size<T: Real>(size: &Size) -> Result<Vec<Row>> {
+fn time_size<T: Real>(size: &Size, threads: usize) -> Result<Vec<Row>> {
     let net = size.network::<T>()?;
     let (x, y) = size.batch::<T>();
-    let mut ws = Workspace::new(&net, x.nrows());
+    let mut ws = Workspace::new(&net, x.nrows()).with_threads(threads)?;
     let mut rows = Vec::new();
     for pass in Stage::ALL {
         let mut seconds = [0.0; 2];

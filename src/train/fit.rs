@@ -50,6 +50,10 @@ pub struct FitSettings {
     pub seed: u64,
     /// The path that computes every forward and backward pass.
     pub path: Path,
+    /// Threads each pass runs on (1, the default, runs on the caller's
+    /// alone). Every number is the same on any count
+    /// ([`Workspace::with_threads`]).
+    pub threads: usize,
 }
 
 impl Default for FitSettings {
@@ -64,6 +68,7 @@ impl Default for FitSettings {
             shuffle: true,
             seed: 0,
             path: Path::Matrix,
+            threads: 1,
         }
     }
 }
@@ -83,6 +88,7 @@ impl FitSettings {
             })
         };
         self.optimizer.validate()?;
+        crate::paths::buffers::check_threads(self.threads)?;
         if self.epochs == 0 {
             return bad("epochs", "0 (expected at least 1)".into());
         }
@@ -381,8 +387,6 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
         net.check_input(xv)?;
         check_targets(net, yv, xv.nrows(), settings.loss)?;
     }
-    // The validation rows' buffers, allocated once like the batches'.
-    let mut val_ws = validation.map(|(xv, _)| Workspace::new(net, xv.nrows()));
 
     let batch_size = settings.batch_size.min(m);
     let batches = m.div_ceil(batch_size);
@@ -410,8 +414,17 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
             order.shuffle(&mut rng);
         }
     }
+    // One pool of threads, started here, for every workspace of the run.
     let mut full = Batch::new(net, batch_size, x.ncols(), y.ncols());
-    let mut short = (short_size > 0).then(|| Batch::new(net, short_size, x.ncols(), y.ncols()));
+    full.ws = full.ws.with_threads(settings.threads)?;
+    let mut short = (short_size > 0).then(|| {
+        let mut short = Batch::new(net, short_size, x.ncols(), y.ncols());
+        short.ws = short.ws.sharing_threads(&full.ws);
+        short
+    });
+    // The validation rows' buffers, allocated once like the batches'.
+    let mut val_ws =
+        validation.map(|(xv, _)| Workspace::new(net, xv.nrows()).sharing_threads(&full.ws));
     // Room for the epochs up front, but no more than a few pages' worth: a
     // run of a billion epochs is a request to train until stopped, not to
     // allocate gigabytes of history before the first step.
@@ -435,6 +448,8 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
         let (mut loss_sum, mut correct, mut counted, mut seen) = (0.0, 0usize, 0usize, 0usize);
         let mut abs_sum = 0.0;
         let (mut stop, mut done) = (false, 0);
+        // Whether every weight stayed finite, as each step reports it.
+        let mut finite = true;
         for (k, rows) in order.chunks(batch_size).enumerate() {
             let batch = match short.as_mut() {
                 Some(s) if rows.len() < batch_size => s,
@@ -466,7 +481,7 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
                 abs_sum += crate::nn::loss::absolute_error_sum(pass.output(), yb);
             }
             pass.backward_unchecked(yb, settings.loss);
-            optimizer.step(net, ws.gradients());
+            finite &= optimizer.step_finite(net, ws.gradients());
             sgd_steps += 1;
             let reply = progress(Progress::Batch {
                 epoch,
@@ -482,7 +497,9 @@ pub fn fit_resumed<T: Real, R: ProgressReply>(
                 break;
             }
         }
-        if let Some((param, value)) = first_non_finite_parameter(net) {
+        // The steps checked every weight as they wrote it; only when one
+        // was not finite is the network searched for which.
+        if let Some((param, value)) = (!finite).then(|| first_non_finite_parameter(net)).flatten() {
             let what = format!("a weight of layer {}", param.layer + 1);
             return Err(diverged(epoch, &what, value, settings));
         }
@@ -626,6 +643,24 @@ pub fn evaluate_batches<T: Real>(
     path: Path,
     batch_size: usize,
 ) -> Result<Evaluation> {
+    evaluate_batches_on(net, x, y, loss, path, batch_size, 1)
+}
+
+/// [`evaluate_batches`] with each forward pass on `threads` threads
+/// ([`Path::forward_on`]): the same numbers.
+///
+/// # Errors
+/// As [`evaluate_batches`], and for a thread count [`Path::forward_on`] refuses.
+pub fn evaluate_batches_on<T: Real>(
+    net: &Network<T>,
+    x: &DMatrix<T>,
+    y: &DMatrix<T>,
+    loss: Loss,
+    path: Path,
+    batch_size: usize,
+    threads: usize,
+) -> Result<Evaluation> {
+    crate::paths::buffers::check_threads(threads)?;
     if batch_size == 0 {
         return Err(Error::InvalidSetting {
             name: "batch size".into(),
@@ -638,20 +673,29 @@ pub fn evaluate_batches<T: Real>(
     let metric = loss.metric();
     let with_mae = loss.kind() == crate::nn::loss::LossKind::MeanSquaredError;
     let (mut loss_sum, mut correct, mut counted, mut abs_sum) = (0.0, 0usize, 0usize, 0.0);
+    // One workspace per batch size, sharing one pool of threads.
+    let full = batch_size.min(m);
+    let mut full_ws = Workspace::new(net, full).with_threads(threads)?;
+    let mut short_ws =
+        (!m.is_multiple_of(full)).then(|| Workspace::new(net, m % full).sharing_threads(&full_ws));
     let mut start = 0;
     while start < m {
         let rows = batch_size.min(m - start);
         let xb = x.rows(start, rows).into_owned();
         let yb = y.rows(start, rows).into_owned();
-        let fwd = path.forward(net, &xb)?;
-        let j = total_loss(net, loss, fwd.output_z(), fwd.output(), &yb).as_f64();
+        let ws = match short_ws.as_mut() {
+            Some(short) if rows < full => short,
+            _ => &mut full_ws,
+        };
+        path.forward_into(ws, net, &xb)?;
+        let j = total_loss(net, loss, ws.output_z(), ws.output(), &yb).as_f64();
         loss_sum += j * rows as f64;
         if let Some(metric) = metric {
-            let (right, of) = metric.correct(fwd.output(), &yb);
+            let (right, of) = metric.correct(ws.output(), &yb);
             (correct, counted) = (correct + right, counted + of);
         }
         if with_mae {
-            abs_sum += crate::nn::loss::absolute_error_sum(fwd.output(), &yb);
+            abs_sum += crate::nn::loss::absolute_error_sum(ws.output(), &yb);
         }
         start += rows;
     }
@@ -673,8 +717,8 @@ fn gather_rows<T: Real>(src: &DMatrix<T>, rows: &[usize], dst: &mut DMatrix<T>) 
 
 /// Which parameter holds the first NaN or infinity, and its value.
 fn first_non_finite_parameter<T: Real>(net: &Network<T>) -> Option<(Param, f64)> {
-    // Once an epoch, over every weight: one vectorised pass, and the search
-    // for the name only when it finds something.
+    // Only after a step found a weight that is not finite: one vectorised
+    // pass, and the search for the name only when it finds something.
     if net.parameters().all(crate::nn::network::all_finite) {
         return None;
     }

@@ -10,6 +10,7 @@ pub mod optim;
 
 pub use fit::{
     Evaluation, FitSettings, History, Progress, ProgressReply, Resume, Stopped, evaluate,
-    evaluate_batches, fit, fit_resumed, fit_validated, fit_with_progress, split_validation,
+    evaluate_batches, evaluate_batches_on, fit, fit_resumed, fit_validated, fit_with_progress,
+    split_validation,
 };
 pub use optim::Optimizer;

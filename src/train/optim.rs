@@ -210,13 +210,23 @@ impl Sgd {
     /// # Panics
     /// If `grads` does not have `net`'s shapes.
     pub fn step<T: Real>(&mut self, net: &mut Network<T>, grads: &Gradients<T>) {
+        self.step_finite(net, grads);
+    }
+
+    /// [`Sgd::step`], and whether every parameter is finite after it (a
+    /// check in the same pass over the weights, where `fit` would make a
+    /// second).
+    fn step_finite<T: Real>(&mut self, net: &mut Network<T>, grads: &Gradients<T>) -> bool {
         check_same_shapes(net, grads);
         let lr = T::of_f64(self.learning_rate);
+        let mut finite = true;
         for (p, g) in net.parameters_mut().zip(grads.slices()) {
             for (p, &g) in p.iter_mut().zip(g) {
                 *p -= lr * g;
+                finite &= p.is_finite();
             }
         }
+        finite
     }
 }
 
@@ -245,6 +255,11 @@ impl<T: Real> Adam<T> {
     /// # Panics
     /// If `grads` does not have `net`'s shapes, or the moments were made for another network.
     pub fn step(&mut self, net: &mut Network<T>, grads: &Gradients<T>) {
+        self.step_finite(net, grads);
+    }
+
+    /// [`Adam::step`], and whether every parameter is finite after it.
+    fn step_finite(&mut self, net: &mut Network<T>, grads: &Gradients<T>) -> bool {
         check_same_shapes(net, grads);
         assert_eq!(
             self.m.len(),
@@ -267,6 +282,7 @@ impl<T: Real> Adam<T> {
         let alpha = T::of_f64(learning_rate) * (one - b2.powf(t)).sqrt() / (one - b1.powf(t));
         let eps = T::of_f64(epsilon);
         let (mut m, mut v) = (self.m.as_mut_slice(), self.v.as_mut_slice());
+        let mut finite = true;
         for (w, g) in net.parameters_mut().zip(grads.slices()) {
             let (m_here, m_rest) = std::mem::take(&mut m).split_at_mut(w.len());
             let (v_here, v_rest) = std::mem::take(&mut v).split_at_mut(w.len());
@@ -275,8 +291,10 @@ impl<T: Real> Adam<T> {
                 *m += (g - *m) * (one - b1);
                 *v += (g * g - *v) * (one - b2);
                 *w -= *m * alpha / (v.sqrt() + eps);
+                finite &= w.is_finite();
             }
         }
+        finite
     }
 }
 
@@ -295,9 +313,16 @@ impl<T: Real> OptimizerState<T> {
     /// # Panics
     /// If `grads` does not have `net`'s shapes.
     pub fn step(&mut self, net: &mut Network<T>, grads: &Gradients<T>) {
+        self.step_finite(net, grads);
+    }
+
+    /// [`OptimizerState::step`], and whether every parameter is finite
+    /// after it: each optimizer updates every parameter, so this is the
+    /// whole network's check, made in the pass the step makes anyway.
+    pub(crate) fn step_finite(&mut self, net: &mut Network<T>, grads: &Gradients<T>) -> bool {
         match self {
-            OptimizerState::Sgd(s) => s.step(net, grads),
-            OptimizerState::Adam(a) => a.step(net, grads),
+            OptimizerState::Sgd(s) => s.step_finite(net, grads),
+            OptimizerState::Adam(a) => a.step_finite(net, grads),
         }
     }
 }

@@ -192,6 +192,7 @@ fn three_sgd_epochs_match_keras_fit_on_both_paths() {
                 shuffle: false,
                 seed: 0,
                 path,
+                threads: 1,
             };
             let history = fit(&mut net, &x, &y, &settings).unwrap();
             let mut check = Check::default();
@@ -239,6 +240,7 @@ fn validation_split_fits_match_keras_on_both_paths() {
                 shuffle: false,
                 seed: 0,
                 path,
+                threads: 1,
             };
             let history = dualpath::train::fit_validated(
                 &mut net,

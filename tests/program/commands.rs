@@ -409,6 +409,7 @@ fn train_in_f32_is_fit_in_f32_and_saves_f32_weights() {
         shuffle: true,
         seed: 0,
         path: P::Matrix,
+        threads: 1,
     };
     let want = fit(
         &mut net,

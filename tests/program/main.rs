@@ -20,6 +20,8 @@
 //! - `readable`: what `trace`, `compare` and `speedup` print says what it is;
 //! - `repeat`: `train --repeat`, the rows tiled as the coffee lab tiles them;
 //! - `resume`: `train --model` continues a run exactly (the optimizer's state);
+//! - `threads`: `--threads` on every command that computes: the same bytes
+//!   on one thread and on two, and a count out of range refused;
 //! - `interrupts`: Ctrl-C and SIGTERM during `train` keep the weights so far;
 //! - `helpers`: running the program, shared by the modules above.
 //!
@@ -44,4 +46,5 @@ mod outputs;
 mod readable;
 mod repeat;
 mod resume;
+mod threads;
 mod weeks;

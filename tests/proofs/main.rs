@@ -18,7 +18,9 @@
 //! - `numerics`: the stable sigmoid and cross-entropy at extreme inputs, the
 //!   derivatives, the mean squared error by hand;
 //! - `reference_cases`: `grad` and `train` against the numbers frozen in
-//!   `tests/reference/`.
+//!   `tests/reference/`;
+//! - `threads`: one thread or many, the same bits on both paths, and the
+//!   paths within the bound on any thread count.
 //!
 //! The rounding bound between the paths (layer 2) has its own binary,
 //! `tests/equivalence.rs`, with its own harness.
@@ -38,3 +40,4 @@ mod exact_arithmetic;
 mod gradient_check;
 mod numerics;
 mod reference_cases;
+mod threads;

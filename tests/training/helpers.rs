@@ -34,6 +34,7 @@ pub fn in_order(
         shuffle: false,
         seed: 0,
         path,
+        threads: 1,
     }
 }
 

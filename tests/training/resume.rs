@@ -27,6 +27,7 @@ fn settings(epochs: usize, shuffle: bool, optimizer: Optimizer, path: Path) -> F
         shuffle,
         seed: 5,
         path,
+        threads: 1,
     }
 }
 

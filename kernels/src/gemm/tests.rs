@@ -640,3 +640,86 @@ fn the_packing_buffer_holds_one_block_of_each_factor() {
         assert_eq!(small.len(), want, "{v:?}");
     }
 }
+
+/// Split across 1, 2, 3 and 7 threads (forced to split even the smallest
+/// product), every available variant and every layout gives the one-thread
+/// bits, which are the reference order's.
+fn split_gives_the_same_bits_for_any_thread_count<T: Sample>() {
+    let mut rng = Pcg64::seed_from_u64(11);
+    let pools = [1, 2, 3, 7].map(crate::threads::Pool::new);
+    let pairs = LAYOUTS.into_iter().flat_map(|l| LAYOUTS.map(|r| (l, r)));
+    let pairs: Vec<_> = pairs.collect();
+    let mut ran = 0;
+    for &(m, k, n) in &SHAPES {
+        let (ad, bd) = case::<T>(&mut rng, m, k, n);
+        for &(la, lb) in &pairs {
+            let (a_stored, b_stored) = (lay_out(&ad, m, k, la), lay_out(&bd, k, n, lb));
+            let (a, b) = (laid_out(&a_stored, m, k), laid_out(&b_stored, k, n));
+            for v in [Variant::detect(), Variant::Portable { fused: false }] {
+                let mut one = vec![T::of_f64(f64::NAN); m * n];
+                gemm_forcing(v, None, None, &mut one, a, b, &mut Vec::new());
+                for pool in &pools {
+                    let packs: Vec<_> = (0..pool.threads())
+                        .map(|_| Mutex::new(Vec::new()))
+                        .collect();
+                    let mut c = vec![T::of_f64(f64::NAN); m * n];
+                    gemm_split(v, 1, pool, &mut c, a, b, &packs);
+                    assert_eq!(
+                        bits(&c),
+                        bits(&one),
+                        "{v:?} {} ({m}, {k})·({k}, {n}), {la:?} {lb:?}, {} threads",
+                        T::NAME,
+                        pool.threads()
+                    );
+                    ran += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(ran, SHAPES.len() * pairs.len() * 2 * pools.len());
+}
+
+#[test]
+fn split_gives_the_same_bits_for_any_thread_count_f64() {
+    split_gives_the_same_bits_for_any_thread_count::<f64>();
+}
+
+#[test]
+fn split_gives_the_same_bits_for_any_thread_count_f32() {
+    split_gives_the_same_bits_for_any_thread_count::<f32>();
+}
+
+/// The threshold keeps small products on one thread, and the split never
+/// uses more threads than there are tiles along the dimension it splits
+/// (columns, or rows when `C` is taller than wide).
+#[test]
+fn small_products_and_narrow_ones_stay_on_fewer_threads() {
+    let pool = crate::threads::Pool::new(4);
+    let used = |m: usize, k: usize, n: usize, min_work: usize| {
+        let packs: Vec<_> = (0..4).map(|_| Mutex::new(Vec::<f64>::new())).collect();
+        let (a, b) = (vec![1.0; m * k], vec![1.0; k * n]);
+        let mut c = vec![0.0; m * n];
+        let v = Variant::Portable { fused: false };
+        gemm_split(
+            v,
+            min_work,
+            &pool,
+            &mut c,
+            operand(&a, m, k, false),
+            operand(&b, k, n, false),
+            &packs,
+        );
+        assert!(c.iter().all(|&x| x == k as f64));
+        packs
+            .iter()
+            .filter(|p| !p.lock().unwrap().is_empty())
+            .count()
+    };
+    assert_eq!(used(8, 8, 64, 1 << 20), 1); // 4096 multiply-adds, under the threshold
+    assert_eq!(used(8, 8, 64, 1), 4);
+    assert_eq!(used(8, 8, 64, 4096), 4); // at the threshold, every thread
+    assert_eq!(used(8, 8, 64, 4097), 1); // just below it, one
+    assert_eq!(used(8, 8, 8, 1), 2); // two tiles of 4 columns (portable)
+    assert_eq!(used(64, 8, 8, 1), 4); // taller than wide: split by rows, 16 tiles of 4
+    assert_eq!(used(6, 8, 4, 1), 2); // two tiles of rows, the second an edge
+}
