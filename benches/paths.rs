@@ -61,7 +61,7 @@ fn main() {
         .without_plots()
         .nresamples(20_000)
         .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_millis(800))
         .sample_size(20)
         .configure_from_args();
     let sizes = speedup::sweep();

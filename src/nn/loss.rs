@@ -34,6 +34,9 @@ use std::str::FromStr;
 /// before a logarithm when binary cross-entropy is not computed from `z`.
 pub const BCE_EPSILON: f64 = 1e-7;
 
+/// Rows taken at a time by [`Loss::value`] and [`Loss::row_losses`].
+const ROW_BLOCK: usize = 64;
+
 /// Which loss: the four of Course 2, named as Keras names their classes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LossKind {
@@ -372,37 +375,78 @@ impl Loss {
         y: &DMatrix<T>,
     ) -> T {
         self.check_shapes("Loss::value", z, a, y);
-        let reads = self.reads(g).unwrap_or_else(|e| panic!("Loss::value: {e}"));
-        let (m, n_out) = z.shape();
+        let m = z.nrows();
         let mut total = T::zero();
-        if reads == Reads::SoftmaxLogits {
-            for i in 0..m {
-                total += self.row_loss(&z.row(i), y, i);
-            }
-            return total / T::of_f64(m as f64);
-        }
-        // Each row's sum adds its elements in column order, and the rows'
-        // means are added in row order. The matrices are stored column by
-        // column, so the rows are taken in blocks: for each column, the
-        // block's values are contiguous, where one row at a time would read
-        // each value from a different page once the outputs are wide.
-        const BLOCK: usize = 64;
-        let (z, a, y) = (z.as_slice(), a.as_slice(), y.as_slice());
-        for start in (0..m).step_by(BLOCK) {
-            let rows = BLOCK.min(m - start);
-            let mut sums = [T::zero(); BLOCK];
-            for j in 0..n_out {
-                let at = j * m + start;
-                let column = z[at..at + rows].iter().zip(&a[at..at + rows]);
-                for ((sum, (&z, &a)), &y) in sums.iter_mut().zip(column).zip(&y[at..at + rows]) {
-                    *sum += self.element(g, z, a, y);
-                }
-            }
-            for &row in &sums[..rows] {
-                total += row / T::of_f64(n_out as f64);
+        let mut rows = [T::zero(); ROW_BLOCK];
+        for start in (0..m).step_by(ROW_BLOCK) {
+            let block = start..m.min(start + ROW_BLOCK);
+            let n = block.len();
+            self.row_losses(g, z, a, y, block, &mut rows[..n]);
+            for &row in &rows[..n] {
+                total += row;
             }
         }
         total / T::of_f64(m as f64)
+    }
+
+    /// Each example's loss for the rows `rows` of `(z, a, y)`, into `out`:
+    /// the mean over its outputs of the element-wise loss (its elements added
+    /// in column order), or a softmax's categorical cross-entropy from its
+    /// logits. [`Loss::value`] is the mean of these in row order, so a caller
+    /// that computes parts of them elsewhere (another thread) and adds them
+    /// in row order gets the same bits.
+    ///
+    /// # Panics
+    /// As [`Loss::value`], or if `out` is not `rows.len()` long.
+    pub fn row_losses<T: Real>(
+        self,
+        g: Activation,
+        z: &DMatrix<T>,
+        a: &DMatrix<T>,
+        y: &DMatrix<T>,
+        rows: std::ops::Range<usize>,
+        out: &mut [T],
+    ) {
+        self.check_shapes("Loss::row_losses", z, a, y);
+        assert!(
+            out.len() == rows.len() && rows.end <= z.nrows(),
+            "Loss::row_losses: rows {rows:?} of {} into {} values",
+            z.nrows(),
+            out.len()
+        );
+        let reads = self
+            .reads(g)
+            .unwrap_or_else(|e| panic!("Loss::row_losses: {e}"));
+        if reads == Reads::SoftmaxLogits {
+            for (o, i) in out.iter_mut().zip(rows) {
+                *o = self.row_loss(&z.row(i), y, i);
+            }
+            return;
+        }
+        // Each row's sum adds its elements in column order. The matrices are
+        // stored column by column, so the rows are taken in blocks: for each
+        // column, the block's values are contiguous, where one row at a time
+        // would read each value from a different page once the outputs are wide.
+        let (m, n_out) = z.shape();
+        let (z, a, y) = (z.as_slice(), a.as_slice(), y.as_slice());
+        for (first, out) in rows
+            .clone()
+            .step_by(ROW_BLOCK)
+            .zip(out.chunks_mut(ROW_BLOCK))
+        {
+            let n = out.len();
+            out.fill(T::zero());
+            for j in 0..n_out {
+                let at = j * m + first;
+                let column = z[at..at + n].iter().zip(&a[at..at + n]);
+                for ((sum, (&z, &a)), &y) in out.iter_mut().zip(column).zip(&y[at..at + n]) {
+                    *sum += self.element(g, z, a, y);
+                }
+            }
+            for sum in out.iter_mut() {
+                *sum /= T::of_f64(n_out as f64);
+            }
+        }
     }
 
     /// One example's categorical cross-entropy from its logits `z`, Keras'

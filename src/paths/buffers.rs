@@ -151,6 +151,8 @@ pub(super) struct Lane<T> {
     dx: Vec<T>,
     z: Vec<T>,
     a: Vec<T>,
+    /// Its examples' losses, when the loss is split across threads.
+    losses: Vec<T>,
 }
 
 impl<T: Real> Default for Scratch<T> {
@@ -204,6 +206,17 @@ pub(super) struct Rows<'s, T> {
 }
 
 impl<T> Lane<T> {
+    /// Room for `n` examples' losses, grown if too short.
+    pub(super) fn losses(&mut self, n: usize) -> &mut [T]
+    where
+        T: Real,
+    {
+        if self.losses.len() < n {
+            self.losses.resize(n, T::zero());
+        }
+        &mut self.losses[..n]
+    }
+
     /// The rows for a layer of `units` units on `n_in` inputs, grown if too short.
     pub(super) fn rows(&mut self, n_in: usize, units: usize) -> Rows<'_, T>
     where

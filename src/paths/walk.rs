@@ -9,14 +9,20 @@
 use super::Path;
 use super::buffers::{
     BackwardBuffers, DenseGradients, Forward, Gradients, InputGradient, LayerCache, LayerState,
-    Scratch, Workspace,
+    Scratch, Workspace, lock,
 };
 use super::contract::{check_cache, check_targets};
 use crate::error::Result;
 use crate::nn::loss::Loss;
 use crate::nn::network::{Dense, Network, all_finite};
 use crate::real::Real;
+use dualpath_kernels::threads::Split;
 use nalgebra::DMatrix;
+
+/// The fewest loss elements (examples × outputs) worth splitting across
+/// threads: each costs an `exp` and a `ln_1p` or so, tens of nanoseconds, and
+/// waking a thread costs microseconds.
+const PARALLEL_LOSS_MIN: usize = 1 << 14;
 
 /// Forward through every layer on `path`, into `caches`.
 fn forward_walk<T: Real>(
@@ -235,7 +241,28 @@ impl<'a, T: Real> Pass<'a, T> {
 
     /// [`Pass::loss`] for targets the caller has checked.
     pub(crate) fn loss_unchecked(&self, y: &DMatrix<T>, loss: Loss) -> T {
-        total_loss(self.net, loss, self.ws.output_z(), self.ws.output(), y)
+        let (z, a) = (self.ws.output_z(), self.ws.output());
+        let threads = self.ws.scratch.threaded();
+        if threads.count() == 1 || z.len() < PARALLEL_LOSS_MIN {
+            return total_loss(self.net, loss, z, a, y);
+        }
+        // The examples' losses, a range of rows per thread, then added in
+        // row order as `Loss::value` adds them: the same bits on any count.
+        let g = self.net.output_activation();
+        let split = Split::new(z.nrows(), threads.count());
+        threads.pool.run(split.parts(), &|p| {
+            let rows = split.range(p);
+            let mut lane = lock(&threads.lanes[p]);
+            loss.row_losses(g, z, a, y, rows.clone(), lane.losses(rows.len()));
+        });
+        let mut total = T::zero();
+        for p in 0..split.parts() {
+            let n = split.range(p).len();
+            for &row in lock(&threads.lanes[p]).losses(n).iter() {
+                total += row;
+            }
+        }
+        total / T::of_f64(z.nrows() as f64) + self.net.penalty()
     }
 
     /// The backward pass on the same path, into the workspace: afterwards

@@ -185,3 +185,66 @@ fn fit_on_two_threads_trains_the_same_weights() {
         assert_eq!(trained(1), trained(2), "{path} path");
     }
 }
+
+/// The loss of a batch large enough to be split across threads (each
+/// thread a range of examples, added in row order afterwards) is the same
+/// bits as on one thread, for every loss and on both paths.
+#[test]
+fn the_loss_is_the_same_bits_on_any_thread_count() {
+    let cases = [
+        (Loss::BINARY_CROSSENTROPY, Activation::Sigmoid, 32, 700),
+        (Loss::MEAN_SQUARED_ERROR, Activation::Linear, 24, 900),
+        (
+            Loss::SPARSE_CATEGORICAL_CROSSENTROPY
+                .with_from_logits(true)
+                .expect("a loss"),
+            Activation::Linear,
+            10,
+            2000,
+        ),
+        (
+            Loss::CATEGORICAL_CROSSENTROPY,
+            Activation::Softmax,
+            12,
+            1500,
+        ),
+    ];
+    for (loss, g, n_out, m) in cases {
+        let net = Network::<f64>::new(5, &[(7, Activation::Tanh), (n_out, g)], 3)
+            .expect("a network")
+            .with_l2(0, 0.01)
+            .expect("an L2 factor");
+        let x = DMatrix::from_fn(m, 5, |i, j| ((i * 7 + j * 3) % 23) as f64 / 11.0 - 1.0);
+        let sparse = loss.kind() == dualpath::nn::loss::LossKind::SparseCategoricalCrossentropy;
+        let y = if sparse {
+            DMatrix::from_fn(m, 1, |i, _| (i % n_out) as f64)
+        } else if loss.kind() == dualpath::nn::loss::LossKind::CategoricalCrossentropy {
+            DMatrix::from_fn(m, n_out, |i, j| f64::from(u8::from(i % n_out == j)))
+        } else {
+            DMatrix::from_fn(m, n_out, |i, j| ((i + j) % 2) as f64)
+        };
+        assert!(m * n_out >= 1 << 14, "large enough to be split");
+        for path in Path::BOTH {
+            let losses: Vec<u64> = THREADS
+                .iter()
+                .map(|&t| {
+                    let mut ws = Workspace::new(&net, m).with_threads(t).expect("threads");
+                    let pass = path.forward_into(&mut ws, &net, &x).expect("forward");
+                    pass.loss(&y, loss).expect("a loss").to_bits()
+                })
+                .collect();
+            // The one-thread value is `Loss::value` plus the penalty, as before.
+            let f = path.forward(&net, &x).expect("forward");
+            let direct = loss.value(g, f.output_z(), f.output(), &y) + net.penalty();
+            assert_eq!(
+                losses[0],
+                direct.to_bits(),
+                "{loss} on the {path} path, one thread"
+            );
+            assert!(
+                losses.iter().all(|&l| l == losses[0]),
+                "{loss} on the {path} path: {losses:?}"
+            );
+        }
+    }
+}
