@@ -14,11 +14,8 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct ExploreArgs {
-    /// What to train and how, as `train` takes it. Given only --data (coffee, blobs or
-    /// digits8x8) and no other setting, the course lab's own settings for that data are used
-    /// (coffee: the notes' network, --normalize --repeat 1000 --lr 0.01; blobs: the Softmax
-    /// lab's 25:relu,15:relu,4:linear with scce from logits; digits8x8: the digits
-    /// assignment's 25:relu,15:relu,10:linear with scce from logits, 20 epochs).
+    /// What to train and how, as `train` takes it (the lab's settings when none is given:
+    /// see `lab_settings` below).
     #[command(flatten)]
     fit: FitFlags,
     /// Write the page here [default: explore.html].

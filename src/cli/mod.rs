@@ -57,6 +57,13 @@ enum Command {
     Trace(trace::TraceArgs),
     /// Write a page to look at and play with: training replayed, each unit's output over the
     /// inputs, any unit's arithmetic on both paths.
+    ///
+    /// Given no setting of the network or its training (only --data coffee, blobs or
+    /// digits8x8, and --out, --seed, --path, --threads or a validation split), it uses the
+    /// course lab's own: coffee, the notes' network with --normalize --repeat 1000 --lr 0.01;
+    /// blobs, the Softmax lab's 25:relu,15:relu,4:linear with scce from logits; digits8x8, the
+    /// digits assignment's 25:relu,15:relu,10:linear with scce from logits, 20 epochs. Any
+    /// other setting takes train's defaults for the rest.
     Explore(Box<explore::ExploreArgs>),
 }
 
