@@ -43,9 +43,9 @@ pub fn features(x: &DMatrix<f64>, degree: usize) -> DMatrix<f64> {
     for _ in 1..degree {
         let end = cols.len();
         let mut next = Vec::with_capacity(n + 1);
-        for j in 0..n {
+        for (j, &first) in start.iter().take(n).enumerate() {
             next.push(cols.len());
-            for t in start[j]..end {
+            for t in first..end {
                 let term: Vec<f64> = cols[t]
                     .iter()
                     .zip(x.column(j).iter())
