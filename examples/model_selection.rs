@@ -43,17 +43,19 @@
 //! crate's generator), so their errors are printed beside the lab's, not
 //! matched to them.
 
+#[path = "shared/lab_data.rs"]
+mod lab_data;
 #[path = "shared/lin_model.rs"]
 mod lin_model;
 
 use dualpath::io::data::Normalization;
-use dualpath::io::data::numpy_random::{RandomState, make_blobs, train_test_split};
+use dualpath::io::data::numpy_random::{RandomState, make_blobs};
 use dualpath::proof::bounds::{Agreement, network_bound};
 use dualpath::train::{FitSettings, Optimizer, fit};
 use dualpath::{Activation, Loss, Network, Path, matrix, sequential};
+use lab_data::{data_folder, np_e, read_numbers, splits};
 use lin_model::{LinModel, pick, powers};
 use nalgebra::DMatrix;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo run --release --example model_selection [-- DIR]
@@ -137,9 +139,12 @@ struct Data {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let data = match args.as_slice() {
-        [] => {
+    let folder = match data_folder("model_selection", USAGE) {
+        Ok(folder) => folder,
+        Err(code) => return code,
+    };
+    let data = match folder {
+        None => {
             println!(
                 "No data folder given: STAND-IN DATA made by this example, not the lab's \
                  (give the folder with data_w3_ex1.csv and data_w3_ex2.csv to run on the \
@@ -147,24 +152,13 @@ fn main() -> ExitCode {
             );
             stand_in()
         }
-        [flag] if flag == "-h" || flag == "--help" => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        [dir] => match read_lab(&PathBuf::from(dir)) {
+        Some(dir) => match read_lab(&dir) {
             Ok(d) => d,
             Err(message) => {
                 eprintln!("model_selection: {message}");
                 return ExitCode::from(2);
             }
         },
-        _ => {
-            eprintln!(
-                "model_selection: expected one folder, got {} arguments\n\n{USAGE}",
-                args.len()
-            );
-            return ExitCode::from(2);
-        }
     };
     regression(&data);
     networks_regression(&data);
@@ -235,75 +229,6 @@ fn read_lab(dir: &std::path::Path) -> Result<Data, String> {
     })
 }
 
-/// `np.loadtxt(path, delimiter=',')` for `cols` columns: every non-blank line
-/// holds `cols` finite numbers separated by commas.
-fn read_numbers(path: &std::path::Path, cols: usize) -> Result<Vec<Vec<f64>>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut rows = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        if fields.len() != cols {
-            return Err(format!(
-                "{}, line {}: expected {cols} numbers separated by commas, found {} fields",
-                path.display(),
-                n + 1,
-                fields.len()
-            ));
-        }
-        let mut row = Vec::with_capacity(cols);
-        for (j, f) in fields.iter().enumerate() {
-            match f.parse::<f64>() {
-                Ok(v) if v.is_finite() => row.push(v),
-                _ => {
-                    return Err(format!(
-                        "{}, line {}, field {}: expected a finite number, found {f:?}",
-                        path.display(),
-                        n + 1,
-                        j + 1
-                    ));
-                }
-            }
-        }
-        rows.push(row);
-    }
-    if rows.len() < 5 {
-        return Err(format!(
-            "{}: {} rows; the 60/20/20 split needs at least 5",
-            path.display(),
-            rows.len()
-        ));
-    }
-    Ok(rows)
-}
-
-/// The lab's two `train_test_split` calls on `n` rows: (train, cv, test)
-/// row indices.
-fn splits(n: usize) -> [Vec<usize>; 3] {
-    let (train, rest) = train_test_split(n, 0.40, 1);
-    let (cv, test) = train_test_split(rest.len(), 0.50, 1);
-    [train, pick_idx(&rest, &cv), pick_idx(&rest, &test)]
-}
-
-fn pick_idx(v: &[usize], idx: &[usize]) -> Vec<usize> {
-    idx.iter().map(|&i| v[i]).collect()
-}
-
-/// NumPy's `%.2e` as `np.set_printoptions(precision=2)` prints it: `3.32e+03`.
-fn np_e(v: f64) -> String {
-    let s = format!("{v:.2e}");
-    let (mantissa, exp) = s.split_once('e').expect("an exponent");
-    let exp: i32 = exp.parse().expect("an integer exponent");
-    format!(
-        "{mantissa}e{}{:02}",
-        if exp < 0 { '-' } else { '+' },
-        exp.abs()
-    )
-}
-
 /// Asserts a full-precision error the lab printed. The solve is the same
 /// (least squares on the centred, scaled features, small singular values cut
 /// as LAPACK's `gelsd` cuts them) but not the same sequence of operations, so
@@ -325,7 +250,7 @@ fn regression(d: &Data) {
         if d.lab { "" } else { ", stand-in" }
     );
     println!("the shape of the inputs x is: ({}, 1)", d.x.len());
-    let [tr, cv, te] = splits(d.x.len());
+    let [tr, cv, te] = splits(d.x.len(), 1);
     let (xt, yt) = (pick(&d.x, &tr), pick(&d.y, &tr));
     let (xc, yc) = (pick(&d.x, &cv), pick(&d.y, &cv));
     let (xs, ys) = (pick(&d.x, &te), pick(&d.y, &te));
@@ -383,7 +308,7 @@ fn regression(d: &Data) {
     let scaled = quad.input(&xt);
     println!("X_train_mapped[:5] and X_train_mapped_scaled[:5]:");
     for i in 0..5.min(xt.len()) {
-        let m = [np_e(mapped[(i, 0)]), np_e(mapped[(i, 1)])];
+        let m = [np_e(mapped[(i, 0)], 2), np_e(mapped[(i, 1)], 2)];
         let s = [
             format!("{:.2}", scaled[(i, 0)]),
             format!("{:.2}", scaled[(i, 1)]),
@@ -558,7 +483,7 @@ fn three_models(
 
 fn networks_regression(d: &Data) {
     println!("\n== Neural networks for regression (Adam(0.1), 300 epochs, MSE)");
-    let [tr, cv, te] = splits(d.x.len());
+    let [tr, cv, te] = splits(d.x.len(), 1);
     let (xt, yt) = (pick(&d.x, &tr), pick(&d.y, &tr));
     // The lab's degree = 1: the scaled x alone, scaled by the training rows.
     let scaler = LinModel::fit(&xt, &yt, 1, None);
@@ -653,7 +578,7 @@ fn classification(d: &Data) {
     assert_eq!(sample, 0.4, "the lab prints 0.4");
 
     let n = d.bc_x.nrows();
-    let [tr, cv, te] = splits(n);
+    let [tr, cv, te] = splits(n, 1);
     let rows = |idx: &[usize]| {
         (
             DMatrix::from_fn(idx.len(), 2, |i, j| d.bc_x[(idx[i], j)]),

@@ -273,6 +273,7 @@ fn adam(model: &LinModel, train: &(Vec<f64>, Vec<f64>), cv: &(Vec<f64>, Vec<f64>
         };
         fit(&mut net, &input, &target, &settings).expect("training");
         let trained = LinModel {
+            degree: model.degree,
             mean: model.mean.clone(),
             std: model.std.clone(),
             net,

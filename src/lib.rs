@@ -59,8 +59,9 @@
 //! `cargo run --example neurons_and_layers`, `dense_by_hand`, `coffee_roasting`
 //! (both coffee-roasting labs, and the TensorFlow lab's 2-3-1 network trained
 //! on both paths), `relu`, `derivatives`, `backprop_by_hand`,
-//! `erratum`, `softmax`, `multiclass`, `model_selection` (the week 3 lab's
-//! data folder, or stand-in data), `polynomial_regression`, `bias_variance`, and `digits` (the week 2 network on the
+//! `erratum`, `softmax`, `multiclass`, `model_selection` and
+//! `bias_variance_diagnosis` (the optional week 3 labs, on the lab's data
+//! folder or on stand-in data), `polynomial_regression`, `bias_variance`, and `digits` (the week 2 network on the
 //! built-in digits, or on the assignment's data when you supply it).
 //!
 //! ## Conventions (Keras' and the course's)

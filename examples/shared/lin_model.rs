@@ -3,8 +3,13 @@
 //! `PolynomialFeatures(degree, include_bias=False)`, `StandardScaler` learned
 //! on the training rows, then `LinearRegression` (or `Ridge`), solved as
 //! scikit-learn solves it and held in a one-layer linear [`Network`] that runs
-//! on both paths. Shared by the `polynomial_regression` and `model_selection`
-//! examples (each includes this file as a module).
+//! on both paths. Shared by the `polynomial_regression`, `model_selection` and
+//! `bias_variance_diagnosis` examples (each includes this file as a module).
+//! The input is one feature (a slice of `x`) or several (a matrix, one row
+//! per example); see [`Inputs`].
+
+// Each example uses the part it needs.
+#![allow(dead_code)]
 
 use dualpath::proof::bounds::{Agreement, network_bound};
 use dualpath::{Activation, Dense, Loss, Network, Path, matrix, sequential};
@@ -15,23 +20,75 @@ pub fn pick(v: &[f64], idx: &[usize]) -> Vec<f64> {
     idx.iter().map(|&i| v[i]).collect()
 }
 
-/// `PolynomialFeatures(degree, include_bias=False)`: `x, x², …`, each power
-/// the previous one times `x`, as scikit-learn builds them.
+/// `PolynomialFeatures(degree, include_bias=False)` of one feature: `x, x²,
+/// …`, each power the previous one times `x`, as scikit-learn builds them.
 pub fn powers(x: &[f64], degree: usize) -> DMatrix<f64> {
-    let mut f = DMatrix::zeros(x.len(), degree);
-    for (i, &v) in x.iter().enumerate() {
-        let mut p = v;
-        for k in 0..degree {
-            f[(i, k)] = p;
-            p *= v;
+    features(&DMatrix::from_column_slice(x.len(), 1, x), degree)
+}
+
+/// `PolynomialFeatures(degree, include_bias=False)` of the columns of `x`:
+/// every product of at most `degree` columns, in scikit-learn's order and
+/// built as it builds them (its dense `transform`): the terms of degree
+/// `d` are those of degree `d − 1` from the first one holding column `j`
+/// on, each times column `j`, for `j` in turn. For one column, `x, x², …`.
+pub fn features(x: &DMatrix<f64>, degree: usize) -> DMatrix<f64> {
+    let (m, n) = x.shape();
+    let mut cols: Vec<Vec<f64>> = x
+        .column_iter()
+        .map(|c| c.iter().copied().collect())
+        .collect();
+    // start[j]: the first term of the last degree built that holds column j;
+    // its last entry, one past that degree's last term.
+    let mut start: Vec<usize> = (0..=n).collect();
+    for _ in 1..degree {
+        let end = cols.len();
+        let mut next = Vec::with_capacity(n + 1);
+        for (j, &first) in start.iter().take(n).enumerate() {
+            next.push(cols.len());
+            for t in first..end {
+                let term: Vec<f64> = cols[t]
+                    .iter()
+                    .zip(x.column(j).iter())
+                    .map(|(a, b)| a * b)
+                    .collect();
+                cols.push(term);
+            }
         }
+        next.push(cols.len());
+        start = next;
     }
-    f
+    DMatrix::from_fn(m, cols.len(), |i, k| cols[k][i])
+}
+
+/// The examples' inputs: one feature as a slice or a `Vec` of `x`, or
+/// several as a matrix with one row per example.
+pub trait Inputs {
+    fn rows(&self) -> DMatrix<f64>;
+}
+
+impl Inputs for [f64] {
+    fn rows(&self) -> DMatrix<f64> {
+        DMatrix::from_column_slice(self.len(), 1, self)
+    }
+}
+
+impl Inputs for Vec<f64> {
+    fn rows(&self) -> DMatrix<f64> {
+        self.as_slice().rows()
+    }
+}
+
+impl Inputs for DMatrix<f64> {
+    fn rows(&self) -> DMatrix<f64> {
+        self.clone()
+    }
 }
 
 /// The assignment's `lin_model`: the scaler learned on the training rows and
 /// the one-layer linear network holding the solution.
 pub struct LinModel {
+    /// The polynomial's degree.
+    pub degree: usize,
     pub mean: Vec<f64>,
     pub std: Vec<f64>,
     pub net: Network<f64>,
@@ -42,9 +99,16 @@ impl LinModel {
     /// None`) or ridge solution, as `Dense(1, linear)`. With a λ, the
     /// network carries Keras' `L2(λ/m)` on its kernel, and the ridge solved
     /// is the one with the penalty the network actually applies.
-    pub fn fit(x: &[f64], y: &[f64], degree: usize, lambda: Option<f64>) -> LinModel {
-        let m = x.len();
-        let f = powers(x, degree);
+    pub fn fit<X: Inputs + ?Sized>(
+        x: &X,
+        y: &[f64],
+        degree: usize,
+        lambda: Option<f64>,
+    ) -> LinModel {
+        let f = features(&x.rows(), degree);
+        let m = f.nrows();
+        // The number of features: the degree for one input column.
+        let k = f.ncols();
         let mean: Vec<f64> = f.column_iter().map(|c| c.mean()).collect();
         let std: Vec<f64> = f
             .column_iter()
@@ -56,20 +120,16 @@ impl LinModel {
         // targets' mean less the features' means times the coefficients.
         let a_mean: Vec<f64> = a.column_iter().map(|c| c.mean()).collect();
         let y_mean = y.iter().sum::<f64>() / m as f64;
-        let ac = DMatrix::from_fn(m, degree, |i, j| a[(i, j)] - a_mean[j]);
+        let ac = DMatrix::from_fn(m, k, |i, j| a[(i, j)] - a_mean[j]);
         let yc = DVector::from_iterator(m, y.iter().map(|v| v - y_mean));
-        let probe = Dense::<f64>::new(
-            DMatrix::zeros(degree, 1),
-            DVector::zeros(1),
-            Activation::Linear,
-        )
-        .expect("a linear layer");
+        let probe = Dense::<f64>::new(DMatrix::zeros(k, 1), DVector::zeros(1), Activation::Linear)
+            .expect("a linear layer");
         let (w, layer_l2) = match lambda {
             None => {
                 // LinearRegression: least squares by SVD, small singular
                 // values cut as LAPACK's gelsd cuts them.
                 let svd = ac.clone().svd(true, true);
-                let cut = svd.singular_values.max() * f64::EPSILON * m.max(degree) as f64;
+                let cut = svd.singular_values.max() * f64::EPSILON * m.max(k) as f64;
                 (svd.solve(&yc, cut).expect("U and V were computed"), None)
             }
             Some(lambda) => {
@@ -79,7 +139,7 @@ impl LinModel {
                 let layer = probe.with_l2(lambda / m as f64).expect("a valid l2");
                 let alpha = layer.l2_factor() * m as f64;
                 let lhs: DMatrix<f64> =
-                    ac.transpose() * &ac + DMatrix::<f64>::identity(degree, degree) * alpha;
+                    ac.transpose() * &ac + DMatrix::<f64>::identity(k, k) * alpha;
                 let rhs = ac.transpose() * &yc;
                 let w = lhs.clone().cholesky().map_or_else(
                     || lhs.lu().solve(&rhs).expect("a solvable system"),
@@ -90,7 +150,7 @@ impl LinModel {
         };
         let b = y_mean - a_mean.iter().zip(w.iter()).map(|(p, q)| p * q).sum::<f64>();
         let mut layer = Dense::new(
-            DMatrix::from_column_slice(degree, 1, w.as_slice()),
+            DMatrix::from_column_slice(k, 1, w.as_slice()),
             DVector::from_element(1, b),
             Activation::Linear,
         )
@@ -99,7 +159,12 @@ impl LinModel {
             layer = layer.with_l2(l2).expect("a valid l2");
         }
         let net = Network::from_layers(vec![layer]).expect("one layer");
-        LinModel { mean, std, net }
+        LinModel {
+            degree,
+            mean,
+            std,
+            net,
+        }
     }
 
     fn scale(f: &DMatrix<f64>, mean: &[f64], std: &[f64]) -> DMatrix<f64> {
@@ -107,13 +172,13 @@ impl LinModel {
     }
 
     /// The network's input for `x`: the powers, scaled as the training rows were.
-    pub fn input(&self, x: &[f64]) -> DMatrix<f64> {
-        Self::scale(&powers(x, self.mean.len()), &self.mean, &self.std)
+    pub fn input<X: Inputs + ?Sized>(&self, x: &X) -> DMatrix<f64> {
+        Self::scale(&features(&x.rows(), self.degree), &self.mean, &self.std)
     }
 
     /// The course's `eval_mse` of the predictions on `path`, by that path's
     /// own `eval_mse` (the loop's, or the vector one).
-    pub fn mse(&self, x: &[f64], y: &[f64], path: Path) -> f64 {
+    pub fn mse<X: Inputs + ?Sized>(&self, x: &X, y: &[f64], path: Path) -> f64 {
         let input = self.input(x);
         let out = path.forward(&self.net, &input).expect("forward");
         let yhat = out.output().as_slice();
@@ -125,7 +190,7 @@ impl LinModel {
 
     /// The matrix path's `eval_mse`, after checking that the two paths'
     /// predictions agree within their rounding bound (chapter 6's).
-    pub fn errors(&self, x: &[f64], y: &[f64]) -> f64 {
+    pub fn errors<X: Inputs + ?Sized>(&self, x: &X, y: &[f64]) -> f64 {
         let input = self.input(x);
         let target = DMatrix::from_column_slice(y.len(), 1, y);
         let bound =
@@ -146,7 +211,7 @@ impl LinModel {
 
     /// `|∇J|` at the solution over `|∇J|` at zero weights, largest over the
     /// two paths, for the network's own cost (MSE, with its L2).
-    pub fn gradient_ratio(&self, x: &[f64], y: &[f64]) -> f64 {
+    pub fn gradient_ratio<X: Inputs + ?Sized>(&self, x: &X, y: &[f64]) -> f64 {
         let input = self.input(x);
         let target = DMatrix::from_column_slice(y.len(), 1, y);
         let mut zero = self.net.clone();
